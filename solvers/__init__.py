@@ -1,0 +1,6 @@
+"""Numeric layer of icl-theory: mpmath/scipy solvers for the equations of :mod:`theory`,
+the numpy simulator that validates them, and the ``icl-theory`` command line."""
+from solvers.api import risk, simulate
+from solvers.result import ConvergenceError, Result
+
+__all__ = ["risk", "simulate", "Result", "ConvergenceError"]

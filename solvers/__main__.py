@@ -1,0 +1,4 @@
+"""``python -m solvers`` is the ``icl-theory`` command line."""
+from solvers.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""Setting-independent entry points: dispatch ``risk`` and ``simulate`` to the setting's module.
+
+Each setting module (``solvers.iso``, ``solvers.fs``, ``solvers.rrs``) defines ``risk(**params)``
+with explicit keyword parameters; parameters a setting does not use are rejected here with a
+``ValueError`` that names them.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+
+from solvers.validate import require_choice
+
+SETTINGS = ("iso", "fs", "rrs")
+
+
+def _call(module_name: str, func_name: str, setting: str, params: dict):
+    require_choice("setting", setting, SETTINGS)
+    try:
+        module = importlib.import_module(f"solvers.{module_name}")
+    except ModuleNotFoundError as exc:  # a setting not built yet
+        if exc.name == f"solvers.{module_name}":
+            raise ValueError(f"setting={setting!r} is not available yet in this version") from None
+        raise
+    func = getattr(module, func_name)
+    accepted = inspect.signature(func).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(k for k in params if k not in accepted)
+        if unknown:
+            valid = ", ".join(k for k in accepted)
+            raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r}; "
+                             f"valid parameters: {valid}")
+    return func(**params)
+
+
+def risk(setting: str, **params):
+    """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``); see the setting module."""
+    return _call(setting, "risk", setting, params)
+
+
+def simulate(setting: str, **params):
+    """Monte-Carlo risk from the numpy simulator for ``setting``."""
+    from solvers import simulate as sim  # imported lazily: numpy-only module
+    require_choice("setting", setting, SETTINGS)
+    return sim.simulate(setting, **params)

@@ -1,0 +1,92 @@
+"""Validation of public inputs: one place, one wording.
+
+Every helper returns the normalised value (``math.inf`` for the accepted spellings of
+infinity) or raises ``ValueError`` naming the parameter, its value and the valid range.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+INF_SPELLINGS = ("inf", "+inf", "infinity", "+infinity")
+
+
+def _fail(name, value, valid):
+    raise ValueError(f"{name}={value!r} is invalid: {name} must be {valid}")
+
+
+def as_number(name, value, valid, *, allow_inf=False):
+    """Parse ``value`` (number, numeric string, mpf) to a float-compatible number."""
+    if isinstance(value, bool) or value is None:
+        _fail(name, value, valid)
+    if isinstance(value, str):
+        s = value.strip().lower()
+        if s in INF_SPELLINGS:
+            value = math.inf
+        else:
+            try:
+                value = float(s) if any(ch in s for ch in ".en") else int(s)
+            except ValueError:
+                _fail(name, value, valid)
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        _fail(name, value, valid)
+    if math.isnan(as_float):
+        _fail(name, value, valid)
+    if math.isinf(as_float):
+        if as_float > 0 and allow_inf:
+            return math.inf
+        _fail(name, value, valid)
+    return value
+
+
+def require_positive(name, value, *, allow_inf=False):
+    valid = "> 0" + (" or inf" if allow_inf else " (finite)")
+    v = as_number(name, value, valid, allow_inf=allow_inf)
+    if not float(v) > 0:
+        _fail(name, value, valid)
+    return v
+
+
+def require_nonnegative(name, value, *, allow_inf=False):
+    valid = ">= 0" + (" or inf" if allow_inf else "")
+    v = as_number(name, value, valid, allow_inf=allow_inf)
+    if not float(v) >= 0:
+        _fail(name, value, valid)
+    return v
+
+
+def require_int(name, value, *, minimum=1, allow_inf=False):
+    """An integer >= ``minimum`` (or inf).  Integral floats such as 4.0 are accepted."""
+    valid = f"an integer >= {minimum}" + (" or inf" if allow_inf else "")
+    v = as_number(name, value, valid, allow_inf=allow_inf)
+    if v == math.inf:
+        return v
+    if isinstance(v, numbers.Integral):
+        iv = int(v)
+    else:
+        f = float(v)
+        if not f.is_integer():
+            _fail(name, value, valid)
+        iv = int(f)
+    if iv < minimum:
+        _fail(name, value, valid)
+    return iv
+
+
+def require_dps(dps):
+    return require_int("dps", dps, minimum=15)
+
+
+def require_choice(name, value, choices):
+    if value not in choices:
+        _fail(name, value, "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
+def is_inf(x) -> bool:
+    try:
+        return math.isinf(float(x))
+    except (TypeError, ValueError, OverflowError):
+        return False
