@@ -40,6 +40,7 @@ def risk(setting: str, **params):
 
 def simulate(setting: str, **params):
     """Monte-Carlo risk from the numpy simulator for ``setting``."""
-    from solvers import simulate as sim  # imported lazily: numpy-only module
+    # the module solvers.simulate is shadowed by this function in the package namespace
+    sim = importlib.import_module("solvers.simulate")
     require_choice("setting", setting, SETTINGS)
     return sim.simulate(setting, **params)

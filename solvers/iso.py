@@ -1,0 +1,397 @@
+"""Exact ISO risk (spec §3) at any depth, context ratio and label noise, at a chosen precision.
+
+The risk of L steps of in-context GD with ``Γ = γI`` on isotropic data is an average over the
+Marchenko–Pastur law ``ρ_α`` of the sample covariance (ratio ``c = 1/α``):
+
+    R(γ) = ∫ dρ_α(λ) [ (1 − γλ/L)^{2L} + (σ²/(αλ)) (1 − (1 − γλ/L)^L)² ].
+
+Expanding in moments cancels catastrophically at large L, so the default method is a quadrature
+that is both exact for the polynomial integrands and stable:
+
+* Split ``f(λ) = f(0) + λ g(λ)``.  ``f(0)`` integrates against the total mass 1 (this is where
+  the atom at 0 for ``α < 1`` enters), and on the continuous part ``λ dρ_α(λ)`` becomes, with
+  ``λ = 1 + c + 2√c cos θ``, the semicircle weight ``(2/π) sin²θ dθ`` on ``[0, π]``.
+* Gauss–Chebyshev (second kind) quadrature with ``n`` nodes ``θ_j = jπ/(n+1)`` is exact for
+  ``g`` of degree ``≤ 2n − 1`` in λ: ``n = L`` nodes already integrate depth L exactly.
+* ``g`` is evaluated with ``expm1``/``log1p`` so small ``γλ/L`` loses nothing.
+
+The node count doubles from 16 until two rules agree to the working precision, or until the rule
+is exact (``n ≥ L + 1``); the reported error estimate is that difference (or the rounding bound).
+An independent second method (``method="density-quad"``: adaptive tanh–sinh quadrature of the MP
+density in λ plus the atom) is used by the tests to cross-check the first.
+The optimal γ solves the exact stationarity condition ``∂R/∂γ = 0`` with a bracketed root-finder.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+
+from solvers.result import ConvergenceError, Result
+from solvers.validate import (is_inf, require_choice, require_dps, require_int,
+                              require_nonnegative, require_positive)
+
+GUARD_DIGITS = 10
+_N_START = 16
+_N_MAX = 1 << 16
+METHODS = ("gauss-chebyshev", "density-quad")
+
+
+def _mp(x):
+    return mpmath.inf if is_inf(x) else mpmath.mpf(x)
+
+
+@lru_cache(maxsize=256)
+def _nodes(n: int, c_key: str, prec: int):
+    """λ_j and weights (2/(n+1)) sin²θ_j of the n-point rule, at binary precision ``prec``."""
+    with mpmath.workprec(prec):
+        c = mpmath.mpf(c_key)
+        sc = mpmath.sqrt(c)
+        lams, weights = [], []
+        for j in range(1, n + 1):
+            th = mpmath.pi * j / (n + 1)
+            s = mpmath.sin(th)
+            lams.append(1 + c + 2 * sc * mpmath.cos(th))
+            weights.append(2 * s * s / (n + 1))
+        return tuple(lams), tuple(weights)
+
+
+def _pow_one_minus(u, m):
+    """(1 − u)^m for integer m ≥ 0 or m = inf (→ e^{−u·(m/L)} handled by caller)."""
+    if u < 1:
+        return mpmath.exp(m * mpmath.log1p(-u))
+    return (1 - u) ** m
+
+
+def _one_minus_pow(u, m):
+    """1 − (1 − u)^m without cancellation for small u."""
+    if u < 1:
+        return -mpmath.expm1(m * mpmath.log1p(-u))
+    return 1 - (1 - u) ** m
+
+
+class _Kernel:
+    """Per-node integrand values.
+
+    With the rule's weights ``w_j`` for the measure ``λ dρ_cont`` the pieces are
+    ``(bias_split, bias_pos, variance, dbias, dvariance)``: ``bias_split = ((1−u)^{2L} − 1)/λ``
+    (polynomial: exact rule, but 1 + Σ cancels when R ≪ 1), ``bias_pos = (1−u)^{2L}/λ``
+    (positive: no cancellation, geometric convergence), ``variance = (σ²/α)(q/λ)²``,
+    ``dbias = −2(1−u)^{2L−1}`` and ``dvariance = 2(σ²/α)(q/λ)(1−u)^{L−1}`` with
+    ``q = 1 − (1−u)^L`` — the last three polynomial in λ.
+    """
+
+    def __init__(self, depth, noise):  # noise = σ²/α
+        self.L = depth
+        self.noise = noise
+
+    def parts(self, gamma, lam):
+        L = self.L
+        if L == mpmath.inf:
+            x = gamma * lam
+            bias_f = mpmath.exp(-2 * x)
+            bias_g = mpmath.expm1(-2 * x) / lam
+            q_over = -mpmath.expm1(-x) / lam
+            half = mpmath.exp(-x)
+            dbias = -2 * bias_f
+        else:
+            u = gamma * lam / L
+            bias_f = _pow_one_minus(u, 2 * L)
+            bias_g = -_one_minus_pow(u, 2 * L) / lam
+            q_over = _one_minus_pow(u, L) / lam
+            half = _pow_one_minus(u, L - 1)
+            dbias = -2 * _pow_one_minus(u, 2 * L - 1)
+        return (bias_g, bias_f / lam, self.noise * q_over * q_over, dbias,
+                2 * self.noise * q_over * half)
+
+
+_NPARTS = 5
+
+
+class _IsoIntegrator:
+    """Adaptive (doubling) Gauss–Chebyshev evaluation of R, its split, and ∂R/∂γ."""
+
+    def __init__(self, alpha, depth, sigma2, dps):
+        self.alpha = alpha
+        self.depth = depth
+        self.dps = dps
+        self.wdps = dps + GUARD_DIGITS
+        with mpmath.workdps(self.wdps):
+            self.c = 1 / alpha
+            self.noise = sigma2 / alpha
+            self.atom = max(mpmath.mpf(0), 1 - alpha)
+        self.kernel = _Kernel(depth, self.noise)
+        self.n_exact = None if depth == mpmath.inf else int(depth) + 1
+        self._n_hint = _N_START
+        self.evaluations = 0
+
+    def _rule(self, n, gamma):
+        """Sums and absolute sums (the scale for relative tolerances) of every part."""
+        prec = mpmath.mp.prec
+        lams, weights = _nodes(n, mpmath.nstr(self.c, self.wdps + 5), prec)
+        sums = [mpmath.mpf(0)] * _NPARTS
+        scales = [mpmath.mpf(0)] * _NPARTS
+        for lam, w in zip(lams, weights):
+            vals = self.kernel.parts(gamma, lam)
+            for i in range(_NPARTS):
+                term = w * vals[i]
+                sums[i] += term
+                scales[i] += abs(term)
+        if self.c == 1:
+            # At α = 1 the pole of 1/λ sits on the endpoint θ = π, where sin²θ/λ(θ) → 1: the
+            # trapezoid rule then needs its (half-weighted) endpoint term, f_bias(0)·1/(n+1).
+            sums[1] += mpmath.mpf(1) / (n + 1)
+            scales[1] += mpmath.mpf(1) / (n + 1)
+        self.evaluations += n
+        return sums, scales
+
+    def evaluate(self, gamma):
+        """Return ``((bias, variance, dbias, dvariance), error_estimate, nodes, exact)``.
+
+        Doubling stops when every part agrees between two rules to ``10^-(dps+3)`` relative to
+        the sum of the absolute values of its terms (so tiny risks keep relative accuracy), or
+        when the rule is exact for the polynomial parts (``n ≥ L + 1``)."""
+        with mpmath.workdps(self.wdps):
+            gamma = mpmath.mpf(gamma)
+            tol = mpmath.mpf(10) ** (-(self.dps + 3))
+            rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
+            n = self._n_hint if self.n_exact is None else min(self._n_hint, self.n_exact)
+            prev = self._rule(n, gamma)
+            while True:
+                if 2 * n > _N_MAX:
+                    raise ConvergenceError(
+                        "ISO quadrature did not converge",
+                        where=f"gamma={mpmath.nstr(gamma, 8)}, alpha={mpmath.nstr(self.alpha, 8)}, "
+                              f"depth={self.depth}, nodes={n}")
+                n2 = 2 * n
+                cur = self._rule(n2, gamma)
+                exact = self.n_exact is not None and n >= self.n_exact
+                diffs = [abs(a - b) for a, b in zip(prev[0], cur[0])]
+                ok = [d <= tol * sc for d, sc in zip(diffs, cur[1])]
+                poly_ok = exact or all(ok[2:])
+                bias_split = 1 + cur[0][0]
+                split_ok = (exact or ok[0]) and bias_split > mpmath.mpf(10) ** (-(GUARD_DIGITS - 2))
+                if poly_ok and (split_ok or ok[1]):
+                    self._n_hint = max(_N_START, n)
+                    if split_ok:
+                        bias = bias_split
+                        bias_err = rounding * (1 + cur[1][0]) + (0 if exact else diffs[0])
+                    else:
+                        bias = self.atom + cur[0][1]
+                        bias_err = diffs[1] + rounding * bias
+                    errs = [rounding * cur[1][i] if exact else diffs[i] + rounding * cur[1][i]
+                            for i in range(2, _NPARTS)]
+                    values = (bias, cur[0][2], cur[0][3], cur[0][4])
+                    self.last_slope_error = errs[1] + errs[2]
+                    return values, bias_err + errs[0], n2, exact and split_ok
+                prev, n = cur, n2
+
+
+def _density_quad(alpha, depth, sigma2, gamma, dps):
+    """Second, independent method: tanh–sinh quadrature of the MP density in λ plus the atom."""
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        alpha, gamma = mpmath.mpf(alpha), mpmath.mpf(gamma)
+        c = 1 / alpha
+        lo, hi = (1 - mpmath.sqrt(c)) ** 2, (1 + mpmath.sqrt(c)) ** 2
+
+        def dens(lam):
+            return mpmath.sqrt((hi - lam) * (lam - lo)) / (2 * mpmath.pi * c * lam)
+
+        def f(lam):
+            if depth == mpmath.inf:
+                b = mpmath.exp(-2 * gamma * lam)
+                q = -mpmath.expm1(-gamma * lam)
+            else:
+                u = gamma * lam / depth
+                b = (1 - u) ** (2 * depth)
+                q = 1 - (1 - u) ** depth
+            return b + sigma2 / (alpha * lam) * q * q
+
+        cont, err = mpmath.quad(lambda lam: f(lam) * dens(lam), [lo, hi], error=True)
+        atom = max(mpmath.mpf(0), 1 - alpha)  # f(0) = 1 (bias), variance integrand → 0
+        return cont + atom, err
+
+
+def _validate(alpha, depth, sigma2, gamma, dps):
+    alpha = require_positive("alpha", alpha, allow_inf=True)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    sigma2 = require_nonnegative("sigma2", sigma2)
+    if gamma is not None:
+        gamma = require_nonnegative("gamma", gamma, allow_inf=True)
+    dps = require_dps(dps)
+    return alpha, depth, sigma2, gamma, dps
+
+
+def _params(alpha, depth, sigma2, gamma):
+    p = {"alpha": alpha, "depth": depth, "sigma2": sigma2}
+    if gamma is not None:
+        p["gamma"] = gamma
+    return p
+
+
+def risk(alpha, depth, sigma2=0, gamma=None, dps=30, method="gauss-chebyshev") -> Result:
+    """Exact asymptotic ISO risk ``R(γ; α, σ², L)`` (excess error, zero predictor = 1).
+
+    Parameters
+    ----------
+    alpha : context ratio ``P/D`` (> 0 or inf).  depth : L (integer ≥ 1 or inf).
+    sigma2 : label-noise variance σ² ≥ 0.  gamma : ``Γ = γI``; ``None`` = the optimal γ.
+    dps : decimal digits of the result.  method : ``"gauss-chebyshev"`` (default, stable and
+        exact for finite depth) or ``"density-quad"`` (independent check; needs ``gamma``).
+
+    Returns a :class:`~solvers.result.Result` with ``risk``, ``gamma``, ``error_estimate``,
+    ``converged`` and, in ``extra``, the ``bias`` / ``variance`` split and the node count.
+    """
+    alpha, depth, sigma2, gamma, dps = _validate(alpha, depth, sigma2, gamma, dps)
+    require_choice("method", method, METHODS)
+    params = _params(alpha, depth, sigma2, gamma)
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        a, L = _mp(alpha), _mp(depth)
+        s2 = mpmath.mpf(sigma2)
+        if gamma is None:
+            return _optimal(a, L, s2, dps, params, method)
+        g = _mp(gamma)
+        if method == "density-quad":
+            if a == mpmath.inf or g == mpmath.inf:
+                raise ValueError("method='density-quad' needs finite alpha and gamma")
+            value, err = _density_quad(a, L, s2, g, dps)
+            return _result(params, value, g, err, "density-quad (tanh-sinh)", dps,
+                           converged=err < mpmath.mpf(10) ** (-dps))
+        return _risk_at(a, L, s2, g, dps, params)
+
+
+def _result(params, value, gamma, err, method, dps, converged=True, iterations=None, **extra):
+    with mpmath.workdps(dps):
+        return Result(setting="iso", params=params, risk=+value, gamma=+gamma if gamma is not None
+                      else None, converged=converged, error_estimate=+mpmath.mpf(err),
+                      method=method, dps=dps, iterations=iterations,
+                      extra={k: (+v if isinstance(v, mpmath.mpf) else v) for k, v in extra.items()})
+
+
+def _risk_at(a, L, s2, g, dps, params):
+    if a == mpmath.inf:  # Σ̂ = I exactly; the variance term carries a 1/α factor and vanishes
+        if g == mpmath.inf:
+            value = mpmath.mpf(0) if L == mpmath.inf else mpmath.inf
+        elif L == mpmath.inf:
+            value = mpmath.exp(-2 * g)
+        else:
+            value = (1 - g / L) ** (2 * int(L))
+        return _result(params, value, g, 0, "closed form (alpha=inf)", dps,
+                       bias=value, variance=mpmath.mpf(0))
+    if g == mpmath.inf:
+        if L != mpmath.inf:
+            value = mpmath.inf  # (1 − γλ/L)^{2L} diverges
+            return _result(params, value, g, 0, "limit gamma->inf", dps)
+        atom = max(mpmath.mpf(0), 1 - a)
+        variance = s2 / a * _inv_lambda_mass(a) if s2 > 0 else mpmath.mpf(0)
+        return _result(params, atom + variance, g, 0, "limit gamma->inf", dps,
+                       bias=atom, variance=variance)
+    integ = _IsoIntegrator(a, L, s2, dps)
+    (bias, var, _, _), err, n, exact = integ.evaluate(g)
+    return _result(params, bias + var, g, err, "gauss-chebyshev" + (" (exact)" if exact else ""),
+                   dps, iterations=n, bias=bias, variance=var, nodes=n)
+
+
+def _inv_lambda_mass(a):
+    """∫ dρ_cont(λ)/λ: the L=∞, γ→∞ variance weight (min-norm least squares), finite for α≠1."""
+    if a == 1:
+        return mpmath.inf
+    # in the θ-form: ∫ λ⁻² (λ dρ_cont) = ∫ (2/π) sin²θ / λ(θ)² dθ (smooth and periodic)
+    c = 1 / a
+    sc = mpmath.sqrt(c)
+    val = mpmath.quad(lambda th: 2 / mpmath.pi * mpmath.sin(th) ** 2
+                      / (1 + c + 2 * sc * mpmath.cos(th)) ** 2, [0, mpmath.pi])
+    return val
+
+
+def _optimal(a, L, s2, dps, params, method):
+    if method != "gauss-chebyshev":
+        raise ValueError("gamma=None (optimal gamma) is computed with method='gauss-chebyshev'")
+    if a == mpmath.inf:
+        g = L  # (1 − γ/L)^{2L} vanishes at γ = L; at L = ∞, e^{−2γ} → 0 as γ → ∞
+        return _result(params, mpmath.mpf(0), g, 0, "closed form (alpha=inf)", dps,
+                       bias=mpmath.mpf(0), variance=mpmath.mpf(0))
+    integ = _IsoIntegrator(a, L, s2, dps)
+
+    def slope(g):
+        (_, _, db, dv), err, _, _ = integ.evaluate(g)
+        return db + dv, integ.last_slope_error
+
+    lo, hi = mpmath.mpf(0), mpmath.mpf(1) / (1 + 1 / a)  # depth-1 noise-free optimum as a start
+    s_hi, _ = slope(hi)
+    doublings = 0
+    while s_hi < 0:
+        lo, hi = hi, 2 * hi
+        doublings += 1
+        if L == mpmath.inf and s2 == 0:
+            # ∂R/∂γ = −2∫e^{−2γλ}λ dρ < 0 for every γ: the infimum is the γ → ∞ limit
+            return _risk_at(a, L, s2, mpmath.inf, dps, params)
+        if doublings > 4000:
+            raise ConvergenceError("no sign change of dR/dgamma found", where=f"gamma<={hi}",
+                                   residual=s_hi)
+        s_hi, _ = slope(hi)
+    # bracketed root of the exact stationarity condition
+    g, iters = bracketed_root(slope, lo, hi, dps + 2)
+    s_g, err_s = slope(g)
+    # |∂R/∂γ| at the root must be at the quadrature noise level relative to the bracket scale
+    if not (lo <= g <= hi) or abs(s_g) > mpmath.mpf(10) ** (-(dps - 2)) * max(1, abs(hi)):
+        raise ConvergenceError("optimal-gamma root-finder did not converge",
+                               where=f"bracket [{mpmath.nstr(lo, 8)}, {mpmath.nstr(hi, 8)}]",
+                               residual=s_g)
+    res = _risk_at(a, L, s2, g, dps, params)
+    return Result(**{**res.__dict__, "method": "bracketed root of dR/dgamma + " + res.method,
+                     "extra": {**res.extra, "stationarity_residual": +s_g,
+                               "root_iterations": iters}})
+
+
+def bracketed_root(f, a, b, digits, maxiter=400):
+    """Root of ``f`` in ``[a, b]`` with a sign change, by the Illinois (modified regula falsi)
+    method.  ``f`` returns ``(value, error_estimate)``; iteration stops when the bracket is below
+    ``10^-digits`` relative width or ``|value|`` is within its own error estimate (the root is
+    then determined to the precision of ``f``).  Returns ``(root, iterations)``; raises
+    ``ConvergenceError`` otherwise."""
+    (fa, ea), (fb, eb) = f(a), f(b)
+    if abs(fa) <= ea:
+        return a, 0
+    if abs(fb) <= eb:
+        return b, 0
+    if (fa > 0) == (fb > 0):
+        raise ConvergenceError("root not bracketed", where=f"[{a}, {b}]",
+                               residual=min(abs(fa), abs(fb)))
+    tol = mpmath.mpf(10) ** (-digits)
+    side = 0
+    for it in range(1, maxiter + 1):
+        x = (a * fb - b * fa) / (fb - fa)
+        if not (min(a, b) < x < max(a, b)):
+            x = (a + b) / 2
+        fx, ex = f(x)
+        if abs(fx) <= ex:
+            return x, it
+        if (fx > 0) == (fb > 0):
+            b, fb = x, fx
+            if side == -1:
+                fa /= 2
+            side = -1
+        else:
+            a, fa = x, fx
+            if side == 1:
+                fb /= 2
+            side = 1
+        if abs(b - a) <= tol * max(abs(a), abs(b)):
+            return (a + b) / 2, it
+    raise ConvergenceError("bracketed root-finder reached its iteration limit",
+                           where=f"[{mpmath.nstr(a, 12)}, {mpmath.nstr(b, 12)}]",
+                           residual=min(abs(fa), abs(fb)))
+
+
+def optimal_gamma(alpha, depth, sigma2=0, dps=30):
+    """Optimal γ (the minimiser of R) — the ``gamma`` of :func:`risk` with ``gamma=None``."""
+    return risk(alpha, depth, sigma2=sigma2, gamma=None, dps=dps).gamma
+
+
+def landscape(alpha, depth, gammas, sigma2=0, dps=30):
+    """Risks along a list of γ values (one :class:`Result` each)."""
+    return [risk(alpha, depth, sigma2=sigma2, gamma=g, dps=dps) for g in gammas]
+
+
+__all__ = ["risk", "optimal_gamma", "landscape", "METHODS"]
