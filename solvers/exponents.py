@@ -1,0 +1,417 @@
+"""Scaling exponents of the power-law regime: symbolic values and their numerical confirmation.
+
+:func:`exponents` evaluates the laws derived in :mod:`theory.exponents` (``R ∝ r^{−a}``) at given
+``(ν, β)``.  :func:`check_exponent` confirms one law from the *exact* mode sums (never a fit):
+it computes local log-log slopes ``−d log R/d log r`` of the exact risk along a geometric ladder of
+large resources and extrapolates them by Aitken's Δ² process (exact for one power-law correction
+``s(r) = a + A r^{−ω}`` with unknown ``ω``), with the change between the last two extrapolants as
+the error estimate.
+
+Exact quantities used (power-law spectrum ``λ_k = k^{−ν}``, ``ω_kλ_k = k^{−νβ−1}/ζ(νβ+1)``,
+summed to working precision by :class:`solvers.spectra.PowerLaw`):
+
+* ``time`` (RRS, reduced Γ, ``L = α = ∞``): ``R(γ) = Σω_kλ_k e^{−2γλ_k}``, ``F = −R'``,
+  ``t(γ) = ∫_0^γ dg/F(g)`` (Gauss–Legendre per decade of ``log g``); slope ``t F²/R``.
+* ``time_full`` (one scale ``w``, ``γ = w⁵``): ``dγ/dt = 25γ^{8/5}F(γ)`` from ``γ(0) = 10⁻²``;
+  slope ``t V F/R``.
+* ``time_fs`` (FS, ``L = α = ∞``): ``R(t) = Σω_kλ_k/(1 + 4ω_kλ_k³t)``, slope from the exact
+  derivative sum.
+* ``depth`` (RRS, ``α = ∞``, optimal γ): ``R*(L)`` from :func:`solvers.rrs.optimal_gamma`; secant
+  slopes between consecutive depths of the ladder.
+* ``width`` / ``context``: the κ-sums of dmft.md's scaling limit, ``Σλ_k/(κ+λ_k) = r``,
+  ``R = Σκ²λ_kω_k/(κ+λ_k)²``, parametrised by κ (no root finding); slope
+  ``(κ∂_κ log R)/(−κ∂_κ log r)``.  These are the leading-order equivalents of dmft.md, not yet the
+  exact finite-width / finite-context risk (which arrives with the case W / case C solvers in a
+  later issue); width and context share the same equations, so their checks coincide.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from solvers.result import ConvergenceError, _jsonable, format_number
+from solvers.validate import require_choice, require_dps, require_positive
+from theory import exponents as tex
+from theory import shape as tshape
+from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
+
+__all__ = ["exponents", "ExponentResult", "check_exponent", "CheckResult", "LAWS", "symbolic"]
+
+SETTINGS = ("rrs", "fs", "iso")
+#: laws :func:`check_exponent` can confirm numerically
+LAWS = ("time", "time_fs", "time_full", "depth", "width", "context")
+
+_GL_NODES = 12      # Gauss–Legendre nodes per decade of log γ in t(γ)
+_FULL_GAMMA0 = mpmath.mpf("0.01")
+
+
+def _validate_nu_beta(nu, beta):
+    if isinstance(nu, sp.Basic) and not nu.is_number:
+        return nu, beta
+    nu = require_positive("nu", nu)
+    if not float(nu) > 1:
+        raise ValueError(f"nu={nu!r} is invalid: nu must be > 1 (capacity exponent)")
+    beta = require_positive("beta", beta)
+    return nu, beta
+
+
+def _sym(x):
+    """Exact sympy number for a user value (floats through their decimal repr)."""
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, float):
+        return sp.Rational(repr(x))
+    if isinstance(x, mpmath.mpf):
+        return sp.Float(mpmath.nstr(x, mpmath.mp.dps))
+    return sp.sympify(x)
+
+
+def _value(expr, nu, beta, dps):
+    """mpf value of ``expr(nu, beta)`` at ``dps`` digits (or the substituted expression)."""
+    if expr is None:
+        return mpmath.nan
+    v = sp.simplify(expr.subs({s_nu: _sym(nu), s_beta: _sym(beta)}))
+    if not v.is_number:
+        return v
+    with mpmath.workdps(dps):
+        return mpmath.mpf(sp.N(v, dps + 5))
+
+
+def symbolic(law, setting="rrs"):
+    """The :class:`theory.exponents.Exponent` of ``law`` (a key of :data:`LAWS`)."""
+    require_choice("law", law, LAWS)
+    return {"time": tex.time_exponent_rrs, "time_fs": tex.time_exponent_fs,
+            "time_full": tex.time_exponent_full, "depth": tex.depth_exponent_rrs,
+            "width": tex.width_exponent, "context": tex.context_exponent}[law]()
+
+
+@dataclass(frozen=True)
+class ExponentResult:
+    """Decay exponents ``a`` (``R ∝ r^{−a}``) of one setting at ``(ν, β)``.
+
+    ``laws``: {name: (expr, value)} for time/width/depth/context (expr None = not defined);
+    ``shape``: (expr, value) of ``L ∝ N^{shape}`` on the compute-optimal path of the default
+    budget; ``cutoffs``: {name: (expr, value)} of ``k* ∝ r^{c}``; ``notes``: {name: text}.
+    """
+
+    setting: str
+    nu: Any
+    beta: Any
+    laws: Mapping[str, Any]
+    shape: Any
+    cutoffs: Mapping[str, Any]
+    conditions: Mapping[str, str]
+    notes: Mapping[str, str]
+    dps: int = 30
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def time(self):
+        return self.laws["time"][1]
+
+    @property
+    def width(self):
+        return self.laws["width"][1]
+
+    @property
+    def depth(self):
+        return self.laws["depth"][1]
+
+    @property
+    def context(self):
+        return self.laws["context"][1]
+
+    @staticmethod
+    def _entry(expr, value, dps):
+        if expr is None:
+            return {"expr": "nan", "value": "nan"}
+        val = str(value) if isinstance(value, sp.Basic) else format_number(value, dps)
+        return {"expr": str(expr), "value": val}
+
+    def to_dict(self) -> dict:
+        out = {"setting": self.setting, "nu": _jsonable(self.nu, self.dps),
+               "beta": _jsonable(self.beta, self.dps)}
+        for name, (expr, value) in self.laws.items():
+            out[name] = self._entry(expr, value, self.dps)
+        out["shape"] = self._entry(*self.shape, self.dps)
+        out["cutoffs"] = {k: self._entry(e, v, self.dps) for k, (e, v) in self.cutoffs.items()}
+        out["conditions"] = dict(self.conditions)
+        out["notes"] = dict(self.notes)
+        out["dps"] = self.dps
+        out.update({k: _jsonable(v, self.dps) for k, v in self.extra.items()})
+        return out
+
+
+def exponents(setting="rrs", nu=None, beta=None, dps=30) -> ExponentResult:
+    """Scaling exponents of ``setting`` (``rrs`` or ``fs``) at capacity ``nu`` and source ``beta``.
+
+    ``rrs``: time ``β/(β+2)`` (reduced Γ; full-attention ``5β/(5β+2)`` in ``time_full``), width and
+    context ``ν min(β, 2)``, depth ``β``; ``shape`` is ``L ∝ N^{shape}`` under ``C = tP²N²L``.
+    ``fs``: time ``νβ/(νβ+2ν+1)``; depth has no law (``Γ = LΣ⁻¹`` gives zero risk at any depth),
+    width/context are not derived for FS — reported as ``nan`` with a note.  ``iso`` has no
+    power-law spectrum: ValueError.
+    """
+    require_choice("setting", setting, SETTINGS)
+    if setting == "iso":
+        raise ValueError("setting='iso' is invalid: scaling exponents need a power-law spectrum; "
+                         "setting must be 'rrs' or 'fs'")
+    if nu is None or beta is None:
+        raise ValueError(f"nu={nu!r}, beta={beta!r} are invalid: both are required "
+                         "(nu > 1, beta > 0)")
+    nu, beta = _validate_nu_beta(nu, beta)
+    dps = require_dps(dps)
+    laws = tex.exponents(setting)
+    out, cut, cond, notes = {}, {}, {}, {}
+    for name in ("time", "width", "depth", "context", "time_full"):
+        if name not in laws:
+            continue
+        law = laws[name]
+        if law is None:
+            out[name] = (None, mpmath.nan)
+            notes[name] = {
+                "depth": "not defined: FS reaches zero risk at every depth (Gamma = L Sigma^-1 at "
+                         "infinite context and time), so depth is not a bottleneck",
+                "width": "not derived for FS: the kappa-sum width law of dmft.md is for "
+                         "Gamma = gamma I (RRS)",
+                "context": "not derived for FS: the trained diagonal Gamma at finite context "
+                           "(dmft.md case C, A = Gamma Lambda) has no closed scaling law here",
+            }[name]
+            continue
+        out[name] = (law.expr, _value(law.expr, nu, beta, dps))
+        cut[name] = (law.cutoff, _value(law.cutoff, nu, beta, dps))
+        cond[name] = str(law.condition)
+        notes[name] = law.note
+    if setting == "rrs":
+        sol = tshape.optimal_shape(tshape.DEFAULT_BUDGET, setting="rrs")
+        sh = sol.ratio(sL, sN)
+        shape = (sh, _value(sh, nu, beta, dps))
+        notes["shape"] = ("L ∝ N^shape on the compute-optimal path of C = t P^2 N^2 L; equals nu "
+                          "for beta < 2 (width saturates beyond)")
+    else:
+        shape = (None, mpmath.nan)
+        notes["shape"] = "not defined for fs: depth does not enter the FS risk"
+    return ExponentResult(setting, nu, beta, out, shape, cut, cond, notes, dps)
+
+
+# ----------------------------------------------------------------------------- numerical checks
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Extrapolated local slope of the exact risk versus the symbolic exponent of one law."""
+
+    law: str
+    nu: Any
+    beta: Any
+    symbolic: Any           # mpf value of the derived exponent
+    expr: str
+    value: Any              # extrapolated slope
+    error_estimate: Any
+    resources: tuple
+    slopes: tuple
+    method: str
+    dps: int
+    converged: bool = True
+
+    @property
+    def difference(self):
+        return abs(self.value - self.symbolic)
+
+    def to_dict(self) -> dict:
+        return {k: _jsonable(getattr(self, k), self.dps) for k in
+                ("law", "nu", "beta", "symbolic", "expr", "value", "error_estimate",
+                 "resources", "slopes", "method", "dps", "converged")} | \
+            {"difference": _jsonable(self.difference, self.dps)}
+
+
+def _aitken(seq):
+    """Aitken Δ² extrapolants of a sequence (None where the second difference vanishes)."""
+    out = []
+    for i in range(len(seq) - 2):
+        a, b, c = seq[i], seq[i + 1], seq[i + 2]
+        d2 = (c - b) - (b - a)
+        out.append(c - (c - b) ** 2 / d2 if d2 != 0 else c)
+    return out
+
+
+def _extrapolate(slopes):
+    """(limit, error) from a sequence of slopes on a geometric ladder."""
+    if len(slopes) < 3:
+        raise ValueError("need at least 3 slopes to extrapolate")
+    acc = _aitken(slopes)
+    last = acc[-1]
+    tail = abs(slopes[-1] - slopes[-2])
+    if len(acc) >= 2:
+        err = abs(acc[-1] - acc[-2])
+    else:
+        err = tail
+    # an extrapolant that moves further than the raw slopes did is not to be trusted
+    if abs(last - slopes[-1]) > 10 * tail + mpmath.mpf(10) ** (-mpmath.mp.dps // 2):
+        return slopes[-1], tail
+    return last, max(err, mpmath.mpf(10) ** (-mpmath.mp.dps + 5))
+
+
+def _spectrum(nu, beta):
+    from solvers.spectra import PowerLaw  # lazy: the spectra module is shared machinery
+    return PowerLaw(nu, beta)
+
+
+def _wsum(spec, g, power, dps, scale=None, with_omega=False):
+    s = spec.wsum(g, power, dps, scale=scale, with_omega=with_omega)
+    return s.value
+
+
+def _gauss_legendre(n, dps):
+    with mpmath.workdps(dps):
+        x, w = np.polynomial.legendre.leggauss(n)
+        # refine the double-precision nodes by Newton on P_n at the working precision
+        nodes, weights = [], []
+        for xi in x:
+            r = mpmath.mpf(float(xi))
+            for _ in range(8):
+                p, dp = mpmath.legendre(n, r), mpmath.diff(lambda y: mpmath.legendre(n, y), r)
+                r -= p / dp
+            dp = mpmath.diff(lambda y: mpmath.legendre(n, y), r)
+            nodes.append(r)
+            weights.append(2 / ((1 - r**2) * dp**2))
+        return nodes, weights
+
+
+def _integrate_log(f, a, b, nodes, weights):
+    """∫_a^b f(g) dg in x = log g with one Gauss–Legendre panel."""
+    la, lb = mpmath.log(a), mpmath.log(b)
+    half, mid = (lb - la) / 2, (lb + la) / 2
+    total = mpmath.mpf(0)
+    for x, w in zip(nodes, weights):
+        g = mpmath.exp(mid + half * x)
+        total += w * g * f(g)
+    return half * total
+
+
+def _time_slopes(nu, beta, dps, ladder, full):
+    """Local slopes of the RRS risk in time along ``γ ∈ ladder`` (reduced or γ = w⁵)."""
+    spec = _spectrum(nu, beta)
+
+    def F(g):
+        return 2 * _wsum(spec, lambda l: mpmath.exp(-2 * g * l), 2, dps, scale=2 * g)
+
+    def R(g):
+        return _wsum(spec, lambda l: mpmath.exp(-2 * g * l), 1, dps, scale=2 * g)
+
+    coef, power = (25, mpmath.mpf(8) / 5) if full else (1, 0)   # dγ/dt = (dγ/dw)² F, γ = w⁵
+
+    def V(g):
+        return coef * g**power * F(g)
+    nodes, weights = _gauss_legendre(_GL_NODES, dps)
+    if full:
+        t, g_prev = mpmath.mpf(0), _FULL_GAMMA0
+    else:
+        # [0, 1] in g directly: F is smooth and positive there
+        half = mpmath.mpf(1) / 2
+        t = half * mpmath.fsum(w / V(half * (1 + x)) for x, w in zip(nodes, weights))
+        g_prev = mpmath.mpf(1)
+    resources, slopes = [], []
+    for g in ladder:
+        g = mpmath.mpf(g)
+        while g_prev < g:
+            g_next = min(g, g_prev * 10)
+            t += _integrate_log(lambda y: 1 / V(y), g_prev, g_next, nodes, weights)
+            g_prev = g_next
+        Fg, Rg = F(g), R(g)
+        resources.append(t)
+        slopes.append(t * coef * g**power * Fg**2 / Rg)           # (t dγ/dt / γ)(γ F / R)
+    return resources, slopes
+
+
+def _fs_slopes(nu, beta, dps, ladder):
+    spec = _spectrum(nu, beta)
+    Z = mpmath.zeta(mpmath.mpf(nu) * mpmath.mpf(beta) + 1)
+    resources, slopes = [], []
+    for t in ladder:
+        t = mpmath.mpf(t)
+        lam_c = (Z / (4 * t)) ** (mpmath.mpf(nu) / (mpmath.mpf(nu) * (mpmath.mpf(beta) + 2) + 1))
+        R = _wsum(spec, lambda l, w: 1 / (1 + 4 * w * l**3 * t), 1, dps, scale=1 / lam_c,
+                  with_omega=True)
+        dR = _wsum(spec, lambda l, w: (4 * w * l**3 * t) / (1 + 4 * w * l**3 * t) ** 2, 1, dps,
+                   scale=1 / lam_c, with_omega=True)
+        resources.append(t)
+        slopes.append(dR / R)
+    return resources, slopes
+
+
+def _ridge_slopes(nu, beta, dps, ladder):
+    spec = _spectrum(nu, beta)
+    resources, slopes = [], []
+    for kap in ladder:
+        kap = mpmath.mpf(kap)
+        r = _wsum(spec, lambda l, w: l / ((kap + l) * w), 0, dps, scale=1 / kap, with_omega=True)
+        kdr = _wsum(spec, lambda l, w: kap * l / ((kap + l) ** 2 * w), 0, dps, scale=1 / kap,
+                    with_omega=True)
+        R = _wsum(spec, lambda l: kap**2 / (kap + l) ** 2, 1, dps, scale=1 / kap)
+        kdR = _wsum(spec, lambda l: 2 * kap**2 * l / (kap + l) ** 3, 1, dps, scale=1 / kap)
+        resources.append(r)
+        slopes.append((kdR / R) / (kdr / r))
+    return resources, slopes
+
+
+def _depth_slopes(nu, beta, dps, ladder):
+    from solvers import rrs
+    risks = [rrs.optimal_gamma(nu=nu, beta=beta, depth=int(d), dps=dps).risk for d in ladder]
+    slopes = [-mpmath.log(risks[i + 1] / risks[i]) / mpmath.log(mpmath.mpf(ladder[i + 1]) / ladder[i])
+              for i in range(len(ladder) - 1)]
+    # a secant slope belongs to the geometric mean of its two depths
+    resources = [mpmath.sqrt(mpmath.mpf(ladder[i]) * ladder[i + 1]) for i in range(len(ladder) - 1)]
+    return resources, slopes
+
+
+#: default ladders (geometric) of the scale each check is parametrised by
+DEFAULT_LADDERS = {
+    "time": [10**j for j in range(1, 6)],              # γ
+    "time_full": [10**j for j in range(1, 6)],         # γ
+    "time_fs": [mpmath.mpf(10) ** (2 * j) for j in range(4, 10)],   # t
+    "depth": [100 * 4**j for j in range(5)],           # L
+    "width": [mpmath.mpf(10) ** (-j) for j in range(3, 10)],  # κ
+    "context": [mpmath.mpf(10) ** (-j) for j in range(3, 10)],
+}
+
+
+def check_exponent(law, nu, beta, dps=30, ladder=None) -> CheckResult:
+    """Extrapolated local slope ``−d log R/d log r`` of the exact risk for ``law`` at large ``r``.
+
+    ``law`` is one of :data:`LAWS`; ``ladder`` (optional) is the geometric ladder of the scale
+    the law is parametrised by (γ for ``time``/``time_full``, t for ``time_fs``, L for ``depth``,
+    κ for ``width``/``context``).  Width/context use the leading-order κ-sums of dmft.md (the
+    exact finite-width/context risk comes in a later issue).  Returns a :class:`CheckResult` with
+    the extrapolated slope, its error estimate and the derived exponent for comparison.
+    """
+    require_choice("law", law, LAWS)
+    nu, beta = _validate_nu_beta(nu, beta)
+    dps = require_dps(dps)
+    sym = symbolic(law)
+    ladder = list(DEFAULT_LADDERS[law] if ladder is None else ladder)
+    with mpmath.workdps(dps):
+        if law in ("time", "time_full"):
+            res, sl = _time_slopes(nu, beta, dps, ladder, full=(law == "time_full"))
+        elif law == "time_fs":
+            res, sl = _fs_slopes(nu, beta, dps, ladder)
+        elif law == "depth":
+            res, sl = _depth_slopes(nu, beta, dps, ladder)
+        else:
+            res, sl = _ridge_slopes(nu, beta, dps, ladder)
+        val, err = _extrapolate(sl)
+        target = _value(sym.expr, nu, beta, dps)
+        if not (mpmath.isfinite(val) and mpmath.isfinite(err)):
+            raise ConvergenceError(f"slope extrapolation failed for law={law}",
+                                   where=f"nu={nu}, beta={beta}", residual=err)
+    method = {"time": "t(gamma) Gauss-Legendre quadrature; slope t F^2/R",
+              "time_full": "t(gamma) quadrature of dgamma/dt = 25 gamma^(8/5) F, gamma(0)=0.01",
+              "time_fs": "exact derivative sum of R(t)",
+              "depth": "secant slopes of optimal R*(L) from solvers.rrs.optimal_gamma",
+              "width": "kappa-parametrised leading-order sums (dmft.md scaling limit)",
+              "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
+    return CheckResult(law, nu, beta, target, str(sym.expr), val, err, tuple(res), tuple(sl),
+                       method + "; Aitken delta^2 extrapolation", dps)
