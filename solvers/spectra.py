@@ -48,9 +48,10 @@ class SpectralSum(NamedTuple):
 
 def pow1m(y, n):
     """``(1 − y)^n`` for real ``y`` and integer ``n ≥ 0`` without expanding a polynomial:
-    ``exp(n·log1p(−y))`` for ``y < 1`` (stable at huge n), sign-corrected beyond ``y = 1``."""
-    if n == 0:
-        return mpmath.mpf(1)
+    a plain power for ``n ≤ 64``, else ``exp(n·log1p(−y))`` for ``y < 1`` (stable at huge n),
+    sign-corrected beyond ``y = 1``."""
+    if n <= 64:  # a short product is exact to rounding
+        return (1 - y) ** n
     if y < 1:
         return mpmath.exp(n * mpmath.log1p(-y))
     if y == 1:
