@@ -14,9 +14,10 @@ summed to working precision by :class:`solvers.spectra.PowerLaw`):
   ``t(γ) = ∫_0^γ dg/F(g)`` (Gauss–Legendre per decade of ``log g``); slope ``t F²/R``.
 * ``time_full`` (one scale ``w``, ``γ = w⁵``): ``dγ/dt = 25γ^{8/5}F(γ)`` from ``γ(0) = 10⁻²``;
   slope ``t V F/R``.
-* ``time_fs`` (FS, ``L = α = ∞``): ``R(t) = Σω_kλ_k/(1 + 4ω_kλ_k³t)``, slope from the exact
-  derivative sum.
-* ``depth`` (RRS, ``α = ∞``, optimal γ): ``R*(L)`` from :func:`solvers.rrs.optimal_gamma`; secant
+* ``time_fs`` (FS, ``L = α = ∞``): ``R(t) = Σω_kλ_k/(1 + 4ω_kλ_k³t)`` from
+  :func:`solvers.fs.risk`, slope from the exact derivative sum.
+* ``depth`` (RRS, ``α = ∞``, optimal γ): ``R*(L) = min_γ Σω_kλ_k(1 − γλ_k/L)^{2L}`` by a bracketed
+  Newton iteration (cross-checked against :func:`solvers.rrs.optimal_gamma` in the tests); secant
   slopes between consecutive depths of the ladder.
 * ``width`` / ``context``: the κ-sums of dmft.md's scaling limit, ``Σλ_k/(κ+λ_k) = r``,
   ``R = Σκ²λ_kω_k/(κ+λ_k)²``, parametrised by κ (no root finding); slope
@@ -328,14 +329,16 @@ def _time_slopes(nu, beta, dps, ladder, full):
 
 
 def _fs_slopes(nu, beta, dps, ladder):
+    """FS slopes: ``R(t)`` from :func:`solvers.fs.risk` (L = ∞), ``−t R'(t)`` by its own exact sum
+    ``Σ ω_kλ_k x_k/(1 + x_k)²``, ``x_k = 4ω_kλ_k³t``."""
+    from solvers import fs
     spec = _spectrum(nu, beta)
     Z = mpmath.zeta(mpmath.mpf(nu) * mpmath.mpf(beta) + 1)
     resources, slopes = [], []
     for t in ladder:
         t = mpmath.mpf(t)
         lam_c = (Z / (4 * t)) ** (mpmath.mpf(nu) / (mpmath.mpf(nu) * (mpmath.mpf(beta) + 2) + 1))
-        R = _wsum(spec, lambda l, w: 1 / (1 + 4 * w * l**3 * t), 1, dps, scale=1 / lam_c,
-                  with_omega=True)
+        R = fs.risk(nu=nu, beta=beta, depth=math.inf, time=t, dps=dps).risk
         dR = _wsum(spec, lambda l, w: (4 * w * l**3 * t) / (1 + 4 * w * l**3 * t) ** 2, 1, dps,
                    scale=1 / lam_c, with_omega=True)
         resources.append(t)
@@ -358,9 +361,64 @@ def _ridge_slopes(nu, beta, dps, ladder):
     return resources, slopes
 
 
+def _optimal_depth_risk(spec, L, nu, beta, dps):
+    """``min_γ Σ ω_kλ_k (1 − γλ_k/L)^{2L}`` by safeguarded Newton on ``F = −R'`` in ``[L, 2L]``.
+
+    ``F(L) > 0`` (every factor ≥ 0) and ``F(2L) < 0`` (the top mode's factor is −1), so the
+    bracket holds; the start ``γ ≈ L(2 − (β+1) log(2L)/(2L))`` balances the top mode against the
+    tail ``∝ γ^{−β}``.  Only γ* to ~1e-10 relative is needed: R is stationary there.
+    """
+    from solvers.spectra import pow1m
+    n = 2 * L
+
+    def F(g):
+        return 2 * _wsum(spec, lambda l: pow1m(g * l / L, n - 1), 2, dps, scale=2 * g)
+
+    def dF(g):
+        return -2 * mpmath.mpf(n - 1) / L * _wsum(spec, lambda l: pow1m(g * l / L, n - 2), 3, dps,
+                                                  scale=2 * g)
+
+    # Newton on φ(γ) = log(F + H) − log H, H = −(top-mode term of F) = 2ω_1(γ/L − 1)^{2L−1}:
+    # F = (F + H) − H balances a smooth tail against an exponentially steep top mode, and
+    # the logarithms make both nearly linear in γ (Newton on F itself thrashes).
+    w1 = 1 / mpmath.zeta(mpmath.mpf(nu) * mpmath.mpf(beta) + 1)
+
+    def H(g):
+        return 2 * w1 * (g / L - 1) ** (n - 1)
+
+    def dH(g):
+        return 2 * w1 * (n - 1) * (g / L - 1) ** (n - 2) / L
+
+    lo, hi = mpmath.mpf(L), mpmath.mpf(2 * L)
+    g = L * (2 - (mpmath.mpf(beta) + 1) * mpmath.log(2 * L) / (2 * L))
+    if not lo < g < hi:
+        g = (lo + hi) / 2
+    tol = mpmath.mpf(10) ** (-min(dps, 20) + 5)
+    for _ in range(100):
+        Fg, Hg = F(g), H(g)
+        if Fg > 0:
+            lo = g
+        else:
+            hi = g
+        phi = mpmath.log(Fg + Hg) - mpmath.log(Hg)
+        dphi = (dF(g) + dH(g)) / (Fg + Hg) - dH(g) / Hg
+        gn = g - phi / dphi
+        if abs(gn - g) <= tol * g:
+            g = gn
+            break
+        if not lo < gn < hi:
+            gn = (lo + hi) / 2
+        g = gn
+    else:
+        raise ConvergenceError("optimal gamma at finite depth did not converge",
+                               where=f"L={L}, gamma in [{lo}, {hi}]")
+    return _wsum(spec, lambda l: pow1m(g * l / L, n), 1, dps, scale=2 * g)
+
+
 def _depth_slopes(nu, beta, dps, ladder):
-    from solvers import rrs
-    risks = [rrs.optimal_gamma(nu=nu, beta=beta, depth=int(d), dps=dps).risk for d in ladder]
+    """Secant slopes of the optimal RRS risk ``R*(L)`` (α = ∞, infinite training time)."""
+    spec = _spectrum(nu, beta)
+    risks = [_optimal_depth_risk(spec, int(d), nu, beta, dps) for d in ladder]
     slopes = [-mpmath.log(risks[i + 1] / risks[i]) / mpmath.log(mpmath.mpf(ladder[i + 1]) / ladder[i])
               for i in range(len(ladder) - 1)]
     # a secant slope belongs to the geometric mean of its two depths
@@ -409,8 +467,8 @@ def check_exponent(law, nu, beta, dps=30, ladder=None) -> CheckResult:
                                    where=f"nu={nu}, beta={beta}", residual=err)
     method = {"time": "t(gamma) Gauss-Legendre quadrature; slope t F^2/R",
               "time_full": "t(gamma) quadrature of dgamma/dt = 25 gamma^(8/5) F, gamma(0)=0.01",
-              "time_fs": "exact derivative sum of R(t)",
-              "depth": "secant slopes of optimal R*(L) from solvers.rrs.optimal_gamma",
+              "time_fs": "R(t) from solvers.fs.risk (depth inf), exact derivative sum",
+              "depth": "secant slopes of the optimal R*(L) (Newton on dR/dgamma in [L, 2L])",
               "width": "kappa-parametrised leading-order sums (dmft.md scaling limit)",
               "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
     return CheckResult(law, nu, beta, target, str(sym.expr), val, err, tuple(res), tuple(sl),
