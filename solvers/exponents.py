@@ -428,12 +428,12 @@ def _depth_slopes(nu, beta, dps, ladder):
 
 #: default ladders (geometric) of the scale each check is parametrised by
 DEFAULT_LADDERS = {
-    "time": [10**j for j in range(1, 6)],              # γ
+    "time": [10**j for j in range(1, 5)],              # γ (corrections ∝ γ^{−(β+2)})
     "time_full": [10**j for j in range(1, 6)],         # γ
     "time_fs": [mpmath.mpf(10) ** (2 * j) for j in range(4, 10)],   # t
     "depth": [100 * 4**j for j in range(5)],           # L
-    "width": [mpmath.mpf(10) ** (-j) for j in range(3, 10)],  # κ
-    "context": [mpmath.mpf(10) ** (-j) for j in range(3, 10)],
+    "width": [mpmath.mpf(10) ** (-j) for j in range(3, 9)],   # κ
+    "context": [mpmath.mpf(10) ** (-j) for j in range(3, 9)],
 }
 
 

@@ -1,0 +1,186 @@
+"""Scaling exponents: symbolic derivation (theory.exponents) versus extrapolated local slopes of
+the exact risk (solvers.exponents.check_exponent).
+
+Tolerance 0.01 on exponents (the brief's requirement); the extrapolated slopes typically agree to
+1e-4 or better, and each check also asserts that its own error estimate is below the tolerance.
+Expected closed forms in the symbolic tests were derived by hand from the cutoff argument
+(spec §6), independently of the power-counting code that produces them.
+"""
+import functools
+import json
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+
+from solvers.exponents import LAWS, check_exponent, exponents
+from theory import exponents as tex
+from theory.symbols import beta, nu, t
+
+TOL = 0.01
+DPS = 15
+
+# three (ν, β) pairs per law; width/context include a saturating case β > 2
+PAIRS = {
+    "time": [(1.5, 1.0), (1.2, 0.3), (3.0, 2.5)],
+    "time_fs": [(1.5, 1.0), (3.0, 0.5), (1.2, 4.0)],
+    "time_full": [(1.5, 1.0), (3.0, 0.5), (2.0, 3.0)],
+    "depth": [(1.5, 1.0), (2.0, 0.5), (1.3, 2.5)],
+    "width": [(1.5, 1.0), (2.0, 0.5), (1.5, 3.0)],
+    "context": [(1.2, 1.5), (3.0, 0.7), (1.2, 2.5)],
+}
+CASES = [(law, n, b) for law in LAWS for (n, b) in PAIRS[law]]
+
+
+@functools.lru_cache(maxsize=None)
+def _check(law, nu_v, beta_v):
+    return check_exponent(law, nu_v, beta_v, dps=DPS)
+
+
+# ---------------------------------------------------------------- symbolic derivation
+
+def test_symbolic_closed_forms():
+    assert sp.simplify(tex.time_exponent_rrs().expr - beta / (beta + 2)) == 0
+    assert sp.simplify(tex.time_exponent_full().expr - 5 * beta / (5 * beta + 2)) == 0
+    assert sp.simplify(tex.time_exponent_fs().expr - nu * beta / (nu * beta + 2 * nu + 1)) == 0
+    assert sp.simplify(tex.depth_exponent_rrs().expr - beta) == 0
+    m = sp.Symbol("m", positive=True)
+    a, cut, _ = tex.time_exponent(m)
+    assert sp.simplify(a - m * beta / (m * beta + 2)) == 0   # γ = w^m; m = 1 is the reduced law
+
+
+def test_cutoff_exponents():
+    assert sp.simplify(tex.time_exponent_rrs().cutoff - 1 / (nu * (beta + 2))) == 0
+    assert sp.simplify(tex.time_exponent_fs().cutoff - 1 / (nu * beta + 2 * nu + 1)) == 0
+    assert sp.simplify(tex.depth_exponent_rrs().cutoff - 1 / nu) == 0
+    assert tex.width_exponent().cutoff == 1 and tex.context_exponent().cutoff == 1
+
+
+@pytest.mark.parametrize("law", [tex.width_exponent, tex.context_exponent])
+def test_width_context_saturation_symbolic(law):
+    e = law()
+    for b in (sp.Rational(1, 2), 1, sp.Rational(3, 2), sp.Rational(5, 2), 3, 7):
+        for n in (sp.Rational(3, 2), 2, 5):
+            expected = n * min(b, 2)
+            assert sp.simplify(e.expr.subs({nu: n, beta: b}) - expected) == 0
+            # the Piecewise built from the convergence of the head integral agrees with the Min
+            assert sp.simplify(e.regimes.subs({nu: n, beta: b}) - expected) == 0
+    assert "beta - 2 >= 0" in e.note or "beta >= 2" in e.note
+
+
+def test_fs_time_exponent_is_not_the_printed_one():
+    derived = tex.time_exponent_fs().expr
+    assert sp.simplify(derived - tex.FS_TIME_PAPER) != 0
+    # they differ on the whole domain except where νβ(νβ+ν+1) = β(νβ+2ν+1), i.e. never for ν > 1
+    diff = sp.factor(sp.together(derived - tex.FS_TIME_PAPER))
+    assert diff.subs({nu: 2, beta: 1}) != 0
+
+
+def test_leading_power_counts_powers_and_exponentials():
+    u = tex.u
+    assert tex.leading_power(u**3 * (1 + u**nu) ** 2, u, sp.oo) == 3 + 2 * nu
+    assert tex.leading_power(u**3 * (1 + u**nu) ** 2, u, 0) == 3
+    assert tex.leading_power(sp.exp(-2 / u**nu), u, 0) == sp.oo     # faster than any power
+    assert tex.leading_power(sp.exp(-u), u, sp.oo) == -sp.oo
+    with pytest.raises(ValueError):
+        tex.leading_power(u**u, u, sp.oo)
+
+
+def test_mode_sum_scaling_detects_head_divergence():
+    lam_k, wl = tex.power_law_modes()
+    sc = tex.mode_sum_scaling(tex.kappa**2 * wl / (tex.kappa + lam_k) ** 2, tex.kappa,
+                              lam_k / tex.kappa, scale_to=0)
+    assert sc.scale_power == beta and sc.head_power == 2
+    assert sc.head_converges == (beta < 2) or sp.simplify(sc.head_converges.subs(beta, 1)) == sp.true
+    assert sp.simplify(sc.head_converges.subs(beta, 3)) == sp.false
+
+
+# ---------------------------------------------------------------- numerical confirmation
+
+@pytest.mark.parametrize("law,nu_v,beta_v", CASES)
+def test_symbolic_matches_extrapolated_slope(law, nu_v, beta_v):
+    r = _check(law, nu_v, beta_v)
+    assert r.error_estimate < TOL
+    assert abs(r.value - r.symbolic) < TOL, (law, nu_v, beta_v, r.value, r.symbolic, r.slopes)
+    # the symbolic value is the expression of theory.exponents evaluated at (ν, β)
+    expr = sp.sympify(r.expr, locals={"nu": nu, "beta": beta})
+    assert abs(float(expr.subs({nu: nu_v, beta: beta_v})) - float(r.symbolic)) < 1e-12
+
+
+@pytest.mark.parametrize("nu_v,beta_v", PAIRS["time_fs"])
+def test_fs_time_numerics_refute_printed_exponent(nu_v, beta_v):
+    r = _check("time_fs", nu_v, beta_v)
+    printed = float(tex.FS_TIME_PAPER.subs({nu: nu_v, beta: beta_v}))
+    # the printed value is outside the tolerance and far outside the extrapolation error
+    assert abs(float(r.value) - printed) > TOL
+    assert abs(float(r.value) - printed) > 100 * float(r.error_estimate)
+    assert abs(float(r.value) - float(r.symbolic)) < TOL
+
+
+@pytest.mark.parametrize("nu_v", [1.5, 2.0])
+def test_width_saturates_at_two_nu(nu_v):
+    r = _check("width", nu_v, 3.5)
+    assert abs(float(r.value) - 2 * nu_v) < TOL
+    assert abs(float(r.value) - nu_v * 3.5) > 50 * TOL     # not νβ
+
+
+def test_depth_optimum_agrees_with_rrs_solver():
+    from solvers import rrs
+    from solvers.exponents import _optimal_depth_risk, _spectrum
+    with mpmath.workdps(DPS):
+        mine = _optimal_depth_risk(_spectrum(1.5, 1.0), 300, 1.5, 1.0, DPS)
+    ref = rrs.optimal_gamma(nu=1.5, beta=1.0, depth=300, dps=DPS).risk
+    assert abs(mine / ref - 1) < 1e-12
+
+
+# ---------------------------------------------------------------- API and errors
+
+def test_exponents_api_keys_and_values():
+    res = exponents("rrs", nu=1.5, beta=1.0)
+    d = res.to_dict()
+    json.dumps(d)
+    for key in ("time", "width", "depth", "context", "shape"):
+        assert set(d[key]) >= {"expr", "value"}
+        expr = sp.sympify(d[key]["expr"], locals={"nu": nu, "beta": beta})
+        assert abs(float(expr.subs({nu: 1.5, beta: 1.0})) - float(d[key]["value"])) < 1e-20
+    assert float(d["time"]["value"]) == pytest.approx(1 / 3)
+    assert float(d["width"]["value"]) == pytest.approx(1.5)
+    assert float(d["depth"]["value"]) == pytest.approx(1.0)
+    assert float(d["shape"]["value"]) == pytest.approx(1.5)          # L ∝ N^ν
+    assert float(d["time_full"]["value"]) == pytest.approx(5 / 7)
+    with pytest.raises(Exception):
+        res.setting = "fs"                                           # frozen
+
+
+def test_exponents_fs_reports_undefined_depth_honestly():
+    d = exponents("fs", nu=2.0, beta=1.0).to_dict()
+    assert float(d["time"]["value"]) == pytest.approx(2 / 7)
+    assert d["depth"]["expr"] == "nan" and math.isnan(float(d["depth"]["value"]))
+    assert "zero risk" in d["notes"]["depth"]
+
+
+def test_symbolic_inputs_give_symbolic_outputs():
+    res = exponents("rrs", nu=nu, beta=beta)
+    assert sp.simplify(res.time - beta / (beta + 2)) == 0
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(setting="iso", nu=1.5, beta=1.0), "setting"),
+    (dict(setting="xyz", nu=1.5, beta=1.0), "setting"),
+    (dict(setting="rrs", nu=1.0, beta=1.0), "nu"),
+    (dict(setting="rrs", nu=0.5, beta=1.0), "nu"),
+    (dict(setting="rrs", nu=1.5, beta=0), "beta"),
+    (dict(setting="rrs", nu=1.5, beta=-1), "beta"),
+    (dict(setting="rrs", nu=1.5, beta=1.0, dps=5), "dps"),
+])
+def test_invalid_inputs_raise(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        exponents(**kwargs)
+
+
+def test_check_exponent_invalid_law():
+    with pytest.raises(ValueError, match="law"):
+        check_exponent("height", 1.5, 1.0)
+    with pytest.raises(ValueError, match="nu"):
+        check_exponent("time", 0.9, 1.0)
