@@ -16,6 +16,7 @@ import functools
 import math
 import signal
 import threading
+from fractions import Fraction
 
 import sympy as sp
 
@@ -100,33 +101,64 @@ def noise_integrand_dgamma(depth, lam=_lam, gamma=_gamma, alpha=_alpha, sigma2=_
 
 # --------------------------------------------------------------------------- risk polynomial
 
-@functools.lru_cache(maxsize=256)
-def _coefficients_c(L):
-    """Coefficients of ``γ^k`` as (bias, noise) pairs of polynomials in ``c``:
+@functools.lru_cache(maxsize=128)
+def _coefficient_polys(L):
+    """Coefficients of ``γ^k`` as (bias, noise/σ²) pairs of ``Poly`` in ``c``:
     bias_k = C(2L,k)(−1/L)^k m_k(c); noise_k = c m_{k−1}(c) Σ_{i+j=k} a_i a_j with
     ``1 − (1 − u)^L = Σ_{j=1}^L a_j (γλ)^j``, ``a_j = (−1)^{j+1} C(L,j) / L^j``."""
     c = symbols.c
     a = [sp.Integer(0)] + [sp.Rational((-1) ** (j + 1) * math.comb(L, j), L ** j)
                            for j in range(1, L + 1)]
+    m = [sp.Poly(mk, c, domain=sp.QQ) for mk in mp.moments(2 * L, c)]
+    c_poly = sp.Poly(c, c, domain=sp.QQ)
+    zero = sp.Poly(0, c, domain=sp.QQ)
     out = []
     for k in range(2 * L + 1):
-        bias = sp.Rational(math.comb(2 * L, k) * (-1) ** k, L ** k) * mp.moment(k, c)
+        bias = m[k] * sp.Rational(math.comb(2 * L, k) * (-1) ** k, L ** k)
         pair_sum = sum((a[i] * a[k - i] for i in range(max(1, k - L), min(L, k - 1) + 1)),
                        sp.Integer(0))
-        noise = sp.expand(pair_sum * c * mp.moment(k - 1, c)) if pair_sum else sp.Integer(0)
-        out.append((sp.expand(bias), noise))
+        noise = m[k - 1] * c_poly * pair_sum if pair_sum else zero
+        out.append((bias, noise))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=128)
+def _coefficient_numbers(L, c_val):
+    """Same pairs as :func:`_coefficient_polys` at a rational ``c`` (exact ``Fraction`` sums,
+    much faster than building high-degree polynomials)."""
+    c = Fraction(int(c_val.p), int(c_val.q))
+    m = [Fraction(1)] + [sum(Fraction(math.comb(k, j) * math.comb(k, j - 1), k) * c ** (j - 1)
+                             for j in range(1, k + 1)) for k in range(1, 2 * L + 1)]
+    a = [Fraction(0)] + [Fraction((-1) ** (j + 1) * math.comb(L, j), L ** j)
+                         for j in range(1, L + 1)]
+    out = []
+    for k in range(2 * L + 1):
+        bias = Fraction(math.comb(2 * L, k) * (-1) ** k, L ** k) * m[k]
+        pair_sum = sum((a[i] * a[k - i] for i in range(max(1, k - L), min(L, k - 1) + 1)),
+                       Fraction(0))
+        noise = pair_sum * c * m[k - 1] if k else Fraction(0)
+        out.append((sp.Rational(bias.numerator, bias.denominator),
+                    sp.Rational(noise.numerator, noise.denominator)))
+    return tuple(out)
+
+
+def _substitute_c(poly, c_val):
+    """Value of a ``Poly`` in c at ``c_val``: Horner for numbers, term by term (no expand) for
+    symbolic ``c_val`` such as ``1/α``."""
+    if c_val.is_number:
+        return poly.eval(c_val)
+    return sp.Add(*[coef * c_val ** j for (j,), coef in poly.terms() if coef != 0])
 
 
 def risk_coefficients(depth, sigma2=_sigma2, alpha=_alpha):
     """``[r_0, …, r_{2L}]`` with ``R(γ) = Σ_k r_k γ^k`` (``r_0 = 1``), each ``r_k`` a polynomial
-    in ``1/α`` and linear in ``σ²``.  Numeric ``alpha``/``sigma2`` give exact rationals."""
+    in ``1/α`` plus ``σ²`` times one.  Numeric ``alpha``/``sigma2`` give exact rationals."""
     L = _depth(depth, allow_inf=False)
     c_val = _inverse_ratio(alpha)
-    out = []
-    for bias, noise in _coefficients_c(L):
-        out.append(sp.expand(bias.subs(symbols.c, c_val) + sigma2 * noise.subs(symbols.c, c_val)))
-    return out
+    if c_val.is_Rational:
+        return [b + sigma2 * n for b, n in _coefficient_numbers(L, c_val)]
+    return [_substitute_c(b, c_val) + sigma2 * _substitute_c(n, c_val)
+            for b, n in _coefficient_polys(L)]
 
 
 def risk_expr(depth, sigma2=_sigma2, alpha=_alpha, gamma=_gamma):

@@ -15,6 +15,8 @@ exact for polynomials of degree ``2n − 1``.
 """
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from theory import symbols
@@ -40,7 +42,7 @@ def moment(k, c=symbols.c):
     k = _check_order(k)
     if k == 0:
         return sp.Integer(1)
-    return sp.Add(*[sp.Rational(sp.binomial(k, j) * sp.binomial(k, j - 1), k) * c ** (j - 1)
+    return sp.Add(*[sp.Rational(math.comb(k, j) * math.comb(k, j - 1), k) * c ** (j - 1)
                     for j in range(1, k + 1)])
 
 
