@@ -132,6 +132,16 @@ def test_noise_free_optimum_against_grid_and_depth_monotone():
         previous = r_star
 
 
+@pytest.mark.parametrize("a", [sp.Rational(1, 3), sp.Rational(3, 2), sp.Integer(5)])
+def test_noise_free_optimum_converges_geometrically_in_depth(a):
+    # atom ≤ R*_L ≤ atom + min(1, α) (4α/(1+α)²)^L, from |1 − λ/(1+c)| ≤ 2√c/(1+c) on the support.
+    atom = max(0, 1 - a)
+    rate = 4 * a / (1 + a) ** 2
+    for L in (1, 2, 4, 8):
+        r_star = iso.optimal_noise_free(L)[1].subs(alpha, a)
+        assert atom < r_star <= atom + min(1, a) * rate ** L
+
+
 def test_noisy_depth2_closed_form():
     found = iso.optimal_closed_form(2, sigma2=sigma2)
     assert found is not None
