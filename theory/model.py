@@ -245,5 +245,6 @@ def check_weight_error(depth, D=2, P=3):
     X, _, _, Gamma = symbolic_context(D, P, 1)
     beta = sp.Matrix(D, 1, lambda i, j: sp.Symbol(f"beta_{i}", real=True))
     Kd, (X, beta, Gamma), (s,) = _to_domain([X, beta, Gamma], [sp.Rational(1, L * P)])
-    diff = beta - _gd_weights(X, X * beta, Gamma, L, s, Kd) - _weight_error(X, beta, Gamma, L, s, Kd)
+    w_L = _gd_weights(X, X * beta, Gamma, L, s, Kd)
+    diff = beta - w_L - _weight_error(X, beta, Gamma, L, s, Kd)
     return diff.to_Matrix()
