@@ -30,6 +30,12 @@ def _call(module_name: str, func_name: str, setting: str, params: dict):
             valid = ", ".join(k for k in accepted)
             raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r}; "
                              f"valid parameters: {valid}")
+    missing = [k for k, p in accepted.items()
+               if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               and k not in params]
+    if missing:
+        raise ValueError(f"parameter(s) {', '.join(missing)} required for setting={setting!r} "
+                         "(missing)")
     return func(**params)
 
 

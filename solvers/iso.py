@@ -56,60 +56,54 @@ def _nodes(n: int, c_key: str, prec: int):
         return tuple(lams), tuple(weights)
 
 
-def _pow_one_minus(u, m):
-    """(1 − u)^m for integer m ≥ 0 or m = inf (→ e^{−u·(m/L)} handled by caller)."""
-    if u < 1:
-        return mpmath.exp(m * mpmath.log1p(-u))
-    return (1 - u) ** m
-
-
-def _one_minus_pow(u, m):
-    """1 − (1 − u)^m without cancellation for small u."""
-    if u < 1:
-        return -mpmath.expm1(m * mpmath.log1p(-u))
-    return 1 - (1 - u) ** m
-
-
 class _Kernel:
-    """Per-node integrand values.
+    """Per-node integrand values, for the rule's weights ``w_j`` of the measure ``λ dρ_cont``.
 
-    With the rule's weights ``w_j`` for the measure ``λ dρ_cont`` the pieces are
-    ``(bias_split, bias_pos, variance, dbias, dvariance)``: ``bias_split = ((1−u)^{2L} − 1)/λ``
-    (polynomial: exact rule, but 1 + Σ cancels when R ≪ 1), ``bias_pos = (1−u)^{2L}/λ``
-    (positive: no cancellation, geometric convergence), ``variance = (σ²/α)(q/λ)²``,
-    ``dbias = −2(1−u)^{2L−1}`` and ``dvariance = 2(σ²/α)(q/λ)(1−u)^{L−1}`` with
-    ``q = 1 − (1−u)^L`` — the last three polynomial in λ.
+    ``which="value"`` gives ``(bias_split, bias_pos, variance)``: ``bias_split = ((1−u)^{2L} −
+    1)/λ`` (polynomial: exact rule, but 1 + Σ cancels when R ≪ 1), ``bias_pos = (1−u)^{2L}/λ``
+    (positive: no cancellation, geometric convergence) and ``variance = (σ²/α)(q/λ)²`` with
+    ``q = 1 − (1−u)^L``.  ``which="slope"`` gives ``(dbias, dvariance) = (−2(1−u)^{2L−1},
+    2(σ²/α)(q/λ)(1−u)^{L−1})``, the γ-derivatives.  All but ``bias_pos`` are polynomials in λ.
+    With ``x = L log1p(−u)``, ``e = expm1(x)`` and ``p = exp(x)``: ``(1−u)^{2L} − 1 = e(2 + e)``
+    keeps full precision for small u and ``p`` keeps its relative precision when tiny.
     """
 
     def __init__(self, depth, noise):  # noise = σ²/α
         self.L = depth
         self.noise = noise
 
-    def parts(self, gamma, lam):
+    def _powers(self, gamma, lam):
+        """(e, p, r): e = (1−u)^L − 1, p = (1−u)^L, r = 1/(1−u) (None when u = 1)."""
         L = self.L
+        # p is computed on its own (not as 1 + e): when (1−u)^L is tiny, 1 + e would lose it
         if L == mpmath.inf:
-            x = gamma * lam
-            bias_f = mpmath.exp(-2 * x)
-            bias_g = mpmath.expm1(-2 * x) / lam
-            q_over = -mpmath.expm1(-x) / lam
-            half = mpmath.exp(-x)
-            dbias = -2 * bias_f
-        else:
-            u = gamma * lam / L
-            bias_f = _pow_one_minus(u, 2 * L)
-            bias_g = -_one_minus_pow(u, 2 * L) / lam
-            q_over = _one_minus_pow(u, L) / lam
-            half = _pow_one_minus(u, L - 1)
-            dbias = -2 * _pow_one_minus(u, 2 * L - 1)
-        return (bias_g, bias_f / lam, self.noise * q_over * q_over, dbias,
-                2 * self.noise * q_over * half)
+            x = -gamma * lam
+            return mpmath.expm1(x), mpmath.exp(x), mpmath.mpf(1)  # (1−u)^{L−1} → (1−u)^L
+        u = gamma * lam / L
+        if u < 1:
+            x = L * mpmath.log1p(-u)
+            return mpmath.expm1(x), mpmath.exp(x), 1 / (1 - u)
+        p = (1 - u) ** int(L)
+        return p - 1, p, (1 / (1 - u) if u != 1 else None)
 
+    def value(self, gamma, lam):
+        e, p, _ = self._powers(gamma, lam)
+        q_over = -e / lam
+        return (e * (2 + e) / lam, p * p / lam, self.noise * q_over * q_over)
 
-_NPARTS = 5
+    def slope(self, gamma, lam):
+        e, p, r = self._powers(gamma, lam)
+        q_over = -e / lam
+        if r is None:  # u = 1 exactly: (1−u)^{m} = 0 for m ≥ 1, and 1 for m = 0 (L = 1)
+            half = mpmath.mpf(1) if self.L == 1 else mpmath.mpf(0)
+            return (mpmath.mpf(0) if self.L > 0 else 0, 2 * self.noise * q_over * half)
+        half = p * r
+        return (-2 * p * half, 2 * self.noise * q_over * half)
 
 
 class _IsoIntegrator:
-    """Adaptive (doubling) Gauss–Chebyshev evaluation of R, its split, and ∂R/∂γ."""
+    """Adaptive (doubling) Gauss–Chebyshev evaluation of R (with its bias/variance split) and of
+    ∂R/∂γ."""
 
     def __init__(self, alpha, depth, sigma2, dps):
         self.alpha = alpha
@@ -120,24 +114,26 @@ class _IsoIntegrator:
             self.c = 1 / alpha
             self.noise = sigma2 / alpha
             self.atom = max(mpmath.mpf(0), 1 - alpha)
+            self.c_key = mpmath.nstr(self.c, self.wdps + 5)
         self.kernel = _Kernel(depth, self.noise)
         self.n_exact = None if depth == mpmath.inf else int(depth) + 1
-        self._n_hint = _N_START
+        self._hint = {"value": _N_START, "slope": _N_START}
         self.evaluations = 0
 
-    def _rule(self, n, gamma):
+    def _rule(self, n, gamma, which):
         """Sums and absolute sums (the scale for relative tolerances) of every part."""
-        prec = mpmath.mp.prec
-        lams, weights = _nodes(n, mpmath.nstr(self.c, self.wdps + 5), prec)
-        sums = [mpmath.mpf(0)] * _NPARTS
-        scales = [mpmath.mpf(0)] * _NPARTS
+        lams, weights = _nodes(n, self.c_key, mpmath.mp.prec)
+        f = self.kernel.value if which == "value" else self.kernel.slope
+        nparts = 3 if which == "value" else 2
+        sums = [mpmath.mpf(0)] * nparts
+        scales = [mpmath.mpf(0)] * nparts
         for lam, w in zip(lams, weights):
-            vals = self.kernel.parts(gamma, lam)
-            for i in range(_NPARTS):
+            vals = f(gamma, lam)
+            for i in range(nparts):
                 term = w * vals[i]
                 sums[i] += term
                 scales[i] += abs(term)
-        if self.c == 1:
+        if which == "value" and self.c == 1:
             # At α = 1 the pole of 1/λ sits on the endpoint θ = π, where sin²θ/λ(θ) → 1: the
             # trapezoid rule then needs its (half-weighted) endpoint term, f_bias(0)·1/(n+1).
             sums[1] += mpmath.mpf(1) / (n + 1)
@@ -145,46 +141,62 @@ class _IsoIntegrator:
         self.evaluations += n
         return sums, scales
 
-    def evaluate(self, gamma):
-        """Return ``((bias, variance, dbias, dvariance), error_estimate, nodes, exact)``.
-
-        Doubling stops when every part agrees between two rules to ``10^-(dps+3)`` relative to
-        the sum of the absolute values of its terms (so tiny risks keep relative accuracy), or
-        when the rule is exact for the polynomial parts (``n ≥ L + 1``)."""
+    def _adapt(self, gamma, which, accept):
+        """Double the node count until ``accept(prev, cur, diffs, ok, exact)`` returns a result."""
         with mpmath.workdps(self.wdps):
             gamma = mpmath.mpf(gamma)
             tol = mpmath.mpf(10) ** (-(self.dps + 3))
-            rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
-            n = self._n_hint if self.n_exact is None else min(self._n_hint, self.n_exact)
-            prev = self._rule(n, gamma)
+            n = self._hint[which]
+            if self.n_exact is not None:
+                n = min(n, self.n_exact)
+            prev = self._rule(n, gamma, which)
             while True:
                 if 2 * n > _N_MAX:
                     raise ConvergenceError(
                         "ISO quadrature did not converge",
                         where=f"gamma={mpmath.nstr(gamma, 8)}, alpha={mpmath.nstr(self.alpha, 8)}, "
                               f"depth={self.depth}, nodes={n}")
-                n2 = 2 * n
-                cur = self._rule(n2, gamma)
+                cur = self._rule(2 * n, gamma, which)
                 exact = self.n_exact is not None and n >= self.n_exact
                 diffs = [abs(a - b) for a, b in zip(prev[0], cur[0])]
                 ok = [d <= tol * sc for d, sc in zip(diffs, cur[1])]
-                poly_ok = exact or all(ok[2:])
-                bias_split = 1 + cur[0][0]
-                split_ok = (exact or ok[0]) and bias_split > mpmath.mpf(10) ** (-(GUARD_DIGITS - 2))
-                if poly_ok and (split_ok or ok[1]):
-                    self._n_hint = max(_N_START, n)
-                    if split_ok:
-                        bias = bias_split
-                        bias_err = rounding * (1 + cur[1][0]) + (0 if exact else diffs[0])
-                    else:
-                        bias = self.atom + cur[0][1]
-                        bias_err = diffs[1] + rounding * bias
-                    errs = [rounding * cur[1][i] if exact else diffs[i] + rounding * cur[1][i]
-                            for i in range(2, _NPARTS)]
-                    values = (bias, cur[0][2], cur[0][3], cur[0][4])
-                    self.last_slope_error = errs[1] + errs[2]
-                    return values, bias_err + errs[0], n2, exact and split_ok
-                prev, n = cur, n2
+                out = accept(cur, diffs, ok, exact, 2 * n)
+                if out is not None:
+                    self._hint[which] = max(_N_START, n)
+                    return out
+                prev, n = cur, 2 * n
+
+    def value(self, gamma):
+        """``(bias, variance, error_estimate, nodes, exact)`` of R(γ)."""
+        rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
+        floor = mpmath.mpf(10) ** (-(GUARD_DIGITS - 2))
+
+        def accept(cur, diffs, ok, exact, n):
+            if not (exact or ok[2]):
+                return None
+            var_err = rounding * cur[1][2] + (0 if exact else diffs[2])
+            split = 1 + cur[0][0]
+            if (exact or ok[0]) and split > floor:
+                err = rounding * (1 + cur[1][0]) + (0 if exact else diffs[0])
+                return split, cur[0][2], err + var_err, n, exact
+            if ok[1]:
+                pos = self.atom + cur[0][1]
+                return pos, cur[0][2], diffs[1] + rounding * pos + var_err, n, False
+            return None
+
+        return self._adapt(gamma, "value", accept)
+
+    def slope(self, gamma):
+        """``(∂R/∂γ, error_estimate)``."""
+        rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
+
+        def accept(cur, diffs, ok, exact, n):
+            if not (exact or all(ok)):
+                return None
+            err = rounding * (cur[1][0] + cur[1][1]) + (0 if exact else diffs[0] + diffs[1])
+            return cur[0][0] + cur[0][1], err
+
+        return self._adapt(gamma, "slope", accept)
 
 
 def _density_quad(alpha, depth, sigma2, gamma, dps):
@@ -207,7 +219,14 @@ def _density_quad(alpha, depth, sigma2, gamma, dps):
                 q = 1 - (1 - u) ** depth
             return b + sigma2 / (alpha * lam) * q * q
 
-        cont, err = mpmath.quad(lambda lam: f(lam) * dens(lam), [lo, hi], error=True)
+        # λ = lo + s² and λ = hi − s² remove the square-root edges (and, at α = 1, the 1/√λ
+        # pole at 0) so tanh–sinh sees smooth integrands on both halves
+        mid = (lo + hi) / 2
+        left, e1 = mpmath.quad(lambda s: 2 * s * f(lo + s * s) * dens(lo + s * s),
+                               [0, mpmath.sqrt(mid - lo)], error=True)
+        right, e2 = mpmath.quad(lambda s: 2 * s * f(hi - s * s) * dens(hi - s * s),
+                                [0, mpmath.sqrt(hi - mid)], error=True)
+        cont, err = left + right, e1 + e2
         atom = max(mpmath.mpf(0), 1 - alpha)  # f(0) = 1 (bias), variance integrand → 0
         return cont + atom, err
 
@@ -261,6 +280,9 @@ def risk(alpha, depth, sigma2=0, gamma=None, dps=30, method="gauss-chebyshev") -
 
 
 def _result(params, value, gamma, err, method, dps, converged=True, iterations=None, **extra):
+    # the returned value is rounded to ``dps`` digits: that rounding belongs in the error bound
+    if mpmath.isfinite(value):
+        err = mpmath.mpf(err) + abs(value) * mpmath.mpf(10) ** (-dps)
     with mpmath.workdps(dps):
         return Result(setting="iso", params=params, risk=+value, gamma=+gamma if gamma is not None
                       else None, converged=converged, error_estimate=+mpmath.mpf(err),
@@ -287,7 +309,7 @@ def _risk_at(a, L, s2, g, dps, params):
         return _result(params, atom + variance, g, 0, "limit gamma->inf", dps,
                        bias=atom, variance=variance)
     integ = _IsoIntegrator(a, L, s2, dps)
-    (bias, var, _, _), err, n, exact = integ.evaluate(g)
+    bias, var, err, n, exact = integ.value(g)
     return _result(params, bias + var, g, err, "gauss-chebyshev" + (" (exact)" if exact else ""),
                    dps, iterations=n, bias=bias, variance=var, nodes=n)
 
@@ -313,9 +335,7 @@ def _optimal(a, L, s2, dps, params, method):
                        bias=mpmath.mpf(0), variance=mpmath.mpf(0))
     integ = _IsoIntegrator(a, L, s2, dps)
 
-    def slope(g):
-        (_, _, db, dv), err, _, _ = integ.evaluate(g)
-        return db + dv, integ.last_slope_error
+    slope = integ.slope
 
     lo, hi = mpmath.mpf(0), mpmath.mpf(1) / (1 + 1 / a)  # depth-1 noise-free optimum as a start
     s_hi, _ = slope(hi)

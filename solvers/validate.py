@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import mpmath
+
 INF_SPELLINGS = ("inf", "+inf", "infinity", "+infinity")
 
 
@@ -25,7 +27,12 @@ def as_number(name, value, valid, *, allow_inf=False):
             value = math.inf
         else:
             try:
-                value = float(s) if any(ch in s for ch in ".en") else int(s)
+                if any(ch in s for ch in ".en"):
+                    float(s)  # rejects what mpmath would accept but is not a plain number
+                    with mpmath.workdps(80):  # keep decimal strings exact: "0.1" stays 0.1
+                        value = mpmath.mpf(s)
+                else:
+                    value = int(s)
             except ValueError:
                 _fail(name, value, valid)
     try:

@@ -1,0 +1,83 @@
+"""The command line: JSON contract of interface.md, exit statuses, ``python -m solvers``."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from solvers.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_risk_iso_json_keys_and_values(capsys):
+    code, out, err = run(capsys, "risk", "iso", "--alpha", "2", "--depth", "1", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    for key in ("setting", "params", "risk", "gamma", "converged", "error_estimate", "method", "dps"):
+        assert key in d
+    # depth 1, noise-free: R* = 1/(1+α), γ* = α/(1+α) (closed form, derived by hand)
+    assert abs(float(d["risk"]) - 1 / 3) < 1e-15 and abs(float(d["gamma"]) - 2 / 3) < 1e-15
+    assert d["converged"] is True and d["dps"] == 30 and d["setting"] == "iso"
+
+
+def test_risk_keeps_decimal_inputs_exact(capsys):
+    # R*(L=1) = (1+σ²)/(α+1+σ²) = 1.1/3.1 at 40 digits: only exact if "0.1" is not a binary float
+    code, out, _ = run(capsys, "risk", "iso", "--alpha", "2", "--depth", "1", "--sigma2", "0.1",
+                       "--dps", "40", "--json")
+    d = json.loads(out)
+    from fractions import Fraction
+    expected = Fraction(11, 31)
+    got = Fraction(d["risk"])
+    assert abs(got - expected) < Fraction(1, 10 ** 38)
+
+
+def test_simulate_json_keys(capsys):
+    code, out, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "2", "--dim", "64",
+                         "--contexts", "20", "--seed", "3", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    for key in ("risk", "stderr", "dim", "contexts", "seed", "gamma"):
+        assert key in d
+    assert d["dim"] == 64 and d["contexts"] == 20 and d["seed"] == 3
+
+
+@pytest.mark.parametrize("argv,name", [
+    (["risk", "iso", "--alpha", "-1", "--depth", "1"], "alpha"),
+    (["risk", "iso", "--alpha", "1", "--depth", "0"], "depth"),
+    (["risk", "iso", "--alpha", "1", "--depth", "2.5"], "depth"),
+    (["risk", "iso", "--alpha", "1", "--depth", "1", "--sigma2", "-1"], "sigma2"),
+    (["risk", "iso", "--alpha", "1", "--depth", "1", "--dps", "3"], "dps"),
+    (["risk", "iso", "--alpha", "1", "--depth", "1", "--nu", "2"], "nu"),
+    (["risk", "bogus"], "setting"),
+    (["simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "0"], "dim"),
+])
+def test_invalid_input_one_line_exit_2(capsys, argv, name):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and name in err and "Traceback" not in err
+
+
+def test_python_m_solvers_is_the_same_command():
+    out = subprocess.run([sys.executable, "-m", "solvers", "risk", "iso", "--alpha", "0.5",
+                          "--depth", "3", "--json"], capture_output=True, text=True, check=True)
+    d = json.loads(out.stdout)
+    # noise-free optimum γ* = Lα/(1+α) = 1 at L = 3, α = 1/2 (odd-symmetry argument)
+    assert abs(float(d["gamma"]) - 1.0) < 1e-25
+    bad = subprocess.run([sys.executable, "-m", "solvers", "risk", "iso", "--alpha", "x"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_report_quick_writes_files(tmp_path, capsys):
+    code, out, err = run(capsys, "report", "--quick", "--out", str(tmp_path))
+    assert code == 0, err
+    rows = json.loads((tmp_path / "iso_optimal.json").read_text())
+    assert (tmp_path / "index.md").read_text().startswith("# icl-theory report")
+    by = {(r["alpha"], str(r["depth"])): float(r["risk"]) for r in rows}
+    assert abs(by[("2", "1")] - 1 / 3) < 1e-11          # 1/(1+α)
+    assert abs(by[("0.5", "inf")] - 0.5) < 1e-11        # max(0, 1−α)
