@@ -75,9 +75,13 @@ def mode_gamma_of_time(lam, omega, time, depth=1, dps=30):
 
 
 def _head_hint(spec, time, depth):
-    """λ-scale hint for power-law sums of the flow kernel (only sets the starting head)."""
+    """Minimum head for power-law sums of the L = 1 flow kernel ``e^{−4x_k}``: beyond it the
+    summand varies slowly in k (``|d log/dk| = 4b x_k/k ≤ 1``, ``x_k = k^{−b} t/Z``,
+    ``b = νβ + 1 + 2ν``).  Other depths decay like powers of ``x_k`` and need no hint."""
     if isinstance(spec, PowerLaw) and depth == 1:
-        return 4 * float(time)
+        nu, beta = float(spec.nu), float(spec.beta)
+        b = nu * beta + 1 + 2 * nu
+        return int(math.ceil((4 * b * float(time)) ** (1 / (b + 1)))) + 1
     return None
 
 
@@ -127,7 +131,7 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
                           method="exact: Gamma = L Sigma^-1 gives (I - Gamma Sigma / L) = 0")
         tm = _mp(time)
         s = spec.wsum(lambda l, w: mode_risk_factor(w * l ** 3 * tm, depth), 1, dps,
-                      scale=_head_hint(spec, time, depth), with_omega=True)
+                      head=_head_hint(spec, time, depth), with_omega=True)
     return Result("fs", params, +s.value, gamma="closed-form per-mode flow",
                   error_estimate=s.error, dps=dps,
                   method=f"closed-form per-mode gradient flow; {s.method}",

@@ -66,15 +66,16 @@ class Spectrum:
     dim = math.inf
 
     def wsum(self, g: Callable, power: int = 1, dps: int = 30, scale=None,
-             with_omega: bool = False) -> SpectralSum:
+             with_omega: bool = False, head: int | None = None) -> SpectralSum:
         """``Σ_k ω_k λ_k^power g(λ_k)`` (``g(λ, ω)`` if ``with_omega``) to ``dps`` digits.
 
         ``g`` must accept mpmath numbers (it is called inside the working precision).
         ``scale`` is an optional hint: the λ-scale ``1/scale`` on which g varies (e.g. ``2γ`` for
-        ``e^{−2γλ}``); it only sets the starting head size of infinite spectra.
+        ``e^{−2γλ}``); it only sets the starting head size of infinite spectra, as does
+        ``head`` (a minimum number of modes summed explicitly).
         """
         with mpmath.workdps(dps + GUARD_DIGITS):
-            return self._sum(g, power, dps, scale, with_omega)
+            return self._sum(g, power, dps, scale, with_omega, head)
 
     def modes(self, n=None, dps: int = 30):
         """The first ``n`` modes (all if None and finite) as lists ``(λ, ω)`` of mpf."""
@@ -120,7 +121,7 @@ class Discrete(Spectrum):
             n = self.dim if n is None else min(n, self.dim)
             return lam[:n], om[:n]
 
-    def _sum(self, g, power, dps, scale, with_omega):
+    def _sum(self, g, power, dps, scale, with_omega, head=None):
         lam, om = self.modes(dps=dps)
         terms = [w * l ** power * (g(l, w) if with_omega else g(l)) for l, w in zip(lam, om)]
         val = mpmath.fsum(terms)
@@ -213,13 +214,15 @@ class PowerLaw(Spectrum):
         f.f_log = f_log
         return f
 
-    def _sum(self, g, power, dps, scale, with_omega):
+    def _sum(self, g, power, dps, scale, with_omega, head=None):
         tol = mpmath.mpf(10) ** (-dps - 2)
         nu_f = float(self.nu)
         K = 16
         if scale is not None and float(scale) > 0:
             sc = float(scale)
             K = max(K, int(math.ceil((8 * nu_f * sc) ** (1 / (nu_f + 1)))) + 1)
+        if head is not None:
+            K = max(K, int(head))
         if self.is_finite:
             K = min(K, self.dim)
         f = self._summand(g, power, with_omega)
@@ -263,12 +266,13 @@ def _tail_integral(f, a, b, scale, nu):
     """``∫_a^b f(x) dx`` (b may be ∞) by tanh–sinh quadrature in ``u = log(x/a)``, in which
     power-law summands decay exponentially; breakpoints around ``scale·λ ≈ 1``."""
     a = mpmath.mpf(a)
-    pts = [mpmath.mpf(0)]
+    pts = [mpmath.mpf(x) for x in (0, 2, 4, 8, 16, 32)]  # k up to e^32·a in octaves of u
     if scale is not None and float(scale) > 0:
         kb = mpmath.mpf(scale) ** (1 / mpmath.mpf(nu))  # where scale·λ_k ~ 1
         if kb > a:
             ub = mpmath.log(kb / a)
             pts += [x for x in (ub - 2, ub, ub + 2) if x > 0]
+    pts = sorted(set(pts))
     if is_inf(b):
         pts.append(mpmath.inf)
     else:
