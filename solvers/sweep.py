@@ -1,0 +1,216 @@
+"""Parameter sweeps of any quantity the package computes, locally or on a Dask cluster.
+
+``icl-theory sweep QUANTITY SETTING --grid NAME=VALUES [--grid …]`` evaluates ``QUANTITY`` (a key
+of the result of :func:`solvers.risk` — ``risk``, ``gamma``, ``error_estimate``, ``bias``,
+``variance``, … — or ``simulate.risk`` / ``simulate.stderr`` for the Monte-Carlo simulator) on the
+Cartesian product of the grids.  VALUES is a comma list (``1,2,4,inf``) or a range
+``START:STOP:logN`` / ``START:STOP:linN`` (N points, endpoints included).  Points run on local
+processes by default, or on an existing ``dask.distributed`` scheduler (``--scheduler ADDRESS``);
+every point is a pure function of its parameters, so both give identical rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import mpmath
+from tqdm import tqdm
+
+from solvers.validate import require_int
+
+_SIM_PREFIX = "simulate."
+
+
+def parse_values(name: str, text: str) -> list[str]:
+    """Grid values as decimal strings (kept as text so no precision is lost before the solver).
+
+    ``"0.1,1,inf"`` → three values; ``"0.1:10:log5"`` → 5 log-spaced values; ``"1:3:lin3"`` →
+    1, 2, 3.  Raises ``ValueError`` naming the grid on malformed input."""
+    text = text.strip()
+    if not text:
+        raise ValueError(f"grid {name}= is empty: give a comma list or START:STOP:logN|linN")
+    if ":" not in text:
+        return [v.strip() for v in text.split(",") if v.strip()]
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise ValueError(f"grid {name}={text!r} is invalid: a range is START:STOP:logN or linN")
+    start, stop, spec = parts
+    kind = "log" if spec.startswith("log") else "lin" if spec.startswith("lin") else "lin"
+    count = spec[3:] if spec[:3] in ("log", "lin") else spec
+    n = require_int(f"grid {name} point count", count, minimum=1)
+    with mpmath.workdps(40):
+        try:
+            a, b = mpmath.mpf(start), mpmath.mpf(stop)
+        except (ValueError, TypeError):
+            raise ValueError(f"grid {name}={text!r} is invalid: START and STOP must be numbers")
+        if kind == "log" and (a <= 0 or b <= 0):
+            raise ValueError(f"grid {name}={text!r} is invalid: a log range needs START, STOP > 0")
+        if n == 1:
+            pts = [a]
+        elif kind == "log":
+            la, lb = mpmath.log(a), mpmath.log(b)
+            pts = [mpmath.exp(la + (lb - la) * i / (n - 1)) for i in range(n)]
+        else:
+            pts = [a + (b - a) * i / (n - 1) for i in range(n)]
+        return [str(int(p)) if p == int(p) else mpmath.nstr(p, 20) for p in pts]
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, list[str]]:
+    """``["alpha=0.5,1", "depth=1:8:lin8"]`` → ordered ``{name: values}``."""
+    grid: dict[str, list[str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"grid={item!r} is invalid: use NAME=VALUES")
+        name, values = item.split("=", 1)
+        name = name.strip()
+        if not name.isidentifier():
+            raise ValueError(f"grid={item!r} is invalid: {name!r} is not a parameter name")
+        if name in grid:
+            raise ValueError(f"grid {name} is given twice")
+        grid[name] = parse_values(name, values)
+    if not grid:
+        raise ValueError("grid is empty: give at least one --grid NAME=VALUES")
+    return grid
+
+
+def _integerish(name: str, value: str):
+    # depth/width/context/dim/contexts/seed are integers; "8.0" from a lin range means 8
+    if name in ("depth", "width", "context", "dim", "contexts", "seed") and value.lower() not in (
+            "inf", "infinity"):
+        f = float(value)
+        if f.is_integer():
+            return int(f)
+    return value
+
+
+def evaluate_point(quantity: str, setting: str, params: dict) -> Any:
+    """One grid point: the quantity as a JSON-friendly value (decimal string for mpf)."""
+    import solvers
+
+    kwargs = {k: _integerish(k, v) for k, v in params.items()}
+    if quantity.startswith(_SIM_PREFIX):
+        res = solvers.simulate(setting, **kwargs)
+        key = quantity[len(_SIM_PREFIX):]
+    else:
+        res = solvers.risk(setting, **kwargs)
+        key = quantity
+    d = res.to_dict()
+    if key not in d:
+        raise ValueError(f"quantity={quantity!r} is not computed for setting {setting!r}; "
+                         f"available: {', '.join(sorted(k for k in d if k != 'params'))}")
+    return d[key]
+
+
+def _evaluate_row(args):
+    quantity, setting, params = args
+    return evaluate_point(quantity, setting, params)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Rows of a sweep: one dict per grid point with the parameters and the quantity."""
+
+    quantity: str
+    setting: str
+    grid: dict
+    rows: list = field(default_factory=list)
+    backend: str = "local"
+
+    def to_dict(self) -> dict:
+        return {"quantity": self.quantity, "setting": self.setting, "grid": self.grid,
+                "backend": self.backend, "rows": self.rows}
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        names = list(self.grid) + [self.quantity]
+        writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({k: row[k] for k in names})
+        return buf.getvalue()
+
+
+def sweep(quantity: str, setting: str, grid: dict, *, scheduler: str | None = None,
+          client=None, workers: int | None = None, progress: bool = False) -> SweepResult:
+    """Evaluate ``quantity`` over the Cartesian product of ``grid`` (``{name: [values]}``).
+
+    ``scheduler``: address of a running ``dask.distributed`` scheduler (or pass a ``client``);
+    otherwise local processes (``workers``, default the CPU count; 1 = in-process)."""
+    names = list(grid)
+    points = [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
+    tasks = [(quantity, setting, p) for p in points]
+    if scheduler is not None or client is not None:
+        values, backend = _run_dask(tasks, scheduler, client, progress)
+    else:
+        workers = require_int("workers", workers if workers is not None else (os.cpu_count() or 1))
+        values, backend = _run_local(tasks, workers, progress)
+    rows = [{**p, quantity: v} for p, v in zip(points, values)]
+    return SweepResult(quantity=quantity, setting=setting, grid=grid, rows=rows, backend=backend)
+
+
+def _run_local(tasks, workers, progress):
+    if workers == 1 or len(tasks) == 1:
+        return [_evaluate_row(t) for t in tqdm(tasks, disable=not progress, desc="sweep")], "local"
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        out = list(tqdm(pool.map(_evaluate_row, tasks), total=len(tasks), disable=not progress,
+                        desc="sweep"))
+    return out, f"local processes ({min(workers, len(tasks))})"
+
+
+def _run_dask(tasks, scheduler, client, progress):
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ValueError("scheduler given but dask.distributed is not installed: "
+                         "pip install 'icl-theory[dask]'") from None
+    own = client is None
+    if own:
+        client = Client(scheduler)
+    address = getattr(client, "scheduler_info", lambda: {})().get("address", scheduler)
+    try:
+        futures = client.map(_evaluate_row, tasks, pure=True)
+        if progress:
+            for _ in tqdm(as_completed(futures), total=len(futures), desc="sweep (dask)"):
+                pass
+        values = client.gather(futures)
+    finally:
+        if own:
+            client.close()
+    return values, f"dask ({address})"
+
+
+def register_cli(subparsers):
+    p = subparsers.add_parser("sweep", help="evaluate a quantity over a parameter grid "
+                                            "(local processes or a Dask scheduler)")
+    p.add_argument("quantity", help="risk, gamma, error_estimate, bias, variance, … or "
+                                    "simulate.risk / simulate.stderr")
+    p.add_argument("setting", choices=("iso", "fs", "rrs"))
+    p.add_argument("--grid", action="append", default=[], metavar="NAME=VALUES",
+                   help="comma list or START:STOP:logN|linN; repeatable")
+    p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
+    p.add_argument("--workers", default=None, help="local worker processes (default: CPUs)")
+    p.add_argument("--out", default=None, help="write the CSV (or JSON with --json) here")
+    p.add_argument("--progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="a JSON list of rows instead of CSV")
+    p.set_defaults(func=_cmd_sweep)
+
+
+def _cmd_sweep(args):
+    import json
+
+    grid = parse_grid(args.grid)
+    res = sweep(args.quantity, args.setting, grid, scheduler=args.scheduler,
+                workers=args.workers, progress=args.progress)
+    text = json.dumps(res.rows) if args.json else res.to_csv()
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
