@@ -76,8 +76,8 @@ def test_python_m_solvers_is_the_same_command():
 def test_report_quick_writes_files(tmp_path, capsys):
     code, out, err = run(capsys, "report", "--quick", "--out", str(tmp_path))
     assert code == 0, err
-    rows = json.loads((tmp_path / "iso_optimal.json").read_text())
+    data = json.loads((tmp_path / "iso_optimal.json").read_text())
     assert (tmp_path / "index.md").read_text().startswith("# icl-theory report")
-    by = {(r["alpha"], str(r["depth"])): float(r["risk"]) for r in rows}
-    assert abs(by[("2", "1")] - 1 / 3) < 1e-11          # 1/(1+α)
-    assert abs(by[("0.5", "inf")] - 0.5) < 1e-11        # max(0, 1−α)
+    table = data["headline"]["optimal risk R*(alpha) by depth"]
+    assert abs(float(table["1"]["2"]) - 1 / 3) < 1e-9          # 1/(1+α)
+    assert abs(float(table["inf"]["0.5"]) - 0.5) < 1e-9        # max(0, 1−α)
