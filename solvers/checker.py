@@ -1,0 +1,1206 @@
+"""Check hand derivations against the exact model: claims files, verdicts, ``icl-theory check``.
+
+A *claim* says that a quantity the package computes (a risk, an optimal γ, an exponent, a
+compute-optimal shape exponent, …) equals a closed-form expression in some free parameters, with
+the remaining parameters fixed.  The format (TOML, one ``[[claim]]`` table per claim) is documented
+in ``derivations/README.md``; :data:`QUANTITIES` lists what can be claimed.
+
+For every claim the checker
+
+1. tries a **symbolic proof**: where :mod:`theory` has an exact sympy expression for the quantity
+   (e.g. :func:`theory.iso.risk_expr`, :func:`theory.iso.optimal_depth1`, the exponents of
+   :mod:`theory.exponents`, the shapes of :mod:`theory.shape`), ``claim − exact`` is simplified
+   (``cancel`` first, then ``simplify``, each under a time limit); zero ⇒ ``verified (symbolic)``;
+2. otherwise checks **numerically** at a deterministic, low-discrepancy point set spread over the
+   domain (Halton sequence; log-spaced in a range spanning a decade or more), at ``dps ≥ 30``
+   digits, using the package's numeric solvers (or the exact expression evaluated at high
+   precision).  A point passes when ``|claim − exact| ≤ tol·max(|exact|, |claim|) + atol +
+   error estimate``.  The worst failing point is the counterexample of ``REFUTED``.
+
+Malformed files raise :class:`ClaimsError` (a ``ValueError``; exit status 2 on the command line)
+naming the file, the line and the field.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import mpmath
+import sympy as sp
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from theory import symbols as S
+
+__all__ = ["Verdict", "ClaimsError", "QUANTITIES", "check_claim", "check_files", "load_claims",
+           "register_cli", "MIN_DPS"]
+
+log = logging.getLogger(__name__)
+
+#: the issue asks for high-precision numerics: claims are never checked below this precision
+MIN_DPS = 30
+DEFAULT_POINTS = 12
+SYMBOLIC_TIMEOUT = 20.0
+
+CLAIM_KEYS = {"name", "quantity", "setting", "fixed", "free", "claim", "expect", "tolerance",
+              "atol", "points", "dps", "method", "requires", "relation", "slope_in", "note",
+              "source", "result"}
+FILE_KEYS = {"claim", "title", "source", "description", "defaults"}
+DEFAULT_KEYS = {"dps", "points", "tolerance", "atol", "method"}
+RELATIONS = ("==", "<=", ">=", "<", ">")
+EXPECTS = ("verified", "refuted")
+METHODS = ("auto", "symbolic", "numeric")
+
+
+class ClaimsError(ValueError):
+    """A malformed claims file: the message names the file, line (where known) and field."""
+
+
+# ----------------------------------------------------------------------------- parameters
+
+class _Param:
+    """A parameter name: its sympy symbol, its kind and whether ``inf`` is a valid value."""
+
+    def __init__(self, symbol, kind="real", allow_inf=False):
+        self.symbol, self.kind, self.allow_inf = symbol, kind, allow_inf
+
+
+_eta = sp.Symbol("eta", positive=True)
+_tau = sp.Symbol("tau_B", positive=True)   # batch ratio B/D (not the τ-transform variable)
+_kappa = sp.Symbol("kappa", positive=True)
+_step = sp.Symbol("step", nonnegative=True, integer=True)
+
+
+def _fs_omega():
+    from theory import fs as tfs
+    return tfs.omega
+
+
+PARAMS = {
+    "alpha": _Param(S.alpha, allow_inf=True),
+    "depth": _Param(S.L, "int", allow_inf=True),
+    "sigma2": _Param(S.sigma2),
+    "gamma": _Param(S.gamma, allow_inf=True),
+    "nu": _Param(S.nu),
+    "beta": _Param(S.beta),
+    "time": _Param(S.t, allow_inf=True),
+    "width": _Param(S.N, "int", allow_inf=True),
+    "context": _Param(S.P, "int", allow_inf=True),
+    "dim": _Param(sp.Symbol("D", positive=True, integer=True), "int", allow_inf=True),
+    "theta": _Param(S.theta),
+    "lam": _Param(S.lam),
+    "omega": _Param(None),  # theory.fs.omega, resolved lazily
+    "eta": _Param(_eta),
+    "tau": _Param(_tau),
+    "kappa": _Param(_kappa, allow_inf=True),
+    "step": _Param(_step, "int"),
+    "init_scale": _Param(sp.Symbol("sigma_0", positive=True)),
+    "seed": _Param(None, "int"),
+    "budget": _Param(None, "str"),
+    "parameterization": _Param(None, "str"),
+    "rotate_omega": _Param(None, "bool"),
+    "transpose": _Param(None, "bool"),
+    "gains": _Param(None, "bool"),
+    "general_key": _Param(None, "bool"),
+    "D": _Param(None, "int"),
+    "P": _Param(None, "int"),
+}
+#: other spellings accepted inside claim expressions (the paper's letters)
+ALIASES = {"L": "depth", "t": "time", "N": "width", "d": "width", "k": "context",
+           "lambda": "lam", "w": "omega"}
+
+
+def _symbol(name):
+    if name == "omega":
+        return _fs_omega()
+    return PARAMS[name].symbol
+
+
+# ----------------------------------------------------------------------------- quantities
+
+@dataclass(frozen=True)
+class Quantity:
+    """A claimable quantity.
+
+    ``numeric(params, dps) -> (value, error_estimate)`` evaluates it with the package's solvers;
+    ``symbolic(params) -> sympy expression or None`` gives the exact expression where theory has
+    one (``params`` values are sympy numbers or the free symbols).  ``settings`` lists the valid
+    settings (empty: the quantity takes no setting); ``params`` the accepted parameters.
+    """
+
+    name: str
+    doc: str
+    params: tuple
+    settings: tuple = ()
+    numeric: Callable | None = None
+    symbolic: Callable | None = None
+    requires: str | None = None
+
+
+def _mp(x):
+    if isinstance(x, str):
+        return x
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, sp.Basic):
+        if x is sp.oo:
+            return mpmath.inf
+        return mpmath.mpf(sp.N(x, mpmath.mp.dps + 10))
+    return x
+
+
+def _solver_args(p, names):
+    """Keyword arguments for a solver: mpf numbers, 'inf' for infinities, ints for integer
+    parameters, strings/bools unchanged; parameters not given are left out."""
+    out = {}
+    for n in names:
+        if n not in p:
+            continue
+        v = p[n]
+        kind = PARAMS[n].kind if n in PARAMS else "real"
+        if isinstance(v, mpmath.mpf) and mpmath.isinf(v):
+            out[n] = "inf"
+        elif kind == "int" and not isinstance(v, str):
+            out[n] = int(v)
+        else:
+            out[n] = v
+    return out
+
+
+def _err(res):
+    e = getattr(res, "error_estimate", None)
+    if e is None or isinstance(e, str):
+        return mpmath.mpf(0)
+    return mpmath.mpf(e)
+
+
+def _is_number(v):
+    return isinstance(v, sp.Basic) and v.is_number
+
+
+def _sym_int(v):
+    """A fixed integer sympy value (or oo), else None for a symbol."""
+    if v is sp.oo:
+        return sp.oo
+    if _is_number(v) and v.is_integer:
+        return int(v)
+    return None
+
+
+# ISO -----------------------------------------------------------------------------------------
+
+def _iso_numeric(field_name):
+    def f(p, dps):
+        from solvers import iso
+        res = iso.risk(dps=dps, **_solver_args(p, ("alpha", "depth", "sigma2", "gamma")))
+        if field_name == "risk":
+            return res.risk, _err(res)
+        if field_name == "gamma":
+            g = res.gamma
+            return g, abs(g) * mpmath.mpf(10) ** (-dps) if mpmath.isfinite(g) else 0
+        if field_name == "gamma.per_layer":
+            g = res.gamma
+            L = mpmath.mpf(p["depth"])
+            return g / L, abs(g / L) * mpmath.mpf(10) ** (-dps) if mpmath.isfinite(g) else 0
+        if field_name not in res.extra:
+            raise _NotAvailable(f"solvers.iso.risk gives no {field_name} split here")
+        return res.extra[field_name], _err(res)
+    return f
+
+
+def _iso_symbolic(field_name):
+    def f(p):
+        from theory import iso
+        depth = _sym_int(p["depth"])
+        if depth is None:
+            return None
+        alpha, sigma2 = p["alpha"], p.get("sigma2", sp.Integer(0))
+        gamma = p.get("gamma")
+        sub = {S.alpha: alpha, S.sigma2: sigma2}
+        if alpha is sp.oo:
+            return None
+        if gamma is None:  # optimal γ
+            if depth == 1:
+                g, r = iso.optimal_depth1()
+            elif sigma2 == 0 and depth is not sp.oo:
+                g, r = iso.optimal_noise_free(depth)
+            elif sigma2 == 0:
+                lim = iso.infinite_depth_limit()
+                g, r = lim["optimal_gamma_noise_free"], lim["optimal_risk_noise_free"]
+            else:
+                return None
+            if field_name == "risk":
+                return r.subs(sub)
+            if field_name == "gamma":
+                return g.subs(sub) if isinstance(g, sp.Basic) else g
+            if field_name == "gamma.per_layer" and depth is not sp.oo:
+                return (g / depth).subs(sub)
+            return None
+        if depth is sp.oo or gamma is sp.oo:
+            return None
+        bias = iso.risk_expr(depth, 0, alpha, gamma)
+        if field_name == "bias":
+            return bias
+        full = iso.risk_expr(depth, sigma2, alpha, gamma)
+        if field_name == "risk":
+            return full
+        if field_name == "variance":
+            return full - bias
+        return None
+    return f
+
+
+# RRS / FS ------------------------------------------------------------------------------------
+
+def _spectrum_args(p):
+    """lam/omega scalars (one mode) become lists; lists stay lists."""
+    out = {}
+    for n in ("lam", "omega"):
+        if n in p:
+            v = p[n]
+            out[n] = list(v) if isinstance(v, (list, tuple)) else [v]
+    return out
+
+
+def _rrs_numeric(field_name):
+    def f(p, dps):
+        from solvers import rrs
+        kw = _solver_args(p, ("nu", "beta", "depth", "time", "gamma", "dim", "parameterization",
+                              "init_scale"))
+        kw.update(_spectrum_args(p))
+        res = rrs.risk(dps=dps, **kw)
+        if field_name == "risk":
+            return res.risk, _err(res)
+        g = mpmath.mpf(res.gamma) if not isinstance(res.gamma, mpmath.mpf) else res.gamma
+        tol = abs(g) * mpmath.mpf(10) ** (-(dps - 5)) if mpmath.isfinite(g) else 0
+        if field_name == "gamma.per_layer":
+            return g / mpmath.mpf(p["depth"]), tol
+        return g, tol
+    return f
+
+
+def _rrs_symbolic(field_name):
+    def f(p):
+        from theory import rrs as trrs
+        if field_name != "risk" or "gamma" not in p or "lam" not in p or "omega" not in p:
+            return None
+        depth = _sym_int(p["depth"]) if "depth" in p else 1
+        if depth is None:
+            return None
+        lam, om = p["lam"], p["omega"]
+        lam = lam if isinstance(lam, (list, tuple)) else [lam]
+        om = om if isinstance(om, (list, tuple)) else [om]
+        return trrs.landscape(depth, p["gamma"], modes=list(zip(lam, om)))
+    return f
+
+
+def _fs_numeric(field_name):
+    def f(p, dps):
+        from solvers import fs
+        if field_name == "mode_gamma":
+            kw = _solver_args(p, ("lam", "omega", "time", "depth"))
+            return fs.mode_gamma_of_time(dps=dps, **kw), mpmath.mpf(10) ** (-dps)
+        if field_name in ("ood_risk", "ood_spectral_radius"):
+            kw = _solver_args(p, ("theta", "depth", "dim", "nu", "beta", "seed", "rotate_omega"))
+            kw.update(_spectrum_args(p))
+            kw["theta"] = float(kw["theta"])
+            res = fs.ood_risk(dps=dps, **kw)
+            if field_name == "ood_risk":
+                return res.risk, _err(res)
+            return res.extra["spectral_radius"], _err(res)
+        kw = _solver_args(p, ("nu", "beta", "depth", "time", "gamma", "dim"))
+        kw.update(_spectrum_args(p))
+        res = fs.risk(dps=dps, **kw)
+        return res.risk, _err(res)
+    return f
+
+
+def _fs_symbolic(field_name):
+    def f(p):
+        from theory import fs as tfs
+        depth = _sym_int(p["depth"]) if "depth" in p else 1
+        if depth is None:
+            return None
+        lam, om = p.get("lam"), p.get("omega")
+        if lam is None or om is None or isinstance(lam, (list, tuple)):
+            return None
+        if field_name == "mode_flow":
+            return tfs.mode_flow(depth, p["gamma"]).subs({S.lam: lam, tfs.omega: om})
+        if field_name in ("risk", "mode_gamma") and "time" in p and "gamma" not in p:
+            tt = p["time"]
+            if tt is sp.oo:
+                return sp.Integer(0) if field_name == "risk" else None
+            e = tfs.mode_risk_of_time(depth) if field_name == "risk" else \
+                tfs.mode_gamma_of_time(depth)
+            return e.subs({S.lam: lam, tfs.omega: om, S.t: tt})
+        if field_name == "risk" and "gamma" in p:
+            return tfs.mode_risk(depth, p["gamma"]).subs({S.lam: lam, tfs.omega: om})
+        return None
+    return f
+
+
+# exponents and shapes ------------------------------------------------------------------------
+
+_LAWS = {"rrs": ("time", "width", "depth", "context", "time_full"), "fs": ("time",)}
+
+
+def _exponent_symbolic(law):
+    def f(p, setting):
+        from theory import exponents as tex
+        laws = tex.exponents(setting)
+        e = laws.get(law)
+        if e is None:
+            raise _NotAvailable(f"exponent.{law} is not defined for setting {setting!r}")
+        return e.expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
+    return f
+
+
+_SLOPE_LAW = {("rrs", "time"): "time", ("rrs", "time_full"): "time_full",
+              ("rrs", "depth"): "depth", ("rrs", "width"): "width",
+              ("rrs", "context"): "context", ("fs", "time"): "time_fs"}
+
+
+def _slope_numeric(law):
+    def f(p, dps, setting):
+        from solvers.exponents import check_exponent
+        key = _SLOPE_LAW.get((setting, law))
+        if key is None:
+            raise _NotAvailable(f"slope.{law} is not available for setting {setting!r}")
+        res = check_exponent(key, p["nu"], p["beta"], dps=dps)
+        return res.value, mpmath.mpf(res.error_estimate)
+    return f
+
+
+def _shape_symbolic(resource):
+    def f(p, setting):
+        from theory import shape as tshape
+        budget = p.get("budget", tshape.DEFAULT_BUDGET)
+        sol = tshape.optimal_shape(budget, setting=setting)
+        sub = {S.nu: p["nu"], S.beta: p["beta"]}
+        if resource == "risk":
+            return sol.risk.subs(sub)
+        if resource == "L_vs_N":
+            if S.L not in sol.exponents or S.N not in sol.exponents:
+                raise _NotAvailable(f"budget {budget!r} does not contain both L and N")
+            return sol.ratio(S.L, S.N).subs(sub)
+        sym = tshape.RESOURCES[resource]
+        if sym not in sol.exponents:
+            raise _NotAvailable(f"resource {resource} is not in budget {budget!r}")
+        return sol.exponents[sym].subs(sub)
+    return f
+
+
+# the symbolic attention = GD checks ------------------------------------------------------------
+
+def _model_symbolic(which):
+    def f(p):
+        from theory import model
+        depth = int(p.get("depth", 1))
+        D, P = int(p.get("D", 2)), int(p.get("P", 3))
+        if which == "attention_minus_gd":
+            return model.check_attention_equals_gd(
+                depth, D=D, P=P, transpose=bool(p.get("transpose", True)),
+                gains=bool(p.get("gains", False)), general_key=bool(p.get("general_key", False)))
+        if which == "gd_minus_reduced":
+            return model.check_gd_equals_reduced(depth, D=D, P=P)
+        return model.check_weight_error(depth, D=D, P=P)
+    return f
+
+
+class _NotAvailable(Exception):
+    """The quantity cannot be computed for these parameters (reported as a claim error)."""
+
+
+def _build_quantities():
+    q = {}
+
+    def add(name, doc, params, settings=(), numeric=None, symbolic=None, requires=None):
+        q[name] = Quantity(name, doc, tuple(params), tuple(settings), numeric, symbolic, requires)
+
+    iso_p = ("alpha", "depth", "sigma2", "gamma")
+    spec_p = ("nu", "beta", "depth", "time", "gamma", "dim", "lam", "omega")
+    add("risk", "excess risk R (zero predictor = 1); iso: exact MP average; rrs/fs: alpha = inf "
+        "spectral sums (gamma given, gradient-flow time, or optimal)",
+        iso_p + spec_p + ("parameterization", "init_scale"), ("iso", "rrs", "fs"))
+    add("risk.bias", "bias part of the ISO risk", iso_p, ("iso",), _iso_numeric("bias"),
+        _iso_symbolic("bias"))
+    add("risk.variance", "label-noise (variance) part of the ISO risk", iso_p, ("iso",),
+        _iso_numeric("variance"), _iso_symbolic("variance"))
+    add("gamma", "optimal gamma (minimiser of R); rrs with finite time: gamma(t) of the flow",
+        iso_p + spec_p + ("parameterization", "init_scale"), ("iso", "rrs"))
+    add("gamma.per_layer", "optimal per-layer step gamma*/L (the in-context GD learning rate)",
+        iso_p + spec_p, ("iso", "rrs"))
+    add("fs.mode_gamma", "gamma_k(t) of one FS mode (closed-form gradient flow from 0)",
+        ("lam", "omega", "time", "depth"), (), _fs_numeric("mode_gamma"),
+        _fs_symbolic("mode_gamma"))
+    add("fs.mode_flow", "d gamma_k/dt = -dR/d gamma_k of one FS mode at gamma",
+        ("lam", "omega", "gamma", "depth"), (), None, _fs_symbolic("mode_flow"))
+    add("fs.ood_risk", "OOD risk of the trained Gamma = L Sigma^-1 on a rotated covariance",
+        ("theta", "depth", "dim", "nu", "beta", "seed", "rotate_omega", "lam", "omega"), (),
+        _fs_numeric("ood_risk"))
+    add("fs.ood_spectral_radius", "spectral radius of I - Sigma^-1 Sigma' (OOD)",
+        ("theta", "depth", "dim", "nu", "beta", "seed", "rotate_omega", "lam", "omega"), (),
+        _fs_numeric("ood_spectral_radius"))
+    for law in ("time", "width", "depth", "context", "time_full"):
+        settings = ("rrs", "fs") if law == "time" else ("rrs",)
+        add(f"exponent.{law}", f"decay exponent a of R ∝ {law}^-a (theory.exponents, symbolic)",
+            ("nu", "beta"), settings, None, _exponent_symbolic(law))
+        add(f"slope.{law}", f"extrapolated local slope -dlogR/dlog({law}) of the exact risk "
+            "(solvers.exponents.check_exponent, numeric)", ("nu", "beta"), settings,
+            _slope_numeric(law))
+    for r in ("L", "N", "t", "P", "risk", "L_vs_N"):
+        add(f"shape.{r}", f"compute-optimal exponent of {r} vs the budget (theory.shape)",
+            ("nu", "beta", "budget"), ("rrs", "fs"), None, _shape_symbolic(r))
+    for which in ("attention_minus_gd", "gd_minus_reduced", "weight_error"):
+        add(f"model.{which}", f"symbolic matrix identity of theory.model ({which}); claim '0'",
+            ("depth", "D", "P", "transpose", "gains", "general_key"), (), None,
+            _model_symbolic(which))
+    return q
+
+
+QUANTITIES = _build_quantities()
+#: numeric/symbolic evaluators that depend on the setting
+_SETTING_DISPATCH = {
+    "risk": {"iso": (_iso_numeric("risk"), _iso_symbolic("risk")),
+             "rrs": (_rrs_numeric("risk"), _rrs_symbolic("risk")),
+             "fs": (_fs_numeric("risk"), _fs_symbolic("risk"))},
+    "gamma": {"iso": (_iso_numeric("gamma"), _iso_symbolic("gamma")),
+              "rrs": (_rrs_numeric("gamma"), None)},
+    "gamma.per_layer": {"iso": (_iso_numeric("gamma.per_layer"), _iso_symbolic("gamma.per_layer")),
+                        "rrs": (_rrs_numeric("gamma.per_layer"), None)},
+}
+
+
+def register_quantity(name, doc, params, settings=(), numeric=None, symbolic=None,
+                      requires=None):
+    """Add a claimable quantity (used by modules that land later, e.g. dynamics/width)."""
+    QUANTITIES[name] = Quantity(name, doc, tuple(params), tuple(settings), numeric, symbolic,
+                                requires)
+
+
+def _evaluators(qty: Quantity, setting):
+    """(numeric(p, dps), symbolic(p)) for this quantity and setting, either may be None."""
+    if qty.name in _SETTING_DISPATCH:
+        return _SETTING_DISPATCH[qty.name].get(setting, (None, None))
+    num, sym = qty.numeric, qty.symbolic
+    if qty.name.startswith(("exponent.", "shape.")):
+        return None, (lambda p: sym(p, setting))
+    if qty.name.startswith("slope."):
+        return (lambda p, dps: num(p, dps, setting)), None
+    return num, sym
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of one claim: ``status`` is ``verified``/``refuted``/``skipped``; ``ok`` says
+    whether it matches ``expect``.  ``counterexample`` = {params, claimed, exact, rel_err}."""
+
+    name: str
+    file: str | None
+    quantity: str
+    setting: str | None
+    claim: str
+    status: str
+    method: str
+    expect: str
+    ok: bool
+    points: int = 0
+    max_rel_err: Any = None
+    counterexample: Mapping[str, Any] | None = None
+    message: str = ""
+    note: str = ""
+    result: Any = None
+    dps: int = MIN_DPS
+
+    @property
+    def line(self) -> str:
+        """One-line report: ``verified (symbolic)``, ``verified (numeric: …)`` or ``REFUTED: …``."""
+        if self.status == "skipped":
+            text = f"skipped ({self.message})"
+        elif self.status == "verified":
+            if self.method == "symbolic":
+                text = "verified (symbolic)"
+            else:
+                text = (f"verified (numeric: {self.points} points, max rel. err "
+                        f"{_fmt(self.max_rel_err, 3)})")
+        else:
+            text = "REFUTED: " + _describe(self.counterexample, self.method)
+        mark = "ok" if self.ok else "UNEXPECTED"
+        exp = " [expected refuted]" if self.expect == "refuted" and self.ok else ""
+        if not self.ok:
+            exp = f" [expected {self.expect}]"
+        where = f"{self.file}: " if self.file else ""
+        return f"[{mark}] {where}{self.name}: {text}{exp}"
+
+    def to_dict(self) -> dict:
+        ce = None
+        if self.counterexample is not None:
+            ce = {k: (_jsonable(v)) for k, v in self.counterexample.items()}
+        return {"name": self.name, "file": self.file, "quantity": self.quantity,
+                "setting": self.setting, "claim": self.claim, "status": self.status,
+                "method": self.method, "expect": self.expect, "ok": self.ok,
+                "points": self.points, "max_rel_err": _jsonable(self.max_rel_err),
+                "counterexample": ce, "message": self.message, "note": self.note,
+                "result": self.result, "dps": self.dps, "line": self.line}
+
+
+def _jsonable(v):
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, mpmath.mpf):
+        if mpmath.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return mpmath.nstr(v, 20)
+    if isinstance(v, sp.Basic):
+        return str(v)
+    return v
+
+
+def _fmt(v, digits=12):
+    if v is None:
+        return "n/a"
+    if isinstance(v, mpmath.mpf):
+        if mpmath.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if v == int(v) and abs(v) < 10**15:
+            return str(int(v))
+        return mpmath.nstr(v, digits)
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def _describe(ce, method):
+    if not ce:
+        return "(no counterexample)"
+    if "entry" in ce:
+        return f"nonzero entry {ce['entry']}"
+    params = ", ".join(f"{k}={_fmt(v, 8)}" for k, v in ce["params"].items())
+    rel = f" (rel. err {_fmt(ce.get('rel_err'), 3)})" if ce.get("rel_err") is not None else ""
+    how = ce.get("relation", "==")
+    verb = "claimed" if how == "==" else f"claimed {how}"
+    return (f"at {params or 'the fixed parameters'}: {verb} {_fmt(ce['claimed'])}, "
+            f"exact {_fmt(ce['exact'])}{rel} [{method}]")
+
+
+# ----------------------------------------------------------------------------- parsing
+
+@dataclass
+class _Claim:
+    name: str
+    quantity: Quantity
+    setting: str | None
+    fixed: dict
+    free: dict            # name -> ("range", lo, hi) | ("values", [..])
+    claim_text: str
+    claim_expr: Any
+    expect: str
+    tolerance: Any
+    atol: Any
+    points: int
+    dps: int
+    method: str
+    relation: str
+    slope_in: str | None
+    requires: str | None
+    note: str
+    result: Any
+    file: str | None
+
+
+def _loc(file, line):
+    if file is None:
+        return "<claim>"
+    return f"{file}:{line}" if line else str(file)
+
+
+class _Locator:
+    """Line numbers of ``[[claim]]`` headers and of keys inside each claim (tomllib has none)."""
+
+    def __init__(self, text):
+        self.lines = text.splitlines() if text is not None else []
+        self.headers = [i + 1 for i, ln in enumerate(self.lines)
+                        if re.match(r"\s*\[\[\s*claim\s*\]\]", ln)]
+
+    def line(self, index, key=None):
+        if index is None or index >= len(self.headers):
+            return None
+        start = self.headers[index]
+        if key is None:
+            return start
+        end = self.headers[index + 1] if index + 1 < len(self.headers) else len(self.lines) + 1
+        pat = re.compile(rf"\s*{re.escape(key)}\s*=|\s*\[\s*claim\.{re.escape(key)}\s*\]")
+        for i in range(start, end - 1):
+            if pat.match(self.lines[i]):
+                return i + 1
+        return start
+
+
+def _parse_number(name, value, where, allow_inf=False, kind="real"):
+    """A TOML value → sympy number (exact: floats via their decimal repr) or oo."""
+    if isinstance(value, bool):
+        raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        if math.isinf(value):
+            if allow_inf and value > 0:
+                return sp.oo
+            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not allowed (finite only)")
+        return sp.Rational(repr(value))
+    if isinstance(value, str):
+        s = value.strip().lower()
+        if s in ("inf", "infinity", "oo", "+inf"):
+            if allow_inf:
+                return sp.oo
+            raise ClaimsError(f"{where}: field {name!r}: inf is not a valid value here")
+        try:
+            v = sp.Rational(s) if re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?(/\d+)?", s) \
+                else sp.sympify(value, locals={"pi": sp.pi, "E": sp.E})
+        except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
+        if not (isinstance(v, sp.Basic) and v.is_number and v.is_real):
+            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a real number")
+        return v
+    raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
+
+
+def _parse_param(qname, pname, value, where, qty):
+    if pname not in PARAMS or pname not in qty.params:
+        valid = ", ".join(qty.params)
+        raise ClaimsError(f"{where}: field {qname!r}: unknown parameter {pname!r} for quantity "
+                          f"{qty.name!r} (valid: {valid})")
+    par = PARAMS[pname]
+    if par.kind == "str":
+        if not isinstance(value, str):
+            raise ClaimsError(f"{where}: field {qname}.{pname}: {value!r} must be a string")
+        return value
+    if par.kind == "bool":
+        if not isinstance(value, bool):
+            raise ClaimsError(f"{where}: field {qname}.{pname}: {value!r} must be true or false")
+        return value
+    if isinstance(value, list):
+        if pname not in ("lam", "omega"):
+            raise ClaimsError(f"{where}: field {qname}.{pname}: a list is only valid for lam/omega")
+        return [_parse_number(f"{qname}.{pname}", v, where) for v in value]
+    v = _parse_number(f"{qname}.{pname}", value, where, par.allow_inf)
+    if par.kind == "int" and v is not sp.oo and not v.is_integer:
+        raise ClaimsError(f"{where}: field {qname}.{pname}: {value!r} must be an integer")
+    return v
+
+
+def _parse_free(pname, value, where, qty):
+    if pname not in PARAMS or pname not in qty.params or PARAMS[pname].kind in ("str", "bool"):
+        raise ClaimsError(f"{where}: field 'free': {pname!r} cannot be a free parameter of "
+                          f"{qty.name!r} (valid: {', '.join(p for p in qty.params if PARAMS[p].kind not in ('str', 'bool'))})")
+    if isinstance(value, dict):
+        if set(value) != {"values"} or not isinstance(value["values"], list) or not value["values"]:
+            raise ClaimsError(f"{where}: field free.{pname}: give [lo, hi] or {{values = [...]}}")
+        return ("values", [_parse_param("free", pname, v, where, qty) for v in value["values"]])
+    if not isinstance(value, list) or len(value) != 2:
+        raise ClaimsError(f"{where}: field free.{pname}: {value!r} must be a range [lo, hi] or "
+                          "{values = [...]}")
+    lo, hi = (_parse_number(f"free.{pname}", v, where) for v in value)
+    if not lo < hi:
+        raise ClaimsError(f"{where}: field free.{pname}: empty range [{lo}, {hi}] (need lo < hi)")
+    return ("range", lo, hi)
+
+
+def _parse_expr(text, names, where, field_name="claim"):
+    if not isinstance(text, str) or not text.strip():
+        raise ClaimsError(f"{where}: field {field_name!r}: must be a non-empty expression string")
+    local = {"pi": sp.pi, "E": sp.E, "oo": sp.oo, "inf": sp.oo, "Max": sp.Max, "Min": sp.Min,
+             "zeta": sp.zeta, "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt}
+    allowed = {}
+    for n in names:
+        allowed[n] = _symbol(n)
+    for a, n in ALIASES.items():
+        if n in names:
+            allowed[a] = _symbol(n)
+    local.update(allowed)
+    try:
+        expr = sp.parse_expr(text, local_dict=local,
+                             transformations=sp.parsing.sympy_parser.standard_transformations)
+    except Exception as exc:  # sympy raises many types for bad input
+        raise ClaimsError(f"{where}: field {field_name!r}: cannot parse {text!r} ({exc})")
+    if not isinstance(expr, sp.Basic):
+        raise ClaimsError(f"{where}: field {field_name!r}: {text!r} is not an expression")
+    unknown = expr.free_symbols - set(allowed.values())
+    if unknown:
+        raise ClaimsError(f"{where}: field {field_name!r}: unknown symbol(s) "
+                          f"{', '.join(sorted(map(str, unknown)))} in {text!r} (free/fixed "
+                          f"parameters: {', '.join(names) or 'none'})")
+    return expr
+
+
+def _parse_claim(raw, file=None, index=None, locator=None, defaults=None):
+    """Validate one claim table and return a :class:`_Claim` (ClaimsError if malformed)."""
+    defaults = defaults or {}
+    locator = locator or _Locator(None)
+
+    def where(key=None):
+        return _loc(file, locator.line(index, key))
+
+    if not isinstance(raw, dict):
+        raise ClaimsError(f"{where()}: a claim must be a table")
+    label = raw.get("name", f"#{(index or 0) + 1}")
+    for key in raw:
+        if key not in CLAIM_KEYS:
+            raise ClaimsError(f"{where(key)}: claim {label!r}: unknown field {key!r} (valid: "
+                              f"{', '.join(sorted(CLAIM_KEYS))})")
+    for key in ("name", "quantity", "claim"):
+        if key not in raw:
+            raise ClaimsError(f"{where()}: claim {label!r}: missing required field {key!r}")
+    if not isinstance(raw["name"], str):
+        raise ClaimsError(f"{where('name')}: field 'name': must be a string")
+    qname = raw["quantity"]
+    if qname not in QUANTITIES:
+        raise ClaimsError(f"{where('quantity')}: claim {label!r}: field 'quantity': unknown "
+                          f"quantity {qname!r} (valid: {', '.join(sorted(QUANTITIES))})")
+    qty = QUANTITIES[qname]
+    setting = raw.get("setting")
+    if qty.settings:
+        if setting is None and len(qty.settings) == 1:
+            setting = qty.settings[0]
+        if setting not in qty.settings:
+            raise ClaimsError(f"{where('setting')}: claim {label!r}: field 'setting': {setting!r} "
+                              f"is invalid for {qname!r} (valid: {', '.join(qty.settings)})")
+    elif setting is not None:
+        raise ClaimsError(f"{where('setting')}: claim {label!r}: field 'setting': quantity "
+                          f"{qname!r} takes no setting")
+    fixed_raw = raw.get("fixed", {})
+    free_raw = raw.get("free", {})
+    for key, val in (("fixed", fixed_raw), ("free", free_raw)):
+        if not isinstance(val, dict):
+            raise ClaimsError(f"{where(key)}: claim {label!r}: field {key!r} must be a table")
+    fixed = {k: _parse_param("fixed", k, v, where("fixed"), qty) for k, v in fixed_raw.items()}
+    free = {k: _parse_free(k, v, where("free"), qty) for k, v in free_raw.items()}
+    both = set(fixed) & set(free)
+    if both:
+        raise ClaimsError(f"{where('free')}: claim {label!r}: field 'free': {', '.join(both)} "
+                          "is both fixed and free")
+    names = [n for n in list(fixed) + list(free) if PARAMS[n].symbol is not None or n == "omega"]
+    expr = _parse_expr(raw["claim"], names, where("claim"))
+    expect = raw.get("expect", "verified")
+    if expect not in EXPECTS:
+        raise ClaimsError(f"{where('expect')}: claim {label!r}: field 'expect': {expect!r} "
+                          f"(valid: {', '.join(EXPECTS)})")
+    opts = {k: raw.get(k, defaults.get(k)) for k in ("dps", "points", "tolerance", "atol",
+                                                    "method")}
+    dps = opts["dps"] if opts["dps"] is not None else MIN_DPS
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < MIN_DPS:
+        raise ClaimsError(f"{where('dps')}: claim {label!r}: field 'dps': {dps!r} must be an "
+                          f"integer >= {MIN_DPS}")
+    points = opts["points"] if opts["points"] is not None else DEFAULT_POINTS
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ClaimsError(f"{where('points')}: claim {label!r}: field 'points': {points!r} must "
+                          "be an integer >= 1")
+    tol = opts["tolerance"]
+    tol = sp.Integer(10) ** (-(dps // 2)) if tol is None else \
+        _parse_number("tolerance", tol, where("tolerance"))
+    atol = opts["atol"]
+    atol = sp.Integer(10) ** (-(dps - 5)) if atol is None else \
+        _parse_number("atol", atol, where("atol"))
+    if tol < 0 or atol < 0:
+        raise ClaimsError(f"{where('tolerance')}: claim {label!r}: tolerances must be >= 0")
+    method = opts["method"] or "auto"
+    if method not in METHODS:
+        raise ClaimsError(f"{where('method')}: claim {label!r}: field 'method': {method!r} "
+                          f"(valid: {', '.join(METHODS)})")
+    relation = raw.get("relation", "==")
+    if relation not in RELATIONS:
+        raise ClaimsError(f"{where('relation')}: claim {label!r}: field 'relation': "
+                          f"{relation!r} (valid: {', '.join(RELATIONS)})")
+    slope_in = raw.get("slope_in")
+    if slope_in is not None and slope_in not in free:
+        raise ClaimsError(f"{where('slope_in')}: claim {label!r}: field 'slope_in': {slope_in!r} "
+                          "must name a free parameter")
+    requires = raw.get("requires", qty.requires)
+    if requires is not None and not isinstance(requires, str):
+        raise ClaimsError(f"{where('requires')}: field 'requires': must be a module name")
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise ClaimsError(f"{where('note')}: field 'note': must be a string")
+    return _Claim(raw["name"], qty, setting, fixed, free, raw["claim"], expr, expect, tol, atol,
+                  points, dps, method, relation, slope_in, requires, note, raw.get("result"),
+                  None if file is None else str(file))
+
+
+def load_claims(path):
+    """Parse and validate one claims file; returns the list of claims (ClaimsError if bad)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ClaimsError(f"{path}: cannot read claims file ({exc.strerror})")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClaimsError(f"{path}: invalid TOML: {exc}")
+    locator = _Locator(text)
+    for key in data:
+        if key not in FILE_KEYS:
+            raise ClaimsError(f"{path}: unknown top-level field {key!r} (valid: "
+                              f"{', '.join(sorted(FILE_KEYS))})")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict) or set(defaults) - DEFAULT_KEYS:
+        raise ClaimsError(f"{path}: field 'defaults': must be a table with keys among "
+                          f"{', '.join(sorted(DEFAULT_KEYS))}")
+    claims = data.get("claim", [])
+    if not isinstance(claims, list) or not claims:
+        raise ClaimsError(f"{path}: no [[claim]] tables found")
+    return [_parse_claim(raw, path, i, locator, defaults) for i, raw in enumerate(claims)]
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+class _Timeout(Exception):
+    pass
+
+
+def _with_timeout(fn, seconds):
+    """``fn()`` or ``_Timeout`` after ``seconds`` (SIGALRM in the main thread, else no limit)."""
+    if not (hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()):
+        return fn()
+
+    def handler(signum, frame):
+        raise _Timeout()
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _is_zero(expr, timeout=SYMBOLIC_TIMEOUT):
+    """True if ``expr`` simplifies to 0, False if it simplifies to a nonzero constant, None if
+    sympy cannot decide in time."""
+    if isinstance(expr, sp.MatrixBase):
+        vals = [_is_zero(e, timeout) for e in expr]
+        return False if False in vals else (None if None in vals else True)
+    try:
+        e = _with_timeout(lambda: sp.cancel(sp.together(sp.expand(expr))), timeout)
+        if e == 0:
+            return True
+        e = _with_timeout(lambda: sp.simplify(e), timeout)
+    except (_Timeout, RecursionError, TypeError, NotImplementedError):
+        return None
+    if e == 0:
+        return True
+    if e.is_number and e.is_nonzero:
+        return False
+    return None
+
+
+def _halton(i, base):
+    f, r = 1.0, 0.0
+    while i > 0:
+        f /= base
+        r += f * (i % base)
+        i //= base
+    return r
+
+
+_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19)
+
+
+def _points(claim):
+    """Deterministic evaluation points: Halton over the ranges (log-spaced when a range spans a
+    decade or more), times every combination of the ``values`` lists; integers rounded and
+    duplicates dropped."""
+    ranges = [(n, spec) for n, spec in claim.free.items() if spec[0] == "range"]
+    lists = [(n, spec[1]) for n, spec in claim.free.items() if spec[0] == "values"]
+    cont = []
+    if ranges:
+        n = claim.points
+        for i in range(1, n + 1):
+            pt = {}
+            for j, (name, (_, lo, hi)) in enumerate(ranges):
+                u = sp.Rational(repr(_halton(i, _PRIMES[j % len(_PRIMES)])))
+                if lo > 0 and hi / lo >= 10:
+                    v = sp.exp(sp.log(lo) + u * (sp.log(hi) - sp.log(lo)))
+                    v = sp.nsimplify(sp.N(v, claim.dps + 10), rational=True)
+                else:
+                    v = lo + u * (hi - lo)
+                if PARAMS[name].kind == "int":
+                    v = sp.Integer(int(sp.floor(v + sp.Rational(1, 2))))
+                pt[name] = v
+            cont.append(pt)
+    else:
+        cont = [{}]
+    combos = [dict(zip([n for n, _ in lists], vals))
+              for vals in itertools.product(*[v for _, v in lists])] or [{}]
+    out, seen = [], set()
+    for c in combos:
+        for pt in cont:
+            full = {**c, **pt}
+            key = tuple(sorted((k, str(v)) for k, v in full.items()))
+            if key not in seen:
+                seen.add(key)
+                out.append(full)
+    return out
+
+
+def _subs_map(values):
+    m = {}
+    for k, v in values.items():
+        if isinstance(v, sp.Basic) and (PARAMS[k].symbol is not None or k == "omega"):
+            m[_symbol(k)] = v
+    return m
+
+
+def _numeric_value(expr, values, dps):
+    """mpf value of a sympy expression at ``values`` (inf allowed)."""
+    e = expr.subs(_subs_map(values)) if isinstance(expr, sp.Basic) else expr
+    if e is sp.oo:
+        return mpmath.inf
+    if e is -sp.oo:
+        return -mpmath.inf
+    v = sp.N(e, dps + 10)
+    if not v.is_real:
+        re_, im = v.as_real_imag()
+        if abs(im) > sp.Float(10) ** (-dps):
+            raise _NotAvailable(f"the expression is complex ({v}) at {values}")
+        v = re_
+    return mpmath.mpf(v)
+
+
+def _exact_at(claim, numeric, symbolic, values):
+    """(exact value, error estimate) at one point: the numeric solver if any, else the exact
+    symbolic expression evaluated at high precision."""
+    dps = claim.dps
+    p = {**claim.fixed, **values}
+    with mpmath.workdps(dps + 10):
+        if numeric is not None and claim.method != "symbolic":
+            mp_params = {k: ([_mp(x) for x in v] if isinstance(v, list) else _mp(v))
+                         for k, v in p.items()}
+            val, err = numeric(mp_params, dps)
+            return mpmath.mpf(val), mpmath.mpf(err)
+        if symbolic is None:
+            raise _NotAvailable(f"no evaluator for {claim.quantity.name} in setting "
+                                f"{claim.setting!r}")
+        expr = symbolic(p)
+        if expr is None:
+            raise _NotAvailable(f"{claim.quantity.name} has no exact expression at these "
+                                f"parameters and no numeric solver")
+        return _numeric_value(expr, {}, dps), mpmath.mpf(0)
+
+
+def _slope_at(claim, numeric, symbolic, values):
+    """d log Q / d log x at a point (x = ``slope_in``): secant x → 2x for integers, centred
+    difference with step 10^{-dps/3} otherwise."""
+    x = claim.slope_in
+    v0 = values[x]
+    with mpmath.workdps(claim.dps + 10):
+        if PARAMS[x].kind == "int":
+            q1, e1 = _exact_at(claim, numeric, symbolic, values)
+            q2, e2 = _exact_at(claim, numeric, symbolic, {**values, x: 2 * v0})
+            s = mpmath.log(q2 / q1) / mpmath.log(2)
+            return s, (e1 / abs(q1) + e2 / abs(q2)) / mpmath.log(2)
+        h = sp.Rational(1, 10 ** (claim.dps // 3))
+        qp, ep = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(h)})
+        qm, em = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(-h)})
+        hh = mpmath.mpf(sp.N(h, claim.dps + 10))
+        s = (mpmath.log(qp) - mpmath.log(qm)) / (2 * hh)
+        return s, (ep / abs(qp) + em / abs(qm)) / (2 * hh) + hh ** 2
+
+
+def _compare(relation, c, e, tol, atol, err):
+    """(passes, relative error) of ``claimed relation exact`` with tolerances."""
+    if mpmath.isinf(c) or mpmath.isinf(e):
+        ok = {"==": c == e, "<=": c <= e, ">=": c >= e, "<": c < e, ">": c > e}[relation]
+        return ok, (mpmath.mpf(0) if c == e else mpmath.inf)
+    diff = c - e
+    scale = max(abs(e), abs(c))
+    slack = tol * scale + atol + err
+    rel = abs(diff) / scale if scale > 0 else mpmath.mpf(0)
+    if relation == "==":
+        return abs(diff) <= slack, rel
+    # exact relation claimed ⋚ exact: the sign of (claimed − exact) must hold beyond the slack
+    ok = {"<=": diff <= slack, ">=": diff >= -slack, "<": diff < -slack,
+          ">": diff > slack}[relation]
+    return ok, rel
+
+
+def _verdict(claim, status, method, points=0, max_rel=None, ce=None, message=""):
+    return Verdict(claim.name, claim.file, claim.quantity.name, claim.setting, claim.claim_text,
+                   status, method, claim.expect, status == claim.expect, points, max_rel, ce,
+                   message, claim.note, claim.result, claim.dps)
+
+
+def _try_symbolic(claim, symbolic):
+    """'verified' if claim − exact simplifies to 0 for every combination of listed values;
+    ('refuted', counterexample) for a matrix identity that fails; None = undecided."""
+    if symbolic is None or claim.relation != "==" or claim.slope_in or claim.method == "numeric":
+        return None
+    ranges = {n: _symbol(n) for n, s in claim.free.items() if s[0] == "range"}
+    lists = [(n, s[1]) for n, s in claim.free.items() if s[0] == "values"]
+    combos = [dict(zip([n for n, _ in lists], vals))
+              for vals in itertools.product(*[v for _, v in lists])] or [{}]
+    for combo in combos:
+        p = {**claim.fixed, **ranges, **combo}
+        try:
+            exact = _with_timeout(lambda: symbolic(p), SYMBOLIC_TIMEOUT)
+        except (_Timeout, _NotAvailable, ArithmeticError, ValueError):
+            return None
+        if exact is None:
+            return None
+        claimed = claim.claim_expr.subs(_subs_map({**claim.fixed, **combo}))
+        if isinstance(exact, sp.MatrixBase):
+            nz = [e for e in exact if _is_zero(e) is not True]
+            if claimed != 0:
+                return None
+            if nz:
+                return ("refuted", {"entry": _short(nz[0]), "params": {**claim.fixed, **combo}})
+            continue
+        if exact is sp.oo or claimed is sp.oo:
+            if exact == claimed:
+                continue
+            return None
+        if _is_zero(claimed - exact) is not True:
+            return None
+    return "verified"
+
+
+def _short(e, n=160):
+    s = str(e)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def check_claim(raw, file=None) -> Verdict:
+    """Check one claim (a dict in the claims-file format, or a parsed claim)."""
+    claim = raw if isinstance(raw, _Claim) else _parse_claim(raw, file)
+    if claim.requires:
+        try:
+            __import__(claim.requires)
+        except ModuleNotFoundError:
+            return _verdict(claim, "skipped", "none",
+                            message=f"requires {claim.requires}, not installed")
+    numeric, symbolic = _evaluators(claim.quantity, claim.setting)
+    sym = _try_symbolic(claim, symbolic)
+    if sym == "verified":
+        return _verdict(claim, "verified", "symbolic")
+    if isinstance(sym, tuple):
+        return _verdict(claim, "refuted", "symbolic", ce=sym[1])
+    if claim.method == "symbolic" and numeric is None and symbolic is None:
+        return _verdict(claim, "skipped", "none", message="no symbolic expression")
+    pts = _points(claim)
+    worst_fail, worst_rel, n_done = None, mpmath.mpf(0), 0
+    with mpmath.workdps(claim.dps + 10):
+        for values in pts:
+            try:
+                if claim.slope_in:
+                    e, err = _slope_at(claim, numeric, symbolic, values)
+                else:
+                    e, err = _exact_at(claim, numeric, symbolic, values)
+                c = _numeric_value(claim.claim_expr, {**claim.fixed, **values}, claim.dps)
+            except _NotAvailable as exc:
+                return _verdict(claim, "skipped", "none", message=str(exc))
+            tol = mpmath.mpf(sp.N(claim.tolerance, claim.dps))
+            atol = mpmath.mpf(sp.N(claim.atol, claim.dps))
+            ok, rel = _compare(claim.relation, c, e, tol, atol, err)
+            n_done += 1
+            if ok:
+                worst_rel = max(worst_rel, rel) if mpmath.isfinite(rel) else worst_rel
+                continue
+            if worst_fail is None or rel > worst_fail["rel_err"]:
+                shown = {**{k: v for k, v in claim.fixed.items()
+                            if not isinstance(v, (str, bool, list))}, **values}
+                worst_fail = {"params": {k: (mpmath.inf if v is sp.oo else _mp(v))
+                                         for k, v in shown.items()},
+                              "claimed": c, "exact": e, "rel_err": rel, "error_estimate": err,
+                              "relation": claim.relation}
+    method = "numeric"
+    if worst_fail is not None:
+        return _verdict(claim, "refuted", method, n_done, worst_rel, worst_fail)
+    return _verdict(claim, "verified", method, n_done, worst_rel)
+
+
+def _expand_paths(paths):
+    files = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(p.glob("*.toml"))
+            if not found:
+                raise ClaimsError(f"{p}: directory holds no *.toml claims files")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise ClaimsError(f"{p}: no such file or directory")
+    return files
+
+
+def check_files(paths, progress=None) -> list[Verdict]:
+    """Check every claim of the given files (a directory means all its ``*.toml``).
+
+    All files are parsed and validated first (ClaimsError on the first malformed one), then each
+    claim is checked in order.  ``progress(verdict)`` is called after each claim if given.
+    """
+    files = _expand_paths(paths)
+    parsed = [(f, load_claims(f)) for f in files]
+    out = []
+    for _, claims in parsed:
+        for c in claims:
+            v = check_claim(c)
+            out.append(v)
+            if progress is not None:
+                progress(v)
+    return out
+
+
+# ----------------------------------------------------------------------------- command line
+
+def _cmd_check(args):
+    as_json = args.json
+    lines = []
+
+    def show(v):
+        if not as_json:
+            print(v.line, flush=True)
+    verdicts = check_files(args.paths, progress=show)
+    bad = [v for v in verdicts if not v.ok and v.status != "skipped"]
+    counts = {}
+    for v in verdicts:
+        key = f"{v.status} ({v.method})" if v.status != "skipped" else "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    if as_json:
+        print(json.dumps({"verdicts": [v.to_dict() for v in verdicts], "counts": counts,
+                          "unexpected": len(bad), "ok": not bad}))
+    else:
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        lines.append(f"{len(verdicts)} claims: {summary}; {len(bad)} unexpected")
+        for ln in lines:
+            print(ln)
+    return 1 if bad else 0
+
+
+def register_cli(subparsers):
+    """Add ``icl-theory check FILE_OR_DIR…`` to the command line."""
+    p = subparsers.add_parser("check", help="check claims files (hand derivations) against the "
+                                            "exact model")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",
+                   help="claims files (TOML); a directory means every *.toml in it")
+    p.add_argument("--json", action="store_true", help="one JSON object with the verdict list")
+    p.set_defaults(func=_cmd_check)
+    return p
