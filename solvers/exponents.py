@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from solvers.result import ConvergenceError, _jsonable, format_number
-from solvers.validate import require_choice, require_dps, require_positive
+from solvers.validate import require_choice, require_dps, require_int, require_positive
 from theory import exponents as tex
 from theory import shape as tshape
 from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
@@ -68,7 +68,8 @@ def _sym(x):
     if isinstance(x, float):
         return sp.Rational(repr(x))
     if isinstance(x, mpmath.mpf):
-        return sp.Float(mpmath.nstr(x, mpmath.mp.dps))
+        man, exp = x.man_exp                      # exact binary value, no decimal rounding
+        return sp.Integer(man) * sp.Integer(2) ** exp
     return sp.sympify(x)
 
 
@@ -328,6 +329,17 @@ def _time_slopes(nu, beta, dps, ladder, full):
     return resources, slopes
 
 
+def _fs_depth_slopes(nu, beta, dps, ladder, depth):
+    """FS at finite depth: secant slopes of :func:`solvers.fs.risk` along the time ladder."""
+    from solvers import fs
+    risks = [fs.risk(nu=nu, beta=beta, depth=depth, time=mpmath.mpf(t), dps=dps).risk
+             for t in ladder]
+    slopes = [-mpmath.log(risks[i + 1] / risks[i]) / mpmath.log(mpmath.mpf(ladder[i + 1]) / ladder[i])
+              for i in range(len(ladder) - 1)]
+    resources = [mpmath.sqrt(mpmath.mpf(ladder[i]) * ladder[i + 1]) for i in range(len(ladder) - 1)]
+    return resources, slopes
+
+
 def _fs_slopes(nu, beta, dps, ladder):
     """FS slopes: ``R(t)`` from :func:`solvers.fs.risk` (L = ∞), ``−t R'(t)`` by its own exact sum
     ``Σ ω_kλ_k x_k/(1 + x_k)²``, ``x_k = 4ω_kλ_k³t``."""
@@ -437,23 +449,35 @@ DEFAULT_LADDERS = {
 }
 
 
-def check_exponent(law, nu, beta, dps=30, ladder=None) -> CheckResult:
+def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckResult:
     """Extrapolated local slope ``−d log R/d log r`` of the exact risk for ``law`` at large ``r``.
 
     ``law`` is one of :data:`LAWS`; ``ladder`` (optional) is the geometric ladder of the scale
     the law is parametrised by (γ for ``time``/``time_full``, t for ``time_fs``, L for ``depth``,
     κ for ``width``/``context``).  Width/context use the leading-order κ-sums of dmft.md (the
-    exact finite-width/context risk comes in a later issue).  Returns a :class:`CheckResult` with
+    exact finite-width/context risk comes in a later issue).  ``depth`` (``time_fs`` only): a
+    finite FS depth uses secant slopes of :func:`solvers.fs.risk` (same exponent at every
+    depth, :func:`theory.exponents.time_exponent_fs`).  Returns a :class:`CheckResult` with
     the extrapolated slope, its error estimate and the derived exponent for comparison.
     """
     require_choice("law", law, LAWS)
     nu, beta = _validate_nu_beta(nu, beta)
     dps = require_dps(dps)
-    sym = symbolic(law)
+    finite_fs = law == "time_fs" and not math.isinf(float(depth))
+    if finite_fs:
+        depth = require_int("depth", depth, minimum=1)
+        sym = tex.time_exponent_fs(depth)
+    elif not math.isinf(float(depth)):
+        raise ValueError(f"depth={depth!r} is invalid: a finite depth applies only to "
+                         "law='time_fs' (use depth=inf)")
+    else:
+        sym = symbolic(law)
     ladder = list(DEFAULT_LADDERS[law] if ladder is None else ladder)
     with mpmath.workdps(dps):
         if law in ("time", "time_full"):
             res, sl = _time_slopes(nu, beta, dps, ladder, full=(law == "time_full"))
+        elif finite_fs:
+            res, sl = _fs_depth_slopes(nu, beta, dps, ladder, depth)
         elif law == "time_fs":
             res, sl = _fs_slopes(nu, beta, dps, ladder)
         elif law == "depth":
@@ -471,5 +495,7 @@ def check_exponent(law, nu, beta, dps=30, ladder=None) -> CheckResult:
               "depth": "secant slopes of the optimal R*(L) (Newton on dR/dgamma in [L, 2L])",
               "width": "kappa-parametrised leading-order sums (dmft.md scaling limit)",
               "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
+    if finite_fs:
+        method = f"secant slopes of solvers.fs.risk at depth {depth}"
     return CheckResult(law, nu, beta, target, str(sym.expr), val, err, tuple(res), tuple(sl),
                        method + "; Aitken delta^2 extrapolation", dps)

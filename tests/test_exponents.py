@@ -30,7 +30,10 @@ PAIRS = {
     "width": [(1.5, 1.0), (2.0, 0.5), (1.5, 3.0)],
     "context": [(1.2, 1.5), (3.0, 0.7), (1.2, 2.5)],
 }
-CASES = [(law, n, b) for law in LAWS for (n, b) in PAIRS[law]]
+# the third pair of the two flow laws (each ~5 s) runs with the slow marker to keep the file fast
+CASES = [pytest.param(law, n, b, marks=[pytest.mark.slow]
+                      if law in ("time", "time_full") and i == 2 else [])
+         for law in LAWS for i, (n, b) in enumerate(PAIRS[law])]
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,6 +126,31 @@ def test_width_saturates_at_two_nu(nu_v):
     r = _check("width", nu_v, 3.5)
     assert abs(float(r.value) - 2 * nu_v) < TOL
     assert abs(float(r.value) - nu_v * 3.5) > 50 * TOL     # not νβ
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_fs_time_exponent_is_depth_independent(depth):
+    assert sp.simplify(tex.time_exponent_fs(depth).expr - tex.time_exponent_fs().expr) == 0
+    r = check_exponent("time_fs", 2.0, 0.7, dps=DPS, depth=depth)
+    assert abs(r.value - r.symbolic) < TOL and r.error_estimate < TOL
+
+
+def test_fs_mode_factors():
+    x = sp.Symbol("x", positive=True)
+    assert sp.simplify(tex.fs_mode_factor(1)[0] - sp.exp(-4 * x)) == 0
+    assert sp.simplify(tex.fs_mode_factor(2)[0] - (1 + 2 * x) ** -2) == 0
+    assert sp.simplify(tex.fs_mode_factor(sp.oo)[0] - 1 / (1 + 4 * x)) == 0
+
+
+@pytest.mark.slow
+def test_time_quadrature_agrees_with_rrs_flow():
+    """t(γ) of the check's own quadrature at the γ(t = 1000) returned by solvers.rrs."""
+    from solvers import rrs
+    from solvers.exponents import _time_slopes
+    r = rrs.risk(nu=1.5, beta=1.0, depth=math.inf, time=1000, dps=DPS)
+    with mpmath.workdps(DPS):
+        res, _ = _time_slopes(1.5, 1.0, DPS, [r.gamma], full=False)
+    assert abs(res[0] / 1000 - 1) < 1e-8
 
 
 def test_depth_optimum_agrees_with_rrs_solver():

@@ -31,7 +31,7 @@ from theory.symbols import L, N, P, beta, gamma, k, nu, t
 __all__ = [
     "Exponent", "SumScaling", "leading_power", "log_slope", "mode_sum_scaling", "power_law_modes",
     "risk_vs_gamma", "gamma_rate", "time_exponent", "time_exponent_rrs", "time_exponent_full",
-    "time_exponent_fs", "depth_exponent_rrs", "ridge_exponent", "width_exponent",
+    "time_exponent_fs", "fs_mode_factor", "depth_exponent_rrs", "ridge_exponent", "width_exponent",
     "context_exponent", "exponents", "FS_TIME_PAPER", "VALID",
 ]
 
@@ -85,8 +85,17 @@ class SumScaling:
     regimes: sp.Expr = field(default=None)
 
 
+def _simplify_exponents(expr):
+    """Simplify every exponent (``s^{a/c + b/c − 1}`` → ``s^0``) bottom-up."""
+    return expr.replace(lambda e: e.is_Pow and not e.exp.is_number,
+                        lambda e: sp.Pow(e.base, sp.factor(sp.together(e.exp))))
+
+
 def _clean(expr):
-    return sp.simplify(sp.powsimp(sp.expand_power_base(expr, force=True), force=True))
+    expr = sp.powsimp(sp.expand_power_base(expr, force=True), force=True)
+    expr = _simplify_exponents(expr)
+    expr = sp.simplify(sp.powsimp(sp.expand_power_base(expr, force=True), force=True))
+    return _simplify_exponents(sp.powsimp(sp.expand_power_base(expr, force=True), force=True))
 
 
 def log_slope(expr, x):
@@ -263,15 +272,43 @@ def time_exponent_full(m_power=5):
                     f"gradient flow on w with γ = w^{m_power}: dγ/dt ∝ γ^(2(m−1)/m) |R'(γ)|")
 
 
+def fs_mode_factor(depth=sp.oo):
+    """FS per-mode risk factor ``R_k/(ω_kλ_k)`` under gradient flow from 0, as a function of
+    ``x = ω_kλ_k³ t``, derived with sympy (spec §4).
+
+    With ``y = 1 − γ_kλ_k/L`` the flow ``dγ_k/dt = 2ω_kλ_k²y^{2L−1}`` is ``dy/dt = −c y^{2L−1}``,
+    ``c = 2ω_kλ_k³/L``; separating variables, ``∫_y^1 η^{1−2L} dη = c t`` is solved for ``y`` and the
+    factor is ``y^{2L}``: ``e^{−4x}`` (L = 1), ``(1 + 4(L−1)x/L)^{−L/(L−1)}`` (L ≥ 2),
+    ``1/(1 + 4x)`` (L → ∞, sympy's limit).
+    """
+    x = sp.Symbol("x", positive=True)
+    if depth == sp.oo:
+        big = sp.Symbol("Lbig", positive=True)
+        return sp.limit(fs_mode_factor(L)[0].subs(L, big), big, sp.oo), x
+    y, Y, tt = sp.symbols("y Y tt", positive=True)
+    c = 2 * x / (depth * tt)                                 # 2ωλ³/L with ωλ³ = x/t
+    elapsed = sp.integrate(y**(1 - 2 * depth), (y, Y, 1), conds="none")
+    sol = sp.solve(sp.Eq(elapsed, c * tt), Y)
+    if len(sol) != 1:
+        raise ArithmeticError(f"FS mode flow at depth {depth}: {len(sol)} solutions")
+    return sp.simplify(sol[0]**(2 * depth)), x
+
+
 @lru_cache(maxsize=None)
-def time_exponent_fs():
-    """FS at ``L = ∞``: ``R(t) = Σ ω_kλ_k/(1 + 4ω_kλ_k³t)``; cutoff ``4ω_kλ_k³ t = 1``."""
+def time_exponent_fs(depth=sp.oo):
+    """FS time law at ``α = ∞``: ``R(t) = Σ ω_kλ_k f_L(ω_kλ_k³t)`` with the per-mode factor of
+    :func:`fs_mode_factor`; cutoff ``4ω_kλ_k³t = 1``.  ``depth``: ``oo`` (default), an integer
+    ``≥ 1``.  The exponent is ``νβ/(νβ+2ν+1)`` at every
+    depth: for ``L ≥ 2`` the head integral converges because ``L/(L−1) > 1``."""
+    if not (depth == sp.oo or (sp.sympify(depth).is_Integer and depth >= 1)):
+        raise ValueError(f"depth={depth!r} is invalid: depth must be an integer >= 1 or oo")
     lam_k, wl = power_law_modes()
-    sc = mode_sum_scaling(wl / (1 + 4 * wl * lam_k**2 * t), t, 4 * wl * lam_k**2 * t)
+    f, x = fs_mode_factor(depth)
+    sc = mode_sum_scaling(wl * f.subs(x, wl * lam_k**2 * t), t, 4 * wl * lam_k**2 * t)
     a = sp.simplify(-sc.power)
     return Exponent("time_fs", t, a, sp.And(VALID, sc.tail_converges), sc.cutoff, -sc.regimes,
-                    "FS, L = ∞, α = ∞: per-mode flow e^{2γ_kλ_k} = 1 + 4ω_kλ_k³t; "
-                    f"the paper prints {FS_TIME_PAPER}, which differs")
+                    f"FS, depth {depth}, α = ∞: per-mode risk ω_kλ_k·{f} with x = ω_kλ_k³t; "
+                    f"the paper prints {FS_TIME_PAPER} for the time exponent, which differs")
 
 
 @lru_cache(maxsize=None)
