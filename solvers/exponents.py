@@ -51,13 +51,18 @@ _GL_NODES = 12      # Gauss–Legendre nodes per decade of log γ in t(γ)
 _FULL_GAMMA0 = mpmath.mpf("0.01")
 
 
+def _symbolic(x):
+    return isinstance(x, sp.Basic) and not x.is_number
+
+
 def _validate_nu_beta(nu, beta):
-    if isinstance(nu, sp.Basic) and not nu.is_number:
-        return nu, beta
-    nu = require_positive("nu", nu)
-    if not float(nu) > 1:
-        raise ValueError(f"nu={nu!r} is invalid: nu must be > 1 (capacity exponent)")
-    beta = require_positive("beta", beta)
+    """Numbers are validated (ν > 1, β > 0); sympy symbols pass through for symbolic output."""
+    if not _symbolic(nu):
+        nu = require_positive("nu", nu)
+        if not float(nu) > 1:
+            raise ValueError(f"nu={nu!r} is invalid: nu must be > 1 (capacity exponent)")
+    if not _symbolic(beta):
+        beta = require_positive("beta", beta)
     return nu, beta
 
 
