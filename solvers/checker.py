@@ -22,6 +22,7 @@ naming the file, the line and the field.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -52,11 +53,12 @@ log = logging.getLogger(__name__)
 #: the issue asks for high-precision numerics: claims are never checked below this precision
 MIN_DPS = 30
 DEFAULT_POINTS = 12
-SYMBOLIC_TIMEOUT = 20.0
+#: seconds sympy may spend on one simplification (each claim tries at most a few)
+SYMBOLIC_TIMEOUT = 8.0
 
 CLAIM_KEYS = {"name", "quantity", "setting", "fixed", "free", "claim", "expect", "tolerance",
               "atol", "points", "dps", "method", "requires", "relation", "slope_in", "note",
-              "source", "result"}
+              "source", "result", "where"}
 FILE_KEYS = {"claim", "title", "source", "description", "defaults"}
 DEFAULT_KEYS = {"dps", "points", "tolerance", "atol", "method"}
 RELATIONS = ("==", "<=", ">=", "<", ">")
@@ -77,10 +79,8 @@ class _Param:
         self.symbol, self.kind, self.allow_inf = symbol, kind, allow_inf
 
 
-_eta = sp.Symbol("eta", positive=True)
-_tau = sp.Symbol("tau_B", positive=True)   # batch ratio B/D (not the τ-transform variable)
-_kappa = sp.Symbol("kappa", positive=True)
-_step = sp.Symbol("step", nonnegative=True, integer=True)
+# SGD symbols are defined once, in theory.dynamics (learning rate, batch and query ratios, step)
+from theory.dynamics import eta as _eta, kappa as _kappa, n_step as _step, tau_batch as _tau
 
 
 def _fs_omega():
@@ -114,12 +114,13 @@ PARAMS = {
     "transpose": _Param(None, "bool"),
     "gains": _Param(None, "bool"),
     "general_key": _Param(None, "bool"),
+    "query_noise": _Param(None, "bool"),
     "D": _Param(None, "int"),
     "P": _Param(None, "int"),
 }
 #: other spellings accepted inside claim expressions (the paper's letters)
 ALIASES = {"L": "depth", "t": "time", "N": "width", "d": "width", "k": "context",
-           "lambda": "lam", "w": "omega"}
+           "lambda": "lam", "w": "omega", "n": "step"}
 
 
 def _symbol(name):
@@ -419,6 +420,30 @@ def _model_symbolic(which):
     return f
 
 
+# online SGD at depth 1 (ISO, paper Result 10) ----------------------------------------------------
+
+@functools.lru_cache(maxsize=2)
+def _sgd_solution(query_noise):
+    from theory import dynamics as tdyn
+    return tdyn.sgd_solution(query_noise)
+
+
+def _sgd_symbolic(which):
+    def f(p):
+        qn = bool(p.get("query_noise", True))
+        sol = _sgd_solution(qn)
+        base = sol.base
+        expr = {"C": sol.C, "risk": sol.risk, "proxy": sol.proxy, "mean": sol.mean,
+                "a": base.a, "b": base.b, "C0": base.C0, "floor": base.floor,
+                "risk_floor": base.risk_floor, "eta_max": base.eta_max}[which]
+        sub = {S.alpha: p["alpha"], S.sigma2: p.get("sigma2", sp.Integer(0))}
+        for name, sym in (("eta", _eta), ("tau", _tau), ("kappa", _kappa), ("step", _step)):
+            if name in p:
+                sub[sym] = p[name]
+        return expr.subs(sub)
+    return f
+
+
 class _NotAvailable(Exception):
     """The quantity cannot be computed for these parameters (reported as a claim error)."""
 
@@ -467,6 +492,16 @@ def _build_quantities():
         add(f"model.{which}", f"symbolic matrix identity of theory.model ({which}); claim '0'",
             ("depth", "D", "P", "transpose", "gains", "general_key"), (), None,
             _model_symbolic(which))
+    sgd_p = ("alpha", "sigma2", "eta", "tau", "kappa", "step", "query_noise")
+    for which, doc in (("C", "C(n) = E|Gamma_n - Gamma*|^2/D"), ("risk", "E R(Gamma_n)"),
+                       ("proxy", "the paper's loss proxy E|Gamma_n - I|^2/D"),
+                       ("mean", "m(n) = E tr(Gamma_n - Gamma*)/D"),
+                       ("a", "contraction a of C(n+1) = a C(n) + b"), ("b", "offset b"),
+                       ("C0", "C(0) from Gamma(0) = 0"), ("floor", "noise floor b/(1-a)"),
+                       ("risk_floor", "c b/(1-a) + R*"),
+                       ("eta_max", "stability boundary (a = 1)")):
+        add(f"sgd.{which}", f"online SGD, ISO, depth 1 (theory.dynamics): {doc}", sgd_p, (),
+            None, _sgd_symbolic(which))
     return q
 
 
@@ -722,7 +757,7 @@ def _parse_free(pname, value, where, qty):
     return ("range", lo, hi)
 
 
-def _parse_expr(text, names, where, field_name="claim"):
+def _parse_expr(text, names, where, field_name="claim", extra=None):
     if not isinstance(text, str) or not text.strip():
         raise ClaimsError(f"{where}: field {field_name!r}: must be a non-empty expression string")
     local = {"pi": sp.pi, "E": sp.E, "oo": sp.oo, "inf": sp.oo, "Max": sp.Max, "Min": sp.Min,
@@ -734,6 +769,8 @@ def _parse_expr(text, names, where, field_name="claim"):
         if n in names:
             allowed[a] = _symbol(n)
     local.update(allowed)
+    for k, v in (extra or {}).items():
+        local[k] = v
     try:
         expr = sp.parse_expr(text, local_dict=local,
                              transformations=sp.parsing.sympy_parser.standard_transformations)
@@ -796,7 +833,17 @@ def _parse_claim(raw, file=None, index=None, locator=None, defaults=None):
         raise ClaimsError(f"{where('free')}: claim {label!r}: field 'free': {', '.join(both)} "
                           "is both fixed and free")
     names = [n for n in list(fixed) + list(free) if PARAMS[n].symbol is not None or n == "omega"]
-    expr = _parse_expr(raw["claim"], names, where("claim"))
+    where_raw = raw.get("where", {})
+    if not isinstance(where_raw, dict):
+        raise ClaimsError(f"{where('where')}: claim {label!r}: field 'where' must be a table of "
+                          "named sub-expressions")
+    defs = {}
+    for key, text in where_raw.items():  # in file order: later ones may use earlier ones
+        if key in PARAMS or key in ALIASES:
+            raise ClaimsError(f"{where('where')}: claim {label!r}: field where.{key}: the name "
+                              "is a parameter; choose another")
+        defs[key] = _parse_expr(text, names, where("where"), f"where.{key}", defs)
+    expr = _parse_expr(raw["claim"], names, where("claim"), "claim", defs)
     expect = raw.get("expect", "verified")
     if expect not in EXPECTS:
         raise ClaimsError(f"{where('expect')}: claim {label!r}: field 'expect': {expect!r} "
@@ -984,11 +1031,23 @@ def _numeric_value(expr, values, dps):
     return mpmath.mpf(v)
 
 
-def _exact_at(claim, numeric, symbolic, values):
+def _exact_expr(claim, symbolic, values, cache):
+    """The exact expression with the range parameters symbolic and the listed values substituted
+    (built once per combination of listed values and cached)."""
+    combo = {k: v for k, v in values.items() if claim.free.get(k, ("",))[0] == "values"}
+    key = tuple(sorted((k, str(v)) for k, v in combo.items()))
+    if key not in cache:
+        ranges = {n: _symbol(n) for n, s in claim.free.items() if s[0] == "range"}
+        cache[key] = symbolic({**claim.fixed, **ranges, **combo})
+    return cache[key]
+
+
+def _exact_at(claim, numeric, symbolic, values, cache=None):
     """(exact value, error estimate) at one point: the numeric solver if any, else the exact
     symbolic expression evaluated at high precision."""
     dps = claim.dps
     p = {**claim.fixed, **values}
+    cache = {} if cache is None else cache
     with mpmath.workdps(dps + 10):
         if numeric is not None and claim.method != "symbolic":
             mp_params = {k: ([_mp(x) for x in v] if isinstance(v, list) else _mp(v))
@@ -998,27 +1057,27 @@ def _exact_at(claim, numeric, symbolic, values):
         if symbolic is None:
             raise _NotAvailable(f"no evaluator for {claim.quantity.name} in setting "
                                 f"{claim.setting!r}")
-        expr = symbolic(p)
+        expr = _exact_expr(claim, symbolic, values, cache)
         if expr is None:
             raise _NotAvailable(f"{claim.quantity.name} has no exact expression at these "
                                 f"parameters and no numeric solver")
-        return _numeric_value(expr, {}, dps), mpmath.mpf(0)
+        return _numeric_value(expr, values, dps), mpmath.mpf(0)
 
 
-def _slope_at(claim, numeric, symbolic, values):
+def _slope_at(claim, numeric, symbolic, values, cache=None):
     """d log Q / d log x at a point (x = ``slope_in``): secant x → 2x for integers, centred
     difference with step 10^{-dps/3} otherwise."""
     x = claim.slope_in
     v0 = values[x]
     with mpmath.workdps(claim.dps + 10):
         if PARAMS[x].kind == "int":
-            q1, e1 = _exact_at(claim, numeric, symbolic, values)
-            q2, e2 = _exact_at(claim, numeric, symbolic, {**values, x: 2 * v0})
+            q1, e1 = _exact_at(claim, numeric, symbolic, values, cache)
+            q2, e2 = _exact_at(claim, numeric, symbolic, {**values, x: 2 * v0}, cache)
             s = mpmath.log(q2 / q1) / mpmath.log(2)
             return s, (e1 / abs(q1) + e2 / abs(q2)) / mpmath.log(2)
         h = sp.Rational(1, 10 ** (claim.dps // 3))
-        qp, ep = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(h)})
-        qm, em = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(-h)})
+        qp, ep = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(h)}, cache)
+        qm, em = _exact_at(claim, numeric, symbolic, {**values, x: v0 * sp.exp(-h)}, cache)
         hh = mpmath.mpf(sp.N(h, claim.dps + 10))
         s = (mpmath.log(qp) - mpmath.log(qm)) / (2 * hh)
         return s, (ep / abs(qp) + em / abs(qm)) / (2 * hh) + hh ** 2
@@ -1104,14 +1163,15 @@ def check_claim(raw, file=None) -> Verdict:
     if claim.method == "symbolic" and numeric is None and symbolic is None:
         return _verdict(claim, "skipped", "none", message="no symbolic expression")
     pts = _points(claim)
+    cache = {}
     worst_fail, worst_rel, n_done = None, mpmath.mpf(0), 0
     with mpmath.workdps(claim.dps + 10):
         for values in pts:
             try:
                 if claim.slope_in:
-                    e, err = _slope_at(claim, numeric, symbolic, values)
+                    e, err = _slope_at(claim, numeric, symbolic, values, cache)
                 else:
-                    e, err = _exact_at(claim, numeric, symbolic, values)
+                    e, err = _exact_at(claim, numeric, symbolic, values, cache)
                 c = _numeric_value(claim.claim_expr, {**claim.fixed, **values}, claim.dps)
             except _NotAvailable as exc:
                 return _verdict(claim, "skipped", "none", message=str(exc))
