@@ -13,7 +13,7 @@ import sys
 import mpmath
 
 from solvers.result import ConvergenceError, format_number
-from solvers.validate import INF_SPELLINGS
+from solvers.validate import INF_SPELLINGS, is_inf
 
 SETTINGS = ("iso", "fs", "rrs")
 
@@ -119,6 +119,9 @@ def _default_gamma(setting, params):
     if setting == "iso":
         sub = {k: params[k] for k in ("alpha", "depth", "sigma2") if k in params}
         return float(solvers.risk("iso", dps=20, **sub).gamma)
+    if setting == "rrs" and is_inf(params.get("alpha", "inf")) and "width" not in params:
+        sub = {k: params[k] for k in ("nu", "beta", "depth", "dim") if k in params}
+        return float(solvers.risk("rrs", dps=20, **sub).gamma)
     raise ValueError(f"gamma is required for simulate {setting} (got none): pass --gamma >= 0")
 
 
@@ -128,7 +131,7 @@ def _cmd_simulate(args):
     params = _given(args, ("alpha", "depth", "sigma2", "gamma", "nu", "beta", "width"))
     for k, v in list(params.items()):
         params[k] = float(v) if isinstance(v, mpmath.mpf) else v
-    if "gamma" not in params:
+    if "gamma" not in params and args.setting == "iso":
         params["gamma"] = _default_gamma(args.setting, params)
     if args.setting in ("fs", "rrs"):
         from solvers.spectra import PowerLaw
@@ -136,8 +139,14 @@ def _cmd_simulate(args):
         nu, beta = params.pop("nu", None), params.pop("beta", None)
         if nu is None or beta is None:
             raise ValueError(f"simulate {args.setting} needs --nu and --beta (got nu={nu}, beta={beta})")
-        lam, omega = PowerLaw(nu, beta, dim=_num(args.dim)).arrays()
-        params["lam"], params["omega"] = lam, omega
+        import numpy as np
+
+        lam, omega = PowerLaw(nu, beta, dim=_num(args.dim)).modes(dps=20)
+        params["lam"] = np.array([float(v) for v in lam])
+        params["omega"] = np.array([float(v) for v in omega])
+        if "gamma" not in params:
+            params["gamma"] = _default_gamma(args.setting, {**params, "nu": nu, "beta": beta,
+                                                            "dim": _num(args.dim)})
     else:
         for k in ("nu", "beta"):
             if k in params:
