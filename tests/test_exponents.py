@@ -153,6 +153,7 @@ def test_time_quadrature_agrees_with_rrs_flow():
     assert abs(res[0] / 1000 - 1) < 1e-8
 
 
+@pytest.mark.slow
 def test_depth_optimum_agrees_with_rrs_solver():
     from solvers import rrs
     from solvers.exponents import _optimal_depth_risk, _spectrum
