@@ -1,0 +1,679 @@
+"""Exact asymptotic risk at finite context (dmft.md, case C): ISO, FS (diagonal Γ), RRS (Γ = γI).
+
+Setting.  ``Σ̂ = S W S`` (``Σ = S² = diag λ_k``, ``W`` Wishart of ratio ``q = D/P``), ``L`` steps of
+preconditioned in-context GD with a diagonal ``Γ = γ·diag(g_k)`` (RRS/ISO: ``g_k = 1``; the Haar
+rotation of RRS cancels for ``Γ ∝ I``).  With ``A₀ = diag(g_kλ_k)`` and the symmetric matrix
+``K₀ = A₀^{1/2} W A₀^{1/2}`` (similar to ``diag(g) Σ̂``) the excess risk is exactly
+
+    R = Tr[Ω̃ p(K₀) Λ̃ p(K₀)] + (σ²/P) Tr[A₀ K₀ ψ(K₀)²],     p(s) = (1 − γs/L)^L,
+                                                            ψ(s) = [1 − p(s)]/s,
+
+(``Ω̃ = Ω/g``, ``Λ̃ = gΛ``; at ``L = ∞``: ``p = e^{−γs}``).  Both functions are entire, so Cauchy's
+formula turns each trace into contour integrals of resolvents ``G(s) = (s − K₀)⁻¹``.
+
+Deterministic equivalents (derived in :mod:`theory.freeprob`, leave-one-out):
+``G(s) ≍ (κ/s)(A₀ + κ)⁻¹`` with ``κ(s)`` the root of ``−s = κ(1 − (1/P) Σ_k a_k/(a_k + κ))``
+(the structured-Wishart / ridge-renormalisation equation, ``λ = −s`` the ridge), and the
+two-resolvent (Dyson-resummed) equivalent
+
+    Tr[Ω̃ G(s) Λ̃ G(s')] ≍ (κκ'/(ss')) U/(1 − V),
+    U = Σ_k ω_kλ_k r_k r'_k,   V = (1/P) Σ_k a_k² r_k r'_k,   r_k = 1/(a_k + κ(s)),
+
+independent of how Γ splits between the two sides.  The noise trace collapses by the fixed point:
+``(1/P) Tr[A₀ G(s)] ≍ κ/s + 1``, so the variance is ``σ² ∮ ψ(s)² κ(s) ds/2πi``.
+
+Regimes.  Proportional (``alpha``): ``P = αD`` with ``D`` the number of modes (ISO is one mode
+``λ = ω = 1`` with ``P = α``: every sum over D equal modes is D times one term).  Power law at
+``dim = inf`` with absolute ``context = P``: the same equations with absolute sums over infinitely
+many modes (normalised traces ``q·tr`` become ``(1/P)·Σ_k``; ``q = D/P`` becomes the mode count);
+the head ``k ≤ K`` is summed explicitly and the tail by its convergent expansion in ``a_k/κ`` with
+Hurwitz-zeta moments ``Σ_{k>K} k^{−s} = ζ(s, K+1)`` (``K`` is enlarged until ``a_{K+1} ≤ |κ|/4``
+on the whole contour).
+
+Contour.  The spectrum of ``K₀`` lies in ``[0, s₊]`` with ``s₊`` the exact edge (critical point of
+``κ(1 − S₁(κ)/P)`` on ``κ < −max a_k``).  The contour is the ellipse with foci ``0, s₊``,
+``s(θ) = c + (h/2)(ρe^{iθ} + e^{−iθ}/ρ)``; the trapezoid rule in θ converges like ``ρ^{−N}`` (the
+singularities sit on the segment, i.e. ``|w| ≤ 1``) and is exact for the entire filter's
+positive powers once ``N > L + 1``.  ``ρ`` is chosen so that ``|p|`` stays ≲ 10 on the contour
+(cancellation costs at most a few digits).  ``κ(θ)`` is continued along the upper half from the
+left vertex (``s < 0``, where the physical root is the unique one above ``κ₀``) by predictor–
+Newton steps with step halving; every node is checked (``Im κ · Im s < 0`` and
+``1 − V(s, s̄) > 0``, the Herglotz conditions of the physical branch) and the right vertex must
+land on the real root connected to ``κ ≈ −s`` (``κ < −max a_k``, ``dλ/dκ > 0``).  The lower half
+is the complex conjugate.  Failure raises :class:`ConvergenceError` with the contour location.
+
+Arithmetic: numpy complex128 (float64); the error estimate is the change under doubling the node
+count plus a rounding bound ``10·ε·Σ|terms|``, so about 10–13 correct digits — ``dps`` sets the
+precision of the mpmath parts (Hurwitz moments, spectra) and the digits reported, not the
+contour arithmetic.
+
+Optimal γ: the contour and ``κ`` do not depend on γ (``K₀`` is γ-free), so ``R(γ) = gᵀHg + σ²…``
+is a quadratic form in the filter values; ``∂R/∂γ`` is exact in closed form and its root is
+bracketed (γ doubled from a start until ``∂R/∂γ > 0``) and found by Brent's method.  At
+``depth = inf`` with no sign change the infimum is the ``γ → ∞`` limit (ridgeless):
+``R = (κ₀² U₀ + σ² V₀)/(1 − V₀)`` at ``s = 0``, returned as ``gamma = inf``.
+"""
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+from scipy.optimize import brentq
+
+from solvers.result import ConvergenceError, Result
+from solvers.spectra import PowerLaw, make_spectrum
+from solvers.validate import (is_inf, require_choice, require_dps, require_int,
+                              require_nonnegative, require_positive)
+
+__all__ = ["risk", "optimal_gamma", "kappa", "kappa_on_contour", "Modes", "modes_for",
+           "ridgeless_limit", "SETTINGS"]
+
+SETTINGS = ("iso", "fs", "rrs")
+EPS = np.finfo(float).eps
+_TAIL_TERMS = 40          # terms of the tail expansion in t = a_*/κ, |t| ≤ 1/4: 4^{-40} ≪ ε
+_TAIL_RATIO = 0.25
+_N_START = 64
+_N_MAX = 1 << 13
+_MAG_TARGET = 10.0        # max |filter| on the contour we aim for (cancellation ≲ 10² overall)
+
+
+# ---------------------------------------------------------------------------------------------
+# modes: explicit head + expanded tail
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Modes:
+    """Modes of ``A₀`` with the weights the risk needs.
+
+    ``a`` head eigenvalues ``a_k = g_kλ_k``, ``wl`` head weights ``ω_kλ_k``, ``P`` the context
+    length in the same units as the mode count.  ``tail`` (optional) is ``(a_star, mu_a, mu_w)``
+    with scaled tail moments ``mu_a[m] = Σ_tail a_k^m / a_star^m`` and
+    ``mu_w[m] = Σ_tail ω_kλ_k a_k^m / a_star^m`` (``a_star`` = largest tail eigenvalue).
+    """
+    a: np.ndarray
+    wl: np.ndarray
+    P: float
+    tail: tuple | None = None
+
+    @property
+    def a_max(self):
+        return float(np.max(self.a))
+
+    @property
+    def a_star(self):
+        return 0.0 if self.tail is None else self.tail[0]
+
+    def count(self):
+        """Number of modes (inf with an infinite tail)."""
+        if self.tail is None:
+            return float(len(self.a))
+        return self.tail[1][0] + len(self.a)
+
+    def moment(self, m):
+        """``Σ_k a_k^m`` over all modes."""
+        s = float(np.sum(self.a ** m))
+        if self.tail is not None:
+            s += self.tail[1][m] * self.tail[0] ** m
+        return s
+
+    # one-point sums -----------------------------------------------------------------------
+    def s1_s2(self, kap):
+        """``(Σ a/(a+κ), Σ a/(a+κ)²)`` at one (complex) κ."""
+        r = 1.0 / (self.a + kap)
+        ar = self.a * r
+        s1, s2 = ar.sum(), (ar * r).sum()
+        if self.tail is not None:
+            a_s, mu_a, _ = self.tail
+            t = a_s / kap
+            if abs(t) > _TAIL_RATIO:
+                raise _TailTooShort(abs(kap))
+            j = np.arange(_TAIL_TERMS)
+            tp = t ** (j + 1) * (-1.0) ** j * mu_a[1:_TAIL_TERMS + 1]
+            s1 += tp.sum()
+            s2 += (tp * (j + 1)).sum() / kap
+        return s1, s2
+
+    def sq_sum(self, kap):
+        """``Σ a²/(a+κ)²`` (real κ or |a+κ|² when given the pair (κ, conj κ) as a tuple)."""
+        if isinstance(kap, tuple):
+            return self.pair_sums(np.array([kap[0]]), np.array([kap[1]]), which="V")[0, 0]
+        return self.pair_sums(np.array([kap]), np.array([kap]), which="V")[0, 0]
+
+    # two-point sums -----------------------------------------------------------------------
+    def pair_sums(self, k1, k2, which):
+        """Matrix ``Σ_k w_k a_k^m /((a_k+κ_i)(a_k+κ'_j))``: ``which='U'`` (w = ωλ, m = 0) or
+        ``'V'`` (w = 1, m = 2)."""
+        X1 = 1.0 / (self.a[:, None] + k1[None, :])
+        X2 = 1.0 / (self.a[:, None] + k2[None, :])
+        w = self.wl if which == "U" else self.a ** 2
+        out = (X1 * w[:, None]).T @ X2
+        if self.tail is not None:
+            a_s, mu_a, mu_w = self.tail
+            mu, m = (mu_w, 0) if which == "U" else (mu_a, 2)
+            t1 = (a_s / k1)[:, None]
+            t2 = (a_s / k2)[None, :]
+            # h_j(t1,t2) = Σ_{i≤j} t1^i t2^{j−i}, h_j = t1 h_{j−1} + t2^j
+            h = np.ones((len(k1), len(k2)), dtype=complex)
+            t2p = np.ones_like(t2)
+            acc = mu[m] * h
+            for j in range(1, _TAIL_TERMS):
+                t2p = t2p * t2
+                h = t1 * h + t2p
+                acc = acc + (-1.0) ** j * mu[m + j] * h
+            out = out + (a_s ** m) * acc / (k1[:, None] * k2[None, :])
+        return out
+
+
+class _TailTooShort(Exception):
+    def __init__(self, kap_abs):
+        super().__init__("tail expansion outside its radius")
+        self.kap_abs = kap_abs
+
+
+def _hurwitz_tail_moments(nu, expo_w, Z, K, dim, nmom, dps):
+    """Scaled tail moments of ``a_k = k^{−ν}``, ``ω_kλ_k = k^{−expo_w}/Z`` over ``K < k ≤ dim``."""
+    with mpmath.workdps(dps):
+        nu, expo_w, Z = mpmath.mpf(nu), mpmath.mpf(expo_w), mpmath.mpf(Z)
+        a_s = mpmath.mpf(K + 1) ** (-nu)
+
+        def zsum(s):
+            if s <= 1:
+                if is_inf(dim):
+                    return mpmath.inf
+                return mpmath.fsum(mpmath.mpf(kk) ** (-s) for kk in range(K + 1, int(dim) + 1))
+            val = mpmath.zeta(s, K + 1)
+            if not is_inf(dim):
+                val -= mpmath.zeta(s, int(dim) + 1)
+            return val
+
+        mu_a = [float(zsum(nu * m) / a_s ** m) for m in range(nmom)]
+        mu_w = [float(zsum(nu * m + expo_w) / Z / a_s ** m) for m in range(nmom)]
+        if is_inf(dim):
+            mu_a[0] = math.inf
+    return float(a_s), np.array(mu_a), np.array(mu_w)
+
+
+def modes_for(setting, *, P, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
+              gshape=None, head=None, dps=30):
+    """:class:`Modes` of a call: ISO (one mode, P in units of D), explicit lists, or a power law
+    (all modes when ``dim ≤ head``; else head ``K`` plus Hurwitz-zeta tail)."""
+    if setting == "iso":
+        return Modes(np.array([1.0]), np.array([1.0]), float(P))
+    spec = make_spectrum(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
+    if isinstance(spec, PowerLaw) and (spec.dim > (head or 4096)):
+        if gshape is not None:
+            raise ValueError("gamma (a vector) is invalid for a power law with more modes than "
+                             "the explicit head: give a scalar gamma (Gamma = gamma I)")
+        K = head or 4096
+        lams, oms = spec.modes(K, dps=dps)
+        a = np.array([float(x) for x in lams])
+        wl = np.array([float(x * w) for x, w in zip(lams, oms)])
+        nu_, b_ = spec._params()
+        with mpmath.workdps(dps):
+            Z = spec.normaliser()
+        tail = _hurwitz_tail_moments(nu_, nu_ * b_ + 1, Z, K, spec.dim, _TAIL_TERMS + 3, dps)
+        return Modes(a, wl, float(P), tail)
+    lams, oms = spec.modes(dps=dps)
+    lam_f = np.array([float(x) for x in lams])
+    wl = np.array([float(x * w) for x, w in zip(lams, oms)])
+    a = lam_f if gshape is None else lam_f * np.asarray(gshape, dtype=float)
+    if np.any(a <= 0):
+        raise ValueError("gamma_shape is invalid: every entry must be > 0 (a zero entry freezes "
+                         "its mode; give it a tiny positive value instead)")
+    return Modes(a, wl, float(P))
+
+
+# ---------------------------------------------------------------------------------------------
+# the one-point equation
+# ---------------------------------------------------------------------------------------------
+def _f(modes, kap):
+    """``λ(κ) = κ(1 − S₁/P)`` and ``dλ/dκ = 1 − (1/P)Σ a²/(a+κ)²``."""
+    s1, s2 = modes.s1_s2(kap)
+    P = modes.P
+    return kap * (1 - s1 / P), 1 - s1 / P + kap * s2 / P
+
+
+def kappa0(modes):
+    """``κ(λ = 0⁺)``: 0 if the mode count ≤ P, else the root of ``Σ a/(a+κ) = P``."""
+    if modes.count() <= modes.P * (1 + 1e-14):
+        return 0.0
+    lo, hi = 0.0, modes.moment(1) / modes.P  # S₁(hi) ≤ Σa/hi = P
+    if modes.tail is not None:
+        lo = modes.a_star / _TAIL_RATIO  # tail expansion needs κ ≥ 4 a_*
+        if modes.s1_s2(lo)[0].real < modes.P:
+            raise _TailTooShort(lo)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if modes.s1_s2(mid)[0].real > modes.P:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 4 * EPS * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def kappa(modes, lam_ridge):
+    """Physical root of ``λ = κ(1 − S₁(κ)/P)`` for a real ridge ``λ > 0`` (unique in
+    ``(κ₀, ∞)``): Newton from above (λ(κ) is convex there, so the iterates decrease)."""
+    k0 = kappa0(modes)
+    x = lam_ridge + modes.moment(1) / modes.P
+    for _ in range(200):
+        fv, fp = _f(modes, x)
+        fv, fp = fv.real, fp.real
+        step = (fv - lam_ridge) / fp
+        xn = x - step
+        if xn <= k0:
+            xn = 0.5 * (x + k0)
+        if abs(xn - x) <= 4 * EPS * abs(x):
+            return xn
+        x = xn
+    raise ConvergenceError("kappa: Newton on the real ridge axis did not converge",
+                           where=f"lambda={lam_ridge}", residual=abs(fv - lam_ridge))
+
+
+def upper_edge(modes):
+    """Top of the limiting spectrum of ``K₀``: ``s₊ = −λ(κ_c)`` at the critical point of λ(κ) on
+    ``κ < −max a`` (``Σ a²/(a+κ)² = P``; ``dλ/dκ`` increases as κ decreases there)."""
+    amax = modes.a_max
+    lo = -amax - math.sqrt(modes.moment(2) / modes.P) - amax * 1e-12  # λ' ≥ 0 here
+    hi = -amax * (1 + 1e-12)
+    for _ in range(300):
+        mid = 0.5 * (lo + hi)
+        if _f(modes, mid)[1].real > 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 4 * EPS * abs(hi):
+            break
+    return -_f(modes, lo)[0].real, lo
+
+
+@dataclass(frozen=True)
+class Contour:
+    """Ellipse ``s(θ) = c + (h/2)(ρe^{iθ} + e^{−iθ}/ρ)`` with foci ``c ± h``, N trapezoid nodes
+    ``θ_j = 2πj/N``; ``w`` are the weights of ``(1/2πi)∮ f ds ≈ Σ_j w_j f(s_j)``."""
+    s: np.ndarray
+    w: np.ndarray
+    kap: np.ndarray
+    rho: float
+    center: float
+    half: float
+
+
+def _ellipse(center, half, rho, N):
+    th = 2 * np.pi * np.arange(N) / N
+    e = np.exp(1j * th)
+    s = center + 0.5 * half * (rho * e + 1 / (rho * e))
+    ds = 0.5 * half * 1j * (rho * e - 1 / (rho * e))
+    return s, ds / (N * 1j), th
+
+
+def kappa_on_contour(modes, center, half, rho, N, max_halvings=16):
+    """κ at the N nodes of the ellipse, continued from the left vertex along the upper half and
+    conjugated on the lower half; every node is checked for the physical branch."""
+    if N % 2:
+        raise ValueError(f"N={N} is invalid: N must be even")
+    s, w, th = _ellipse(center, half, rho, N)
+    kap = np.empty(N, dtype=complex)
+    j0 = N // 2
+    s_left = s[j0].real
+    if s_left >= 0:
+        raise ConvergenceError("contour does not pass left of 0", where=f"s={s_left}")
+    kap[j0] = kappa(modes, -s_left)
+
+    def s_of(t):
+        e = np.exp(1j * t)
+        return center + 0.5 * half * (rho * e + 1 / (rho * e))
+
+    def newton(lam_t, x):
+        for it in range(40):
+            fv, fp = _f(modes, x)
+            step = (fv - lam_t) / fp
+            x = x - step
+            if abs(step) <= 8 * EPS * abs(x):
+                return x
+        return None
+
+    def physical(sv, x):
+        if sv.imag > 0 and not x.imag < 0:
+            return False
+        v = modes.sq_sum((x, np.conj(x))).real / modes.P if sv.imag != 0 else 0.0
+        return v < 1
+
+    for j in range(j0 - 1, -1, -1):
+        t_prev, t_next = th[j + 1], th[j]
+        x = kap[j + 1]
+        t = t_prev
+        nsub, done = 1, False
+        for _ in range(max_halvings):
+            x_try, t_try, ok = x, t, True
+            for m in range(1, nsub + 1):
+                tm = t_prev + (t_next - t_prev) * m / nsub
+                sm = s_of(tm)
+                # Euler predictor: dκ/dθ = (dλ/dθ)/(dλ/dκ), λ = −s
+                fv, fp = _f(modes, x_try)
+                ds = sm - s_of(t_try)
+                pred = x_try - ds / fp
+                xn = newton(-sm, pred)
+                if (xn is None or not physical(sm, xn)
+                        or abs(xn - pred) > 0.25 * abs(pred - x_try) + 1e-10 * abs(xn)):
+                    ok = False
+                    break
+                x_try, t_try = xn, tm
+            if ok:
+                x, done = x_try, True
+                break
+            nsub *= 2
+        if not done:
+            raise ConvergenceError("kappa continuation failed (Newton or branch check)",
+                                   where=f"contour point s={s[j]:.6g}, theta={th[j]:.6g}")
+        kap[j] = x
+    # right vertex: must be the real root connected to κ ≈ −s (large |s|)
+    kr = kap[0]
+    if not (abs(kr.imag) <= 1e-8 * abs(kr) and kr.real < -modes.a_max
+            and _f(modes, kr.real)[1].real > 0):
+        raise ConvergenceError("kappa continuation reached a non-physical branch",
+                               where=f"right vertex s={s[0]:.6g}", residual=kr)
+    kap[0] = kr.real
+    kap[j0 + 1:] = np.conj(kap[1:j0][::-1])
+    return Contour(s, w, kap, rho, center, half)
+
+
+# ---------------------------------------------------------------------------------------------
+# filters
+# ---------------------------------------------------------------------------------------------
+def _filters(s, gamma, depth):
+    """``p(s), ψ(s) = (1 − p)/s`` and their γ-derivatives ``−s p̂, p̂`` with
+    ``p̂ = (1 − γs/L)^{L−1}`` (``e^{−γs}`` at L = ∞)."""
+    if is_inf(depth):
+        p = np.exp(-gamma * s)
+        ph = p
+        psi = -np.expm1(-gamma * s) / s
+    else:
+        u = 1 - gamma * s / depth
+        ph = u ** (depth - 1)
+        p = ph * u
+        psi = (1 - p) / s
+    return p, psi, -s * ph, ph
+
+
+class _Problem:
+    """One (modes, depth, σ²) problem: contour + the γ-independent kernel matrices."""
+
+    def __init__(self, modes, depth, sigma2):
+        self.modes, self.depth, self.sigma2 = modes, depth, sigma2
+        self.s_edge, _ = upper_edge(modes)
+        self.k0 = kappa0(modes)
+
+    def rho_for(self, gamma):
+        """Largest ρ ≤ 2 with ``max|p|, max|s ψ| ≤ _MAG_TARGET`` on the contour (ρ ≥ 1.01)."""
+        c = h = 0.5 * self.s_edge
+        rho = 2.0
+        while rho > 1.01:
+            s, _, _ = _ellipse(c, h, rho, 256)
+            p = _filters(s, gamma, self.depth)[0]
+            if np.max(np.abs(p)) <= _MAG_TARGET:
+                break
+            rho = 1 + (rho - 1) / 1.3
+        return max(rho, 1.01)
+
+    def build_rho(self, rho, N, c=None, h=None):
+        c = h = 0.5 * self.s_edge if c is None else c
+        con = kappa_on_contour(self.modes, c, h, rho, N)
+        U = self.modes.pair_sums(con.kap, con.kap, "U")
+        V = self.modes.pair_sums(con.kap, con.kap, "V") / self.modes.P
+        H = U / (1 - V)
+        return con, H
+
+    @staticmethod
+    def value(con, H, gamma, depth, sigma2, deriv=False):
+        p, psi, dp, dpsi = _filters(con.s, gamma, depth)
+        m = con.kap / con.s
+        g = con.w * p * m
+        bias_terms = g[:, None] * H * g[None, :]
+        bias = bias_terms.sum()
+        var_terms = con.w * psi * psi * con.kap
+        var = sigma2 * var_terms.sum()
+        scale = np.abs(bias_terms).sum() + sigma2 * np.abs(var_terms).sum()
+        if not deriv:
+            return bias.real, var.real, scale, abs(bias.imag) + abs(var.imag)
+        dg = con.w * dp * m
+        dbias = 2 * (dg @ H @ g)
+        vt = con.w * psi * dpsi * con.kap
+        dvar = 2 * sigma2 * vt.sum()
+        dscale = 2 * (np.abs(dg) @ np.abs(H) @ np.abs(g)) + 2 * sigma2 * np.abs(vt).sum()
+        return (dbias + dvar).real, dscale
+
+
+def _start_nodes(rho, depth):
+    """Smallest power of two with ``ρ^{−N} ≲ 10^{−16}`` and ``N > L + 1`` (exact polynomial part)."""
+    n = max(_N_START, 37 / math.log(rho), 0 if is_inf(depth) else depth + 2)
+    return 1 << int(math.ceil(math.log2(n)))
+
+
+def _converged(prob, gamma, rtol):
+    """Contour, kernel and risk at γ with node doubling until two rules agree.
+    Returns (con, H, bias, var, err, N, rho)."""
+    rho = prob.rho_for(gamma)
+    N = _start_nodes(rho, prob.depth)
+    prev, diff = None, None
+    while N <= _N_MAX:
+        con, H = prob.build_rho(rho, N)
+        b, v, scale, imag = _Problem.value(con, H, gamma, prob.depth, prob.sigma2)
+        rounding = 10 * EPS * scale + imag
+        if prev is not None:
+            diff = abs((b + v) - (prev[0] + prev[1]))
+            if diff <= max(rtol * abs(b + v), 2 * rounding):
+                return con, H, b, v, diff + rounding, N, rho
+        prev = (b, v)
+        N *= 2
+    raise ConvergenceError("contour trapezoid rule did not converge under doubling",
+                           where=f"gamma={gamma}, N={N // 2}, rho={rho}", residual=diff)
+
+
+def _evaluate(prob, gamma, rtol):
+    """Risk at γ with node doubling; returns (bias, var, err, N, rho)."""
+    _, _, b, v, err, N, rho = _converged(prob, gamma, rtol)
+    return b, v, err, N, rho
+
+
+def ridgeless_limit(modes, sigma2):
+    """``γ → ∞`` at ``L = ∞`` (min-norm interpolation): residue of the double contour at s = 0,
+    ``bias = κ₀² U₀/(1 − V₀)``, ``variance = σ² V₀/(1 − V₀)``."""
+    k0 = kappa0(modes)
+    kk = np.array([k0 + 0j])
+    U0 = modes.pair_sums(kk, kk, "U")[0, 0].real
+    V0 = modes.pair_sums(kk, kk, "V")[0, 0].real / modes.P
+    if V0 >= 1:
+        return k0 * k0 * U0 / (1 - V0) if V0 < 1 else math.inf, math.inf, k0
+    return k0 * k0 * U0 / (1 - V0), sigma2 * V0 / (1 - V0), k0
+
+
+# ---------------------------------------------------------------------------------------------
+# optimal γ
+# ---------------------------------------------------------------------------------------------
+def _optimal(prob, rtol):
+    """Bracket a sign change of ∂R/∂γ (γ doubled from a start), then Brent.  Returns γ* or inf."""
+    depth = prob.depth
+    g0 = (1.0 if is_inf(depth) else float(depth)) / prob.s_edge
+    lo, hi = 0.0, g0
+    r_zero = prob.modes.wl.sum() + (prob.modes.tail[2][0] if prob.modes.tail else 0.0)
+    for _ in range(60):
+        con, H, b, v, err, _, _ = _converged(prob, hi, rtol)
+        if is_inf(depth):
+            # once R(γ) equals the γ → ∞ limit to rounding, the sign of R' is noise
+            rb, rv, _ = ridgeless_limit(prob.modes, prob.sigma2)
+            if abs((b + v) - (rb + rv)) <= 2 * err + 1e3 * EPS * r_zero:
+                return math.inf, con, H
+        d, dscale = _Problem.value(con, H, hi, depth, prob.sigma2, deriv=True)
+        if d > 1e3 * EPS * dscale:
+            break
+        lo, hi = hi, 2 * hi
+    else:
+        raise ConvergenceError("optimal gamma: no sign change of dR/dgamma", where=f"gamma<={hi}")
+    f = lambda g: _Problem.value(con, H, g, depth, prob.sigma2, deriv=True)[0]  # noqa: E731
+    g = brentq(f, lo, hi, xtol=1e-15 * hi, rtol=4 * EPS, maxiter=200)
+    return g, con, H
+
+
+# ---------------------------------------------------------------------------------------------
+# public entry point
+# ---------------------------------------------------------------------------------------------
+def _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps,
+              gamma_shape):
+    setting = require_choice("setting", setting, SETTINGS)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    sigma2 = float(require_nonnegative("sigma2", sigma2))
+    dps = require_dps(dps)
+    if (alpha is None) == (context is None):
+        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
+                         "alpha (P/D, > 0) and context (absolute P, integer >= 1)")
+    if alpha is not None:
+        alpha = require_positive("alpha", alpha, allow_inf=True)
+    else:
+        context = require_positive("context", context, allow_inf=True)
+    if setting == "iso":
+        for name, v in (("nu", nu), ("beta", beta), ("lam", lam), ("omega", omega),
+                        ("gamma_shape", gamma_shape)):
+            if v is not None:
+                raise ValueError(f"{name}={v!r} is invalid: {name} must be omitted for "
+                                 "setting='iso'")
+        if context is not None:
+            raise ValueError(f"context={context!r} is invalid for setting='iso': use alpha")
+    vec = gamma is not None and hasattr(gamma, "__len__") and not isinstance(gamma, str)
+    if vec:
+        if setting != "fs":
+            raise ValueError(f"gamma=<vector> is invalid for setting={setting!r}: gamma must be a "
+                             "scalar >= 0 (Gamma = gamma I); diagonal Gamma is for 'fs'")
+        gamma = [float(require_positive(f"gamma[{i}]", g)) for i, g in enumerate(gamma)]
+    elif gamma is not None:
+        gamma = require_nonnegative("gamma", gamma, allow_inf=True)
+    if gamma_shape is not None:
+        if setting != "fs":
+            raise ValueError(f"gamma_shape is invalid for setting={setting!r} (fs only)")
+        gamma_shape = [float(require_positive(f"gamma_shape[{i}]", g))
+                       for i, g in enumerate(gamma_shape)]
+        if vec:
+            raise ValueError("gamma_shape is invalid together with a vector gamma")
+    return setting, alpha, context, depth, gamma, sigma2, dps, gamma_shape
+
+
+def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=None, beta=None,
+         dim=math.inf, lam=None, omega=None, dps=30, gamma_shape=None, rtol=1e-12) -> Result:
+    """Exact asymptotic risk at finite context (excess error, zero predictor = Σω_kλ_k).
+
+    ``R = Tr[Ω p(ΓΣ̂)ᵀ Σ p(ΓΣ̂)] + (σ²/P) Tr[Σ ψ(ΓΣ̂)Γ Σ̂ Γψ(ΓΣ̂)ᵀ]``, ``p(x) = (1 − x/L)^L``,
+    by the double-contour deterministic equivalent (module docstring).
+
+    setting : ``iso`` (α only), ``rrs`` (Γ = γI) or ``fs`` (Γ = γI for scalar ``gamma``; a list
+        gives a diagonal Γ; ``gamma_shape`` = list g_k with ``gamma=None`` optimises γ in
+        Γ = γ·diag(g), e.g. ``g = 1/λ`` is the whitened family containing the α = ∞ optimum
+        LΣ⁻¹, whose risk equals the ISO risk).  ``gamma=None`` with no shape: optimal γ, Γ = γI.
+    alpha : P/D (proportional regime, D = number of modes; ISO: the MP ratio).
+    context : absolute P (power law with ``dim = inf``; or any finite spectrum, α = P/D).
+    depth : L ≥ 1 or inf (p = e^{−γx}).  sigma2 : label noise.
+    nu, beta, dim / lam, omega : spectrum (power law, ``dim`` modes) or explicit lists.
+    alpha = inf: delegated to :mod:`solvers.iso` / :mod:`solvers.rrs` / :mod:`solvers.fs`.
+    """
+    t0 = _time.perf_counter()
+    (setting, alpha, context, depth, gamma, sigma2, dps,
+     gamma_shape) = _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim,
+                              lam, omega, dps, gamma_shape)
+    params = {"alpha": alpha, "context": context, "depth": depth, "sigma2": sigma2,
+              "nu": nu, "beta": beta, "dim": dim}
+    if gamma is not None:
+        params["gamma"] = gamma
+    if lam is not None:
+        params["lam"] = [str(x) for x in lam]
+        params["omega"] = [str(x) for x in omega]
+    if (alpha is not None and is_inf(alpha)) or (context is not None and is_inf(context)):
+        return _delegate_inf(setting, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps)
+    if setting == "iso":
+        P = float(alpha)
+    elif context is not None:
+        P = float(context)
+    else:
+        if is_inf(dim) and lam is None:
+            raise ValueError("alpha is invalid with dim=inf: a power law needs dim (D, with "
+                             "alpha = P/D) or context (absolute P)")
+        n = len(lam) if lam is not None else int(dim)
+        P = float(alpha) * n
+    gshape = gamma_shape
+    gscale = gamma
+    if isinstance(gamma, list):
+        if lam is None and is_inf(dim):
+            raise ValueError("gamma=<vector> is invalid with dim=inf")
+        gshape, gscale = gamma, 1.0
+    if gshape is not None:
+        n = len(lam) if lam is not None else int(dim)
+        if len(gshape) != n:
+            raise ValueError(f"gamma (length {len(gshape)}) is invalid: a diagonal Gamma needs "
+                             f"one entry per mode ({n})")
+    head = 1024
+    while True:
+        try:
+            modes = modes_for(setting, P=P, nu=nu, beta=beta, dim=dim, lam=lam, omega=omega,
+                              gshape=gshape, head=head, dps=dps)
+            out = _solve(modes, depth, sigma2, gscale, rtol)
+            break
+        except _TailTooShort:
+            head *= 4
+            if head > 1 << 18:
+                raise ConvergenceError("power-law tail expansion needs too many head modes",
+                                       where=f"head={head // 4}") from None
+    bias, var, err, N, rho, g_used, note = out
+    value = bias + var
+    method = ("double-contour deterministic equivalent, trapezoid on an ellipse "
+              f"(complex128; {note})")
+    with mpmath.workdps(dps):
+        return Result(setting=setting, params=params, risk=value, gamma=g_used,
+                      converged=True, error_estimate=err, method=method, dps=dps,
+                      iterations=N,
+                      extra={"bias": bias, "variance": var, "nodes": N, "rho": rho,
+                             "modes_head": len(modes.a), "P": P,
+                             "gamma_shape": "diag(gamma)" if isinstance(gamma, list) else
+                             ("given" if gamma_shape is not None else "identity"),
+                             "seconds": _time.perf_counter() - t0})
+
+
+def _solve(modes, depth, sigma2, gamma, rtol):
+    prob = _Problem(modes, depth, sigma2)
+    note = "gamma given"
+    if gamma is None:
+        g, _, _ = _optimal(prob, rtol)
+        note = "optimal gamma: Brent root of the exact dR/dgamma"
+        if is_inf(g):
+            gamma = math.inf
+            note = "optimal gamma = inf (ridgeless limit, depth = inf)"
+        else:
+            gamma = g
+    if is_inf(gamma):
+        if not is_inf(depth):
+            return math.inf, 0.0, 0.0, 0, None, math.inf, "gamma = inf diverges at finite depth"
+        b, v, _ = ridgeless_limit(modes, sigma2)
+        return b, v, 1e-14 * (b + v), 0, None, math.inf, (note if note != "gamma given" else
+                                                          "ridgeless limit gamma = inf")
+    gamma = float(gamma)
+    if gamma == 0:
+        return float(np.sum(modes.wl)) + (modes.tail[2][0] if modes.tail else 0.0), 0.0, \
+            0.0, 0, None, 0.0, "gamma = 0"
+    b, v, err, N, rho = _evaluate(prob, gamma, rtol)
+    return b, v, err, N, rho, gamma, note
+
+
+def optimal_gamma(setting, **kw):
+    """The γ of :func:`risk` with ``gamma=None`` (``inf`` for the ridgeless limit)."""
+    return risk(setting, gamma=None, **kw).gamma
+
+
+def _delegate_inf(setting, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps):
+    if setting == "iso":
+        from solvers import iso
+        return iso.risk(math.inf, depth, sigma2=sigma2, gamma=gamma, dps=dps)
+    from solvers import fs, rrs
+    mod = fs if setting == "fs" else rrs
+    return mod.risk(nu=nu, beta=beta, depth=depth, gamma=gamma, dim=dim, lam=lam, omega=omega,
+                    dps=dps)
