@@ -105,7 +105,7 @@ PARAMS = {
     "eta": _Param(_eta),
     "tau": _Param(_tau),
     "kappa": _Param(_kappa, allow_inf=True),
-    "step": _Param(_step, "int"),
+    "step": _Param(_step, "int", allow_inf=True),
     "init_scale": _Param(sp.Symbol("sigma_0", positive=True)),
     "seed": _Param(None, "int"),
     "budget": _Param(None, "str"),
@@ -444,6 +444,36 @@ def _sgd_symbolic(which):
     return f
 
 
+# gradient-flow right-hand sides -----------------------------------------------------------------
+
+def _flow_iso_symbolic(p):
+    from theory import dynamics as tdyn
+    depth = _sym_int(p["depth"])
+    if depth is None or depth is sp.oo:
+        return None
+    return tdyn.iso_flow(depth, p.get("sigma2", sp.Integer(0)), p["alpha"], p["gamma"])
+
+
+def _flow_rrs_numeric(p, dps):
+    from solvers import rrs
+    kw = _solver_args(p, ("nu", "beta", "depth", "gamma", "dim", "parameterization"))
+    kw.update(_spectrum_args(p))
+    return rrs.flow_velocity(dps=dps, **kw), mpmath.mpf(10) ** (-dps)
+
+
+def _flow_rrs_symbolic(p):
+    from theory import rrs as trrs
+    if p.get("parameterization", "reduced") != "reduced" or "lam" not in p or "omega" not in p:
+        return None
+    depth = _sym_int(p.get("depth", sp.Integer(1)))
+    if depth is None:
+        return None
+    lam, om = p["lam"], p["omega"]
+    lam = lam if isinstance(lam, (list, tuple)) else [lam]
+    om = om if isinstance(om, (list, tuple)) else [om]
+    return trrs.flow(depth, p["gamma"], modes=list(zip(lam, om)))
+
+
 class _NotAvailable(Exception):
     """The quantity cannot be computed for these parameters (reported as a claim error)."""
 
@@ -492,6 +522,12 @@ def _build_quantities():
         add(f"model.{which}", f"symbolic matrix identity of theory.model ({which}); claim '0'",
             ("depth", "D", "P", "transpose", "gains", "general_key"), (), None,
             _model_symbolic(which))
+    add("flow.iso", "d gamma/dt = -dR/dgamma of the ISO landscape (theory.dynamics.iso_flow)",
+        ("alpha", "depth", "sigma2", "gamma"), (), None, _flow_iso_symbolic)
+    add("flow.rrs", "d gamma/dt of the RRS flow at alpha = inf (solvers.rrs.flow_velocity; "
+        "parameterization reduced/full/tied)",
+        ("nu", "beta", "depth", "gamma", "dim", "lam", "omega", "parameterization"), (),
+        _flow_rrs_numeric, _flow_rrs_symbolic)
     sgd_p = ("alpha", "sigma2", "eta", "tau", "kappa", "step", "query_noise")
     for which, doc in (("C", "C(n) = E|Gamma_n - Gamma*|^2/D"), ("risk", "E R(Gamma_n)"),
                        ("proxy", "the paper's loss proxy E|Gamma_n - I|^2/D"),
@@ -560,6 +596,7 @@ class Verdict:
     note: str = ""
     result: Any = None
     dps: int = MIN_DPS
+    relation: str = "=="
 
     @property
     def line(self) -> str:
@@ -569,6 +606,9 @@ class Verdict:
         elif self.status == "verified":
             if self.method == "symbolic":
                 text = "verified (symbolic)"
+            elif self.relation != "==":
+                text = (f"verified (numeric: {self.points} points, claim {self.relation} exact "
+                        "at every point)")
             else:
                 text = (f"verified (numeric: {self.points} points, max rel. err "
                         f"{_fmt(self.max_rel_err, 3)})")
@@ -590,7 +630,8 @@ class Verdict:
                 "method": self.method, "expect": self.expect, "ok": self.ok,
                 "points": self.points, "max_rel_err": _jsonable(self.max_rel_err),
                 "counterexample": ce, "message": self.message, "note": self.note,
-                "result": self.result, "dps": self.dps, "line": self.line}
+                "result": self.result, "dps": self.dps, "relation": self.relation,
+                "line": self.line}
 
 
 def _jsonable(v):
@@ -730,6 +771,8 @@ def _parse_param(qname, pname, value, where, qty):
         if not isinstance(value, bool):
             raise ClaimsError(f"{where}: field {qname}.{pname}: {value!r} must be true or false")
         return value
+    if isinstance(value, str) and not _looks_numeric(value):
+        return _Deferred(value)  # an expression in the free parameters, parsed later
     if isinstance(value, list):
         if pname not in ("lam", "omega"):
             raise ClaimsError(f"{where}: field {qname}.{pname}: a list is only valid for lam/omega")
@@ -738,6 +781,21 @@ def _parse_param(qname, pname, value, where, qty):
     if par.kind == "int" and v is not sp.oo and not v.is_integer:
         raise ClaimsError(f"{where}: field {qname}.{pname}: {value!r} must be an integer")
     return v
+
+
+class _Deferred(str):
+    """A fixed value given as an expression in the free parameters (e.g. ``gamma = "depth/lam"``)."""
+
+
+def _looks_numeric(text):
+    s = text.strip().lower()
+    if s in ("inf", "infinity", "oo", "+inf"):
+        return True
+    try:
+        v = sp.sympify(text, locals={"pi": sp.pi, "E": sp.E})
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+        return False
+    return isinstance(v, sp.Basic) and v.is_number
 
 
 def _parse_free(pname, value, where, qty):
@@ -833,6 +891,10 @@ def _parse_claim(raw, file=None, index=None, locator=None, defaults=None):
         raise ClaimsError(f"{where('free')}: claim {label!r}: field 'free': {', '.join(both)} "
                           "is both fixed and free")
     names = [n for n in list(fixed) + list(free) if PARAMS[n].symbol is not None or n == "omega"]
+    free_names = [n for n in free if PARAMS[n].symbol is not None or n == "omega"]
+    for k, v in list(fixed.items()):
+        if isinstance(v, _Deferred):
+            fixed[k] = _parse_expr(str(v), free_names, where("fixed"), f"fixed.{k}")
     where_raw = raw.get("where", {})
     if not isinstance(where_raw, dict):
         raise ClaimsError(f"{where('where')}: claim {label!r}: field 'where' must be a table of "
@@ -959,7 +1021,8 @@ def _is_zero(expr, timeout=SYMBOLIC_TIMEOUT):
 
 
 def _halton(i, base):
-    f, r = 1.0, 0.0
+    """The i-th Halton (radical-inverse) number in ``base``, as an exact rational in (0, 1)."""
+    f, r = sp.Integer(1), sp.Integer(0)
     while i > 0:
         f /= base
         r += f * (i % base)
@@ -982,7 +1045,7 @@ def _points(claim):
         for i in range(1, n + 1):
             pt = {}
             for j, (name, (_, lo, hi)) in enumerate(ranges):
-                u = sp.Rational(repr(_halton(i, _PRIMES[j % len(_PRIMES)])))
+                u = _halton(i, _PRIMES[j % len(_PRIMES)])
                 if lo > 0 and hi / lo >= 10:
                     v = sp.exp(sp.log(lo) + u * (sp.log(hi) - sp.log(lo)))
                     v = sp.nsimplify(sp.N(v, claim.dps + 10), rational=True)
@@ -1031,6 +1094,18 @@ def _numeric_value(expr, values, dps):
     return mpmath.mpf(v)
 
 
+def _at(fixed, values):
+    """Fixed parameters (expressions in the free ones substituted) merged with ``values``."""
+    m = _subs_map(values)
+    out = {}
+    for k, v in fixed.items():
+        if isinstance(v, sp.Basic) and not v.is_number and v.free_symbols:
+            v = v.subs(m)
+        out[k] = v
+    out.update(values)
+    return out
+
+
 def _exact_expr(claim, symbolic, values, cache):
     """The exact expression with the range parameters symbolic and the listed values substituted
     (built once per combination of listed values and cached)."""
@@ -1038,7 +1113,9 @@ def _exact_expr(claim, symbolic, values, cache):
     key = tuple(sorted((k, str(v)) for k, v in combo.items()))
     if key not in cache:
         ranges = {n: _symbol(n) for n, s in claim.free.items() if s[0] == "range"}
-        cache[key] = symbolic({**claim.fixed, **ranges, **combo})
+        fixed = {k: (v.subs(_subs_map(combo)) if isinstance(v, sp.Basic) else v)
+                 for k, v in claim.fixed.items()}
+        cache[key] = symbolic({**fixed, **ranges, **combo})
     return cache[key]
 
 
@@ -1046,7 +1123,7 @@ def _exact_at(claim, numeric, symbolic, values, cache=None):
     """(exact value, error estimate) at one point: the numeric solver if any, else the exact
     symbolic expression evaluated at high precision."""
     dps = claim.dps
-    p = {**claim.fixed, **values}
+    p = _at(claim.fixed, values)
     cache = {} if cache is None else cache
     with mpmath.workdps(dps + 10):
         if numeric is not None and claim.method != "symbolic":
@@ -1103,7 +1180,7 @@ def _compare(relation, c, e, tol, atol, err):
 def _verdict(claim, status, method, points=0, max_rel=None, ce=None, message=""):
     return Verdict(claim.name, claim.file, claim.quantity.name, claim.setting, claim.claim_text,
                    status, method, claim.expect, status == claim.expect, points, max_rel, ce,
-                   message, claim.note, claim.result, claim.dps)
+                   message, claim.note, claim.result, claim.dps, claim.relation)
 
 
 def _try_symbolic(claim, symbolic):
@@ -1116,14 +1193,15 @@ def _try_symbolic(claim, symbolic):
     combos = [dict(zip([n for n, _ in lists], vals))
               for vals in itertools.product(*[v for _, v in lists])] or [{}]
     for combo in combos:
-        p = {**claim.fixed, **ranges, **combo}
+        p = {**{k: (v.subs(_subs_map(combo)) if isinstance(v, sp.Basic) else v)
+                for k, v in claim.fixed.items()}, **ranges, **combo}
         try:
             exact = _with_timeout(lambda: symbolic(p), SYMBOLIC_TIMEOUT)
         except (_Timeout, _NotAvailable, ArithmeticError, ValueError):
             return None
         if exact is None:
             return None
-        claimed = claim.claim_expr.subs(_subs_map({**claim.fixed, **combo}))
+        claimed = claim.claim_expr.subs(_subs_map(claim.fixed)).subs(_subs_map(combo))
         if isinstance(exact, sp.MatrixBase):
             nz = [e for e in exact if _is_zero(e) is not True]
             if claimed != 0:
@@ -1135,9 +1213,35 @@ def _try_symbolic(claim, symbolic):
             if exact == claimed:
                 continue
             return None
-        if _is_zero(claimed - exact) is not True:
+        diff = _refine_on_domain(claimed - exact, claim.free)
+        if _is_zero(diff) is not True:
             return None
     return "verified"
+
+
+def _refine_on_domain(expr, free):
+    """Resolve ``Min``/``Max`` whose argument difference is affine in one ranged parameter and
+    keeps a strict sign over its range (e.g. ``Min(2, β)`` → ``β`` for β ∈ [0.5, 1.9])."""
+    ranges = {_symbol(n): (s[1], s[2]) for n, s in free.items() if s[0] == "range"}
+    reps = {}
+    for atom in expr.atoms(sp.Min, sp.Max):
+        if len(atom.args) != 2:
+            continue
+        a, b = atom.args
+        d = sp.expand(a - b)
+        syms = d.free_symbols
+        if len(syms) != 1:
+            continue
+        (x,) = syms
+        if x not in ranges or sp.Poly(d, x).degree() > 1:
+            continue
+        lo, hi = ranges[x]
+        dl, dh = d.subs(x, lo), d.subs(x, hi)
+        if dl > 0 and dh > 0:
+            reps[atom] = b if isinstance(atom, sp.Min) else a
+        elif dl < 0 and dh < 0:
+            reps[atom] = a if isinstance(atom, sp.Min) else b
+    return expr.xreplace(reps) if reps else expr
 
 
 def _short(e, n=160):
@@ -1172,7 +1276,7 @@ def check_claim(raw, file=None) -> Verdict:
                     e, err = _slope_at(claim, numeric, symbolic, values, cache)
                 else:
                     e, err = _exact_at(claim, numeric, symbolic, values, cache)
-                c = _numeric_value(claim.claim_expr, {**claim.fixed, **values}, claim.dps)
+                c = _numeric_value(claim.claim_expr, _at(claim.fixed, values), claim.dps)
             except _NotAvailable as exc:
                 return _verdict(claim, "skipped", "none", message=str(exc))
             tol = mpmath.mpf(sp.N(claim.tolerance, claim.dps))
@@ -1183,7 +1287,7 @@ def check_claim(raw, file=None) -> Verdict:
                 worst_rel = max(worst_rel, rel) if mpmath.isfinite(rel) else worst_rel
                 continue
             if worst_fail is None or rel > worst_fail["rel_err"]:
-                shown = {**{k: v for k, v in claim.fixed.items()
+                shown = {**{k: v for k, v in _at(claim.fixed, values).items()
                             if not isinstance(v, (str, bool, list))}, **values}
                 worst_fail = {"params": {k: (mpmath.inf if v is sp.oo else _mp(v))
                                          for k, v in shown.items()},
