@@ -1168,7 +1168,8 @@ def _compare(relation, c, e, tol, atol, err):
     diff = c - e
     scale = max(abs(e), abs(c))
     slack = tol * scale + atol + err
-    rel = abs(diff) / scale if scale > 0 else mpmath.mpf(0)
+    # below the absolute tolerance both numbers are zero for this check: report 0, not 1
+    rel = abs(diff) / scale if scale > atol else mpmath.mpf(0)
     if relation == "==":
         return abs(diff) <= slack, rel
     # exact relation claimed ⋚ exact: the sign of (claimed − exact) must hold beyond the slack
