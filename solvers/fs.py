@@ -36,6 +36,14 @@ from theory.symbols import L as s_L, lam as s_lam, t as s_t
 __all__ = ["risk", "mode_risk_of_time", "mode_gamma_of_time", "mode_trajectories", "ood_risk"]
 
 
+def _rd(x, dps):
+    """Round an mpf to ``dps`` digits (the precision the caller asked for)."""
+    if isinstance(x, mpmath.mpf):
+        with mpmath.workdps(dps):
+            return +x
+    return x
+
+
 def _mp(x):
     return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
 
@@ -115,13 +123,13 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
                          for g, l, w in zip(gs, lams, oms)]
                 val = mpmath.fsum(terms)
                 err = len(terms) * mpmath.eps * mpmath.fsum(abs(x) for x in terms)
-                return Result("fs", params, +val, gamma=gs, error_estimate=err,
+                return Result("fs", params, _rd(val, dps), gamma=gs, error_estimate=err,
                               method="direct sum over modes", dps=dps)
             g = _mp(require_nonnegative("gamma", gamma))
             kern = ((lambda l: mpmath.exp(-2 * g * l)) if is_inf(depth)
                     else (lambda l: pow1m(g * l / depth, 2 * depth)))
             s = spec.wsum(kern, 1, dps, scale=2 * g)
-            return Result("fs", params, +s.value, gamma=g, error_estimate=s.error,
+            return Result("fs", params, _rd(s.value, dps), gamma=g, error_estimate=s.error,
                           method=f"Gamma = gamma I; {s.method}", dps=dps)
         time = require_nonnegative("time", time, allow_inf=True)
         params["time"] = time
@@ -132,7 +140,7 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
         tm = _mp(time)
         s = spec.wsum(lambda l, w: mode_risk_factor(w * l ** 3 * tm, depth), 1, dps,
                       head=_head_hint(spec, time, depth), with_omega=True)
-    return Result("fs", params, +s.value, gamma="closed-form per-mode flow",
+    return Result("fs", params, _rd(s.value, dps), gamma="closed-form per-mode flow",
                   error_estimate=s.error, dps=dps,
                   method=f"closed-form per-mode gradient flow; {s.method}",
                   extra={"seconds": _time.perf_counter() - t0, "head": s.head})

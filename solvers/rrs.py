@@ -42,6 +42,14 @@ _MAX_ITER = 200
 FLOW_QUAD = "gauss-legendre"
 
 
+def _rd(x, dps):
+    """Round an mpf to ``dps`` digits (the precision the caller asked for)."""
+    if isinstance(x, mpmath.mpf):
+        with mpmath.workdps(dps):
+            return +x
+    return x
+
+
 def _mp(x):
     return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
 
@@ -100,48 +108,84 @@ def _params(nu, beta, depth, dim, lam, omega, **more):
     return p
 
 
+def _overshoot(land, g):
+    """``N(γ) = 2 Σ_{λ_k > L/γ} ω_kλ_k² (γλ_k/L − 1)^{2L−1}`` and ``dN/dγ``: the modes pushed
+    past zero, so that ``F = P − N`` with ``P, N ≥ 0`` (finitely many modes, all explicit)."""
+    L = land.L
+    spec = land.spec
+    if spec.is_finite:
+        lams, oms = spec.modes(dps=land.dps)
+    else:  # power law: λ_k > L/γ  ⇔  k < (γ/L)^{1/ν}
+        n = int(mpmath.floor((g / L) ** (1 / mpmath.mpf(spec.nu)))) + 1
+        lams, oms = spec.modes(n, dps=land.dps)
+    N = dN = mpmath.mpf(0)
+    for l, w in zip(lams, oms):
+        y = g * l / L - 1
+        if y > 0:
+            N += 2 * w * l * l * y ** (2 * L - 1)
+            dN += 2 * w * l ** 3 * (2 * L - 1) / L * y ** (2 * L - 2)
+    return N, dN
+
+
 def _optimal(land):
-    """(γ*, iterations, residual) for finite depth, by safeguarded Newton on F(γ) = 0."""
+    """(γ*, iterations, residual) for finite depth.
+
+    ``F = P − N`` (positive and overshooting modes); between consecutive points ``γ = L/λ_k``
+    both parts are positive and ``h = log P − log N`` is smooth, so the root of F is found by a
+    Newton iteration on h, kept inside a bracket ``F(lo) > 0 > F(hi)`` with bisection as the
+    fallback.  A root exactly at a flip point (e.g. a single mode, γ* = L/λ, where F has a zero
+    of order 2L − 1) is caught by ``|F| ≤ its error``.
+    """
     L = land.L
     eps = mpmath.mpf(10) ** (-land.dps - 3)
-    lam_max = mpmath.mpf(land.spec.lam_max)
+    lam_max = max(land.spec.modes(1 if not land.spec.is_finite else None, dps=land.dps)[0])
     lo, hi = mpmath.mpf(0), None
     x = L / lam_max  # every factor (1 − γλ/L) is ≥ 0 here, so F(x) ≥ 0
-    Fx, _ = land.F(x)
-    if Fx == 0:
-        return x, 0, mpmath.mpf(0)
+    Fx, Ferr = land.F(x)
+    if abs(Fx) <= Ferr:
+        return x, 0, abs(Fx)
     if Fx > 0:
         lo = x
         h = 2 * x
         for _ in range(200):
-            Fh, _ = land.F(h)
+            Fh, Fherr = land.F(h)
+            if abs(Fh) <= Fherr:
+                return h, 0, abs(Fh)
             if Fh < 0:
                 hi = h
                 break
-            if Fh == 0:
-                return h, 0, mpmath.mpf(0)
             lo, h = h, 2 * h
         if hi is None:
             raise ConvergenceError("no upper bracket for the optimal gamma", where=f"gamma={h}")
     else:
         hi = x
     x = (lo + hi) / 2
+    steps = [mpmath.inf] * 3
     for it in range(1, _MAX_ITER + 1):
         Fx, Ferr = land.F(x)
+        if abs(Fx) <= Ferr:
+            return x, it, abs(Fx)
         if Fx > 0:
             lo = x
-        elif Fx < 0:
-            hi = x
         else:
-            return x, it, mpmath.mpf(0)
+            hi = x
         dFx, _ = land.dF(x)
-        step = -Fx / dFx if dFx != 0 else None
-        if step is not None and (abs(step) <= eps * abs(x) or abs(Fx) <= Ferr):
+        N, dN = _overshoot(land, x)
+        P, dP = Fx + N, dFx + dN
+        if N > 0 and P > 0:
+            step = -(mpmath.log(P) - mpmath.log(N)) / (dP / P - dN / N)
+        else:
+            step = -Fx / dFx if dFx != 0 else None
+        if step is not None and abs(step) <= eps * abs(x):
             return x + step, it, abs(Fx)
         xn = x + step if step is not None else None
-        if xn is None or not (lo < xn < hi):
+        steps = steps[1:] + [abs(step) if step is not None else mpmath.inf]
+        # bisect if Newton leaves the bracket or its steps are not shrinking fast (linear
+        # convergence, e.g. at a root of high multiplicity)
+        if xn is None or not (lo < xn < hi) or steps[-1] > steps[0] / 4:
             xn = (lo + hi) / 2
-        if abs(xn - x) <= eps * abs(x) or (hi - lo) <= eps * abs(x):
+            steps = [mpmath.inf] * 3
+        if (hi - lo) <= eps * abs(x):
             return xn, it, abs(Fx)
         x = xn
     raise ConvergenceError("optimal gamma: Newton/bisection did not converge",
@@ -158,7 +202,7 @@ def landscape(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=
         g = _mp(gamma)
         R, Rerr = land.R(g)
         F = land.F(g)[0] if not is_inf(g) else mpmath.mpf(0)
-    return Result("rrs", _params(nu, beta, depth, dim, lam, omega, gamma=gamma), +R, gamma=g,
+    return Result("rrs", _params(nu, beta, depth, dim, lam, omega, gamma=gamma), _rd(R, dps), gamma=_rd(g, dps),
                   converged=True, error_estimate=Rerr, method="spectral-sum", dps=dps,
                   extra={"flow": F})
 
@@ -191,7 +235,7 @@ def optimal_gamma(nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=Non
                                  "infimum R -> 0 is reached only as gamma -> inf")
         g, its, resid = _optimal(land)
         R, Rerr = land.R(g)
-    return Result("rrs", params, +R, gamma=+g, converged=True, error_estimate=Rerr,
+    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True, error_estimate=Rerr,
                   method="safeguarded Newton on dR/dgamma=0 + spectral sums", dps=dps,
                   iterations=its,
                   extra={"residual": resid, "seconds": _time.perf_counter() - t0,
@@ -352,7 +396,7 @@ def gamma_of_time(time, nu=None, beta=None, depth=1, dim=math.inf, lam=None, ome
     method = f"t(gamma) quadrature + safeguarded Newton inversion ({parameterization})"
     if note:
         method += f"; {note}"
-    return Result("rrs", params, +R, gamma=+g, converged=True, error_estimate=Rerr,
+    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True, error_estimate=Rerr,
                   method=method, dps=dps, iterations=its,
                   extra={"t_error": terr, "seconds": _time.perf_counter() - t0,
                          "evaluations": land.evaluations})

@@ -35,7 +35,9 @@ __all__ = ["SpectralSum", "Spectrum", "Discrete", "PowerLaw", "make_spectrum", "
 
 GUARD_DIGITS = 10
 QUAD_METHOD = "tanh-sinh"
-EM_ORDER = 8
+EM_ORDER = 6
+#: truncated power laws with at most this many modes are summed directly
+DIRECT_MAX = 4096
 
 
 class SpectralSum(NamedTuple):
@@ -224,7 +226,7 @@ class PowerLaw(Spectrum):
         if head is not None:
             K = max(K, int(head))
         if self.is_finite:
-            K = min(K, self.dim)
+            K = self.dim if self.dim <= DIRECT_MAX else min(K, self.dim)
         f = self._summand(g, power, with_omega)
         b = self.dim if self.is_finite else mpmath.inf
         corrections = None
@@ -266,12 +268,14 @@ def _tail_integral(f, a, b, scale, nu):
     """``∫_a^b f(x) dx`` (b may be ∞) by tanh–sinh quadrature in ``u = log(x/a)``, in which
     power-law summands decay exponentially; breakpoints around ``scale·λ ≈ 1``."""
     a = mpmath.mpf(a)
-    pts = [mpmath.mpf(x) for x in (0, 2, 4, 8, 16, 32)]  # k up to e^32·a in octaves of u
+    pts = [mpmath.mpf(0)]
     if scale is not None and float(scale) > 0:
         kb = mpmath.mpf(scale) ** (1 / mpmath.mpf(nu))  # where scale·λ_k ~ 1
         if kb > a:
             ub = mpmath.log(kb / a)
             pts += [x for x in (ub - 2, ub, ub + 2) if x > 0]
+    else:
+        pts.append(mpmath.mpf(8))
     pts = sorted(set(pts))
     if is_inf(b):
         pts.append(mpmath.inf)
