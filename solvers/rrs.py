@@ -40,6 +40,7 @@ __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time
 PARAMETERIZATIONS = ("reduced", "full", "tied")
 _MAX_ITER = 200
 FLOW_QUAD = "gauss-legendre"
+FLOW_QUAD_DEGREE = 6
 
 
 def _rd(x, dps):
@@ -289,6 +290,20 @@ def _flow_variable(gstar, g0):
     return gam, dgds, mpmath.log(g0 / (gstar - g0))
 
 
+def _quad_checked(f, a, b, tol, depth=0):
+    """``∫_a^b f`` with error estimate; subdivides (up to 4 levels of 4 pieces) until the
+    estimate is below ``tol·(1 + |value|)``, else raises ConvergenceError."""
+    val, err = mpmath.quad(f, [a, b], error=True, maxdegree=FLOW_QUAD_DEGREE, method=FLOW_QUAD)
+    if err <= tol * (1 + abs(val)):
+        return val, abs(err)
+    if depth >= 4:
+        raise ConvergenceError("t(gamma) quadrature did not converge", where=f"[{a}, {b}]",
+                               residual=err)
+    pts = [a + (b - a) * j / 4 for j in range(5)]
+    parts = [_quad_checked(f, pts[j], pts[j + 1], tol, depth + 1) for j in range(4)]
+    return mpmath.fsum(p[0] for p in parts), mpmath.fsum(p[1] for p in parts)
+
+
 def _solve_flow(land, t, parameterization, init_scale):
     """γ(t) of ``dγ/dt = V(γ)``; returns (γ, iterations, error estimate of t(γ), note).
 
@@ -329,7 +344,7 @@ def _solve_flow(land, t, parameterization, init_scale):
         Tr, er = known[ref]
         if s == ref:
             return Tr, er
-        val, err = mpmath.quad(dTds, [ref, s], error=True, maxdegree=8, method=FLOW_QUAD)
+        val, err = _quad_checked(dTds, ref, s, mpmath.mpf(10) ** (-dps - 2))
         known[s] = (Tr + val, er + abs(err))
         return known[s]
 
