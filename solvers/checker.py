@@ -666,7 +666,9 @@ def _describe(ce, method):
     if not ce:
         return "(no counterexample)"
     if "entry" in ce:
-        return f"nonzero entry {ce['entry']}"
+        w = ", ".join(f"{k}={v}" for k, v in ce.get("witness", {}).items())
+        return (f"claimed 0, exact matrix has the nonzero entry {ce['entry']}; at {w} "
+                f"it equals {ce.get('exact')} [symbolic]")
     params = ", ".join(f"{k}={_fmt(v, 8)}" for k, v in ce["params"].items())
     rel = f" (rel. err {_fmt(ce.get('rel_err'), 3)})" if ce.get("rel_err") is not None else ""
     how = ce.get("relation", "==")
@@ -1208,7 +1210,9 @@ def _try_symbolic(claim, symbolic):
             if claimed != 0:
                 return None
             if nz:
-                return ("refuted", {"entry": _short(nz[0]), "params": {**claim.fixed, **combo}})
+                witness, value = _numeric_witness(nz[0])
+                return ("refuted", {"entry": _short(nz[0]), "params": {**claim.fixed, **combo},
+                                    "witness": witness, "claimed": 0, "exact": value})
             continue
         if exact is sp.oo or claimed is sp.oo:
             if exact == claimed:
@@ -1243,6 +1247,17 @@ def _refine_on_domain(expr, free):
         elif dl < 0 and dh < 0:
             reps[atom] = a if isinstance(atom, sp.Min) else b
     return expr.xreplace(reps) if reps else expr
+
+
+def _numeric_witness(expr, tries=20):
+    """Small integer values of the symbols of ``expr`` at which it is nonzero (deterministic)."""
+    syms = sorted(expr.free_symbols, key=str)
+    for k in range(tries):
+        vals = {x: sp.Integer((3 * i + 2 * k + 1) % 7 - 3) for i, x in enumerate(syms)}
+        v = expr.xreplace(vals)
+        if v != 0:
+            return {str(x): int(vals[x]) for x in syms}, v
+    return {}, expr
 
 
 def _short(e, n=160):
