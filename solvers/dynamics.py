@@ -1,0 +1,478 @@
+"""Training dynamics at high precision: gradient flows on a time grid and the depth-1 SGD theory.
+
+Convention (spec §7, :mod:`theory.dynamics`): ``dΓ/dt = −∇_Γ R`` with the full gradient.  Scalar
+states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mode,
+``dγ_k/dt = −∂R/∂γ_k``.  One online-SGD step of learning rate η (``Γ ← Γ − η(D/2)∇ℓ̂``, see
+:mod:`solvers.training`) advances the scalar flow by ``η/2``.
+
+* :func:`iso_flow` — ISO at finite α, noise and depth.  The flow is scalar and autonomous, so
+  ``t(γ) = ∫_0^γ dg / V(g)``, ``V = −∂R/∂γ`` (exact, from the Gauss–Chebyshev integrator of
+  :mod:`solvers.iso`).  The integral is taken in ``s = −log(γ* − γ)`` (finite γ*: the integrand
+  tends to the constant ``1/R''(γ*)``) or ``s = log(1 + γ)`` (γ* = ∞) by Gauss–Legendre
+  quadrature, and inverted for each requested t by a safeguarded Newton iteration.
+* :func:`fs_flow` — FS at α = ∞: the closed forms of :mod:`solvers.fs`; :func:`integrate_flow`
+  (mpmath's Taylor-series ODE solver) is the independent check.
+* :func:`rrs_flow` — RRS at α = ∞, reduced and full-attention (paper's Result 9:
+  ``γ = w⁵``, ``w = γ^{1/5}``) parameterisations, via :func:`solvers.rrs.gamma_of_time`.
+* :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
+  :func:`theory.dynamics.sgd_depth1`; the kernels here are checked against those expressions in
+  the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Sequence
+
+import mpmath
+
+from solvers import fs as sfs
+from solvers import iso as siso
+from solvers import rrs as srrs
+from solvers.result import ConvergenceError, _jsonable
+from solvers.validate import (is_inf, require_choice, require_dps, require_int,
+                              require_nonnegative, require_positive)
+
+__all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
+           "fs_mode_flow", "rrs_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
+           "dynamics", "parse_times", "register_cli"]
+
+GUARD = 10
+_MAX_NEWTON = 100
+
+
+@dataclass(frozen=True)
+class TimeSeries:
+    """A trajectory on a time grid: ``times``, ``risk`` and (scalar state) ``gamma`` lists,
+    with an overall error estimate (max over the grid)."""
+
+    setting: str
+    params: Mapping[str, Any]
+    times: Sequence[Any]
+    risk: Sequence[Any]
+    gamma: Sequence[Any] | None = None
+    converged: bool = True
+    error_estimate: Any = None
+    method: str = ""
+    dps: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def value(self):
+        return self.risk
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "extra":
+                out.update({k: _jsonable(ev, self.dps) for k, ev in v.items()})
+            elif not (f.name == "gamma" and v is None):
+                out[f.name] = _jsonable(v, self.dps)
+        return out
+
+
+def _mp(x):
+    return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
+
+
+def parse_times(times, *, integer=False):
+    """A list of times (``"0,1,2.5"`` or a sequence); each ``≥ 0`` (or inf), integers for SGD."""
+    if isinstance(times, str):
+        items = [s for s in times.replace(" ", "").split(",") if s]
+    else:
+        items = list(times)
+    if not items:
+        raise ValueError(f"times={times!r} is invalid: times must be a non-empty list of "
+                         f"numbers >= 0")
+    if integer:
+        return [require_int("times", x, minimum=0) for x in items]
+    return [require_nonnegative("times", x, allow_inf=True) for x in items]
+
+
+# --------------------------------------------------------------------------- ISO
+
+
+def iso_slope(gamma, alpha, depth, sigma2=0, dps=30):
+    """``(∂R/∂γ, error)`` of the ISO risk at γ (exact, Gauss–Chebyshev; :mod:`solvers.iso`)."""
+    alpha = require_positive("alpha", alpha)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    sigma2 = require_nonnegative("sigma2", sigma2)
+    dps = require_dps(dps)
+    with mpmath.workdps(dps + GUARD):
+        integ = siso._IsoIntegrator(_mp(alpha), _mp(depth), _mp(sigma2), dps)
+        return integ.slope(_mp(gamma))
+
+
+class _ScalarFlow:
+    """``dγ/dt = V(γ)``, ``γ(0) = 0``, ``V > 0`` on ``[0, γ*)``: t(γ) by quadrature in s and its
+    inverse by safeguarded Newton.  ``velocity(γ)`` returns ``(V, error)``."""
+
+    def __init__(self, velocity, gstar, dps):
+        self.V, self.gstar, self.dps = velocity, gstar, dps
+        if is_inf(gstar):
+            self.gam = lambda s: mpmath.expm1(s)
+            self.dgds = lambda s: mpmath.exp(s)
+            self.s0 = mpmath.mpf(0)
+            self.s_sat = None
+        else:
+            self.gam = lambda s: gstar - mpmath.exp(-s)
+            self.dgds = lambda s: mpmath.exp(-s)
+            self.s0 = -mpmath.log(gstar)
+            # beyond s_sat, γ* − γ < 10^{−dps−3} γ*: γ(t) equals γ* at the requested precision
+            self.s_sat = -mpmath.log(gstar * mpmath.mpf(10) ** (-dps - 3))
+        self.known = {self.s0: (mpmath.mpf(0), mpmath.mpf(0))}
+        self.evaluations = 0
+
+    def dTds(self, s):
+        g = self.gam(s)
+        v, _ = self.V(g)
+        self.evaluations += 1
+        if not v > 0:
+            raise ConvergenceError("flow velocity is not positive below the optimum",
+                                   where=f"gamma={mpmath.nstr(g, 12)}", residual=v)
+        return self.dgds(s) / v
+
+    def T(self, s):
+        ref = min(self.known, key=lambda r: abs(r - s))
+        Tr, er = self.known[ref]
+        if s == ref:
+            return Tr, er
+        val, err = mpmath.quad(self.dTds, [ref, s], error=True, method="gauss-legendre")
+        self.known[s] = (Tr + val, er + abs(err))
+        return self.known[s]
+
+    def gamma_of_time(self, t, s_start=None):
+        """(γ(t), error of t(γ), note)."""
+        if t == 0:
+            return mpmath.mpf(0), mpmath.mpf(0), "t=0"
+        if is_inf(t):
+            return self.gstar, mpmath.mpf(0), "t=inf: the flow's limit (optimal gamma)"
+        tol = mpmath.mpf(10) ** (-self.dps - 2)
+        s_lo, s_hi = self.s0, None
+        s = s_start if s_start is not None else self.s0 + t / self.dTds(self.s0)
+        if self.s_sat is not None:
+            s = min(s, self.s_sat)
+        for _ in range(_MAX_NEWTON):
+            Ts, Terr = self.T(s)
+            if Ts < t:
+                s_lo = s
+                if self.s_sat is not None and s >= self.s_sat:
+                    return self.gstar, Terr, "saturated at the optimum"
+            else:
+                s_hi = s
+            sn = s - (Ts - t) / self.dTds(s)
+            if abs(sn - s) <= tol * (1 + abs(s)):
+                return self.gam(sn), Terr, ""
+            if s_hi is None:
+                if sn <= s_lo:
+                    sn = s_lo + 2 * (s_lo - self.s0) + 1
+                if self.s_sat is None:  # t(s) may grow like exp(e^s): expand gently
+                    sn = min(sn, s + 2)
+            elif not (s_lo < sn < s_hi):
+                sn = (s_lo + s_hi) / 2
+            if self.s_sat is not None:
+                sn = min(sn, self.s_sat)
+            s = sn
+        raise ConvergenceError("gamma(t): Newton inversion of t(gamma) did not converge",
+                               where=f"t={mpmath.nstr(t, 10)}, s in [{s_lo}, {s_hi}]")
+
+
+def _iso_validate(alpha, depth, sigma2, dps):
+    return (require_positive("alpha", alpha, allow_inf=True),
+            require_int("depth", depth, minimum=1, allow_inf=True),
+            require_nonnegative("sigma2", sigma2), require_dps(dps))
+
+
+def iso_time_of_gamma(gamma, alpha, depth, sigma2=0, dps=30):
+    """``t(γ) = ∫_0^γ dg / (−∂R/∂g)`` of the ISO flow (finite α), with its quadrature error."""
+    alpha, depth, sigma2, dps = _iso_validate(alpha, depth, sigma2, dps)
+    gamma = require_nonnegative("gamma", gamma)
+    wd = 2 * dps + 5
+    with mpmath.workdps(wd + GUARD):
+        integ = siso._IsoIntegrator(_mp(alpha), _mp(depth), _mp(sigma2), wd)
+        vel = lambda g: (-integ.slope(g)[0], 0)  # noqa: E731
+        val, err = mpmath.quad(lambda g: 1 / vel(g)[0], [0, _mp(gamma)], error=True,
+                               method="gauss-legendre")
+        return +val, +err
+
+
+def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
+    """ISO gradient flow ``dγ/dt = −∂R(γ; α, σ², L)/∂γ`` from ``γ(0) = 0``: ``γ(t)`` and
+    ``R(γ(t))`` on the grid ``times`` (any order; ``inf`` gives the optimum).
+
+    At ``alpha = inf`` (``Σ̂ = I``) the flow is FS with one mode λ = ω = 1 (closed form)."""
+    alpha, depth, sigma2, dps = _iso_validate(alpha, depth, sigma2, dps)
+    ts = parse_times(times)
+    params = {"alpha": alpha, "depth": depth, "sigma2": sigma2}
+    if is_inf(alpha):
+        gs = [mpmath.mpf(depth) if is_inf(t) and not is_inf(depth) else
+              (mpmath.inf if is_inf(t) else sfs.mode_gamma_of_time(1, 1, t, depth, dps))
+              for t in ts]
+        rs = [siso.risk(alpha, depth, 0, gamma=g, dps=dps).risk for g in gs]
+        return TimeSeries("iso", params, ts, rs, gs, True, mpmath.mpf(10) ** (-dps),
+                          "closed form (alpha=inf: one FS mode)", dps)
+    # Near γ*, V ≈ R''(γ*)(γ* − γ) carries an absolute error ε = 10^{−wd}; t(γ) then errs by
+    # ~ε/(R''(γ* − γ)), which moves γ(t) by V·δt ~ ε: wd = dps + a guard resolves γ(t).
+    wd = dps + 5
+    with mpmath.workdps(wd + GUARD):
+        a, L, s2 = _mp(alpha), _mp(depth), _mp(sigma2)
+        gstar = siso.optimal_gamma(alpha, depth, sigma2, dps=wd)
+        gstar = _mp(gstar)
+        integ = siso._IsoIntegrator(a, L, s2, wd)
+
+        def velocity(g):
+            v, e = integ.slope(g)
+            return -v, e
+
+        flow = _ScalarFlow(velocity, gstar, dps)
+        order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
+        gam, terr, notes = [None] * len(ts), [None] * len(ts), set()
+        s_prev = None
+        for i in order:
+            g, e, note = flow.gamma_of_time(_mp(ts[i]), s_prev)
+            gam[i], terr[i] = g, e
+            if note and note != "t=0":
+                notes.add(note)
+            if not is_inf(ts[i]) and g != 0 and g != gstar:
+                s_prev = (mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g))
+        risks, errs = [], []
+        for g, e in zip(gam, terr):
+            res = siso.risk(alpha, depth, sigma2, gamma=g, dps=dps)
+            risks.append(res.risk)
+            # δt in t(γ) moves γ by V δt and R by V² δt (dR/dt = −V²)
+            v = velocity(g)[0] if not is_inf(g) else 0
+            errs.append(mpmath.mpf(res.error_estimate) + v * v * e)
+    with mpmath.workdps(dps):
+        gam = [+g for g in gam]
+    method = "t(gamma) by Gauss-Legendre quadrature of 1/(-dR/dgamma) + Newton inversion"
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    return TimeSeries("iso", params, ts, risks, gam, True, max(errs), method, dps,
+                      extra={"gamma_star": gstar if is_inf(gstar) else +gstar,
+                             "evaluations": flow.evaluations})
+
+
+# --------------------------------------------------------------------------- FS
+
+
+def fs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
+            dps=30) -> TimeSeries:
+    """FS (α = ∞) per-mode flow ``dγ_k/dt = 2ω_kλ_k²(1 − γ_kλ_k/L)^{2L−1}``: total risk on the
+    grid (closed form per mode, :func:`solvers.fs.risk`).  The state is a vector, so ``gamma``
+    is omitted; :func:`fs_mode_flow` gives individual modes."""
+    ts = parse_times(times)
+    out = [sfs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
+                    dps=dps) for t in ts]
+    return TimeSeries("fs", {**out[0].params, "time": None}, ts, [r.risk for r in out], None,
+                      all(r.converged for r in out), max(mpmath.mpf(r.error_estimate)
+                                                         for r in out),
+                      "closed-form per-mode gradient flow (solvers.fs)", dps)
+
+
+def fs_mode_flow(lam, omega, times, depth=1, dps=30) -> TimeSeries:
+    """One FS mode: ``γ_k(t)`` and ``risk_k(t) = ω_kλ_k(1 − γ_kλ_k/L)^{2L}`` (closed form)."""
+    lam = require_positive("lam", lam)
+    omega = require_positive("omega", omega)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    gs = [(mpmath.mpf(depth) / _mp(lam) if not is_inf(depth) else mpmath.inf) if is_inf(t)
+          else sfs.mode_gamma_of_time(lam, omega, t, depth, dps) for t in ts]
+    rs = [mpmath.mpf(0) if is_inf(t) else sfs.mode_risk_of_time(lam, omega, t, depth, dps)
+          for t in ts]
+    return TimeSeries("fs", {"lam": lam, "omega": omega, "depth": depth}, ts, rs, gs, True,
+                      mpmath.mpf(10) ** (-dps), "closed-form per-mode flow", dps)
+
+
+def integrate_flow(rhs, times, gamma0=0, dps=30):
+    """Independent check: ``γ(t)`` of ``dγ/dt = rhs(γ)`` by mpmath's Taylor-series ODE solver
+    (``mpmath.odefun``) at ``dps`` digits; ``rhs`` takes and returns mpf."""
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    with mpmath.workdps(dps + GUARD):
+        sol = mpmath.odefun(lambda t, g: rhs(g), 0, _mp(gamma0))
+        out = [sol(_mp(t)) for t in sorted(ts, key=float)]
+        by_t = dict(zip(sorted(ts, key=float), out))
+        return [+by_t[t] for t in ts]
+
+
+# --------------------------------------------------------------------------- RRS
+
+
+def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
+             parameterization="reduced", init_scale=0.01, dps=30) -> TimeSeries:
+    """RRS (α = ∞) scalar flow on the grid: ``dγ/dt = F(γ)`` (reduced) or ``C γ^{8/5}F(γ)``
+    (``full``/``tied``: paper's Result 9, ``γ = w⁵``; ``extra['w'] = γ^{1/5}``)."""
+    require_choice("parameterization", parameterization, srrs.PARAMETERIZATIONS)
+    ts = parse_times(times)
+    out = [srrs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
+                     parameterization=parameterization, init_scale=init_scale, dps=dps)
+           for t in ts]
+    gs = [r.gamma for r in out]
+    extra = {}
+    if parameterization != "reduced":
+        with mpmath.workdps(dps):
+            extra["w"] = [g if is_inf(g) else mpmath.root(_mp(g), 5) for g in gs]
+    params = {k: v for k, v in out[-1].params.items() if k != "time"}
+    return TimeSeries("rrs", params, ts, [r.risk for r in out], gs,
+                      all(r.converged for r in out),
+                      max(mpmath.mpf(r.error_estimate) for r in out),
+                      f"gradient flow ({parameterization}; solvers.rrs.gamma_of_time)", dps,
+                      extra=extra)
+
+
+# --------------------------------------------------------------------------- SGD theory
+
+
+@dataclass(frozen=True)
+class SgdTheory(TimeSeries):
+    """:class:`TimeSeries` of the depth-1 SGD theory plus the recursion's constants in
+    ``extra`` (``a``, ``b``, ``C0``, ``floor``, ``risk_floor``, ``eta_max``, ``stable``, ``C``,
+    ``proxy``)."""
+
+
+def sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise=True, dps=30):
+    """``(a, b, c, C0, eta_max)`` of ``C(n+1) = aC(n) + b`` (depth 1, ISO, proportional limit):
+
+    ``c = 1 + (1+σ²)/α``, ``a = (1 − ηc)² + (η²/τ)(1 + 1/κ)c²``,
+    ``b = (η²/τ)[(1 + 1/κ)(c − 1) + cσ²/κ]`` (last term: query-label noise),
+    ``C0 = 1/c²``, ``η_max = 2τ/(c(τ + 1 + 1/κ))``.  Derived in :func:`theory.dynamics.sgd_depth1`.
+    """
+    with mpmath.workdps(dps + GUARD):
+        al, s2, et, ta, ka = (_mp(x) for x in (alpha, sigma2, lr, tau, kappa))
+        c = 1 + (1 + s2) / al
+        q = (1 + 1 / ka) / ta
+        a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
+        b = et ** 2 * (q * (c - 1) + (c * s2 / (ka * ta) if query_noise else 0))
+        return a, b, c, 1 / c ** 2, 2 * ta / (c * (ta + 1 + 1 / ka))
+
+
+def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30) -> SgdTheory:
+    """Online SGD at depth 1 in ISO (dmft.md, corrected): at each integer step n in ``steps``,
+    ``C(n) = aⁿ(C0 − C∞) + C∞`` (``C∞ = b/(1 − a)`` when ``a < 1``), the ICL excess risk
+    ``E R(Γ_n) = c C(n) + R*`` (``risk``), the mean ``γ̄(n) = E tr Γ_n/D = (1 − (1 − ηc)ⁿ)/c``
+    (``gamma``) and the paper's proxy ``E|Γ_n − I|²/D`` (``extra['proxy']``).
+
+    ``lr`` = η; ``tau`` = B/D; ``kappa`` = K/D; ``query_noise``: query labels carry σε."""
+    alpha = require_positive("alpha", alpha)
+    lr = require_positive("lr", lr)
+    tau = require_positive("tau", tau)
+    kappa = require_positive("kappa", kappa)
+    sigma2 = require_nonnegative("sigma2", sigma2)
+    dps = require_dps(dps)
+    ns = parse_times(steps, integer=True)
+    with mpmath.workdps(dps + GUARD):
+        a, b, c, C0, eta_max = sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise, dps)
+        rstar = 1 - 1 / c
+        stable = a < 1
+        if a != 1:
+            Cinf = b / (1 - a)
+            Cs = [a ** n * (C0 - Cinf) + Cinf for n in ns]
+        else:
+            Cinf = mpmath.inf
+            Cs = [C0 + n * b for n in ns]
+        rho = 1 - _mp(lr) * c
+        ms = [-rho ** n / c for n in ns]  # E tr(Γ_n − Γ*)/D
+        risks = [c * C + rstar for C in Cs]
+        gbar = [1 / c + m for m in ms]
+        proxy = [C + 2 * (1 / c - 1) * m + (1 - 1 / c) ** 2 for C, m in zip(Cs, ms)]
+    with mpmath.workdps(dps):
+        r = lambda xs: [+x for x in xs]  # noqa: E731
+        # an unstable recursion (a ≥ 1) has no floor: C(n) grows without bound
+        extra = {"a": +a, "b": +b, "c": +c, "C0": +C0,
+                 "floor": +Cinf if stable else mpmath.inf,
+                 "risk_floor": (c * Cinf + rstar) if stable else mpmath.inf,
+                 "risk_star": +rstar, "eta_max": +eta_max, "stable": bool(stable),
+                 "C": r(Cs), "proxy": r(proxy), "flow_time": [_mp(lr) * n / 2 for n in ns]}
+        return SgdTheory("iso", {"alpha": alpha, "sigma2": sigma2, "lr": lr, "tau": tau,
+                                 "kappa": kappa, "depth": 1, "query_noise": query_noise},
+                         ns, r(risks), r(gbar), True, mpmath.mpf(10) ** (-dps) * len(ns),
+                         "closed-form solution of the linear recursion C(n+1) = a C(n) + b", dps,
+                         extra=extra)
+
+
+# --------------------------------------------------------------------------- dispatch + CLI
+
+
+def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30, **params):
+    """One entry point for the CLI: the gradient flow of ``setting`` on ``times``, or (``sgd``)
+    the depth-1 ISO SGD theory at the integer steps ``times``."""
+    require_choice("setting", setting, ("iso", "fs", "rrs"))
+    if sgd:
+        if setting != "iso":
+            raise ValueError(f"setting={setting!r} is invalid with --sgd: the SGD theory is "
+                             f"for 'iso' at depth 1")
+        depth = params.pop("depth", 1)
+        if require_int("depth", depth) != 1:
+            raise ValueError(f"depth={depth!r} is invalid with --sgd: depth must be 1")
+        for name, v in (("lr", lr), ("tau", tau), ("kappa", kappa)):
+            if v is None:
+                raise ValueError(f"{name}=None is invalid: --sgd needs {name} > 0")
+        allowed = {"alpha", "sigma2", "query_noise"}
+        _reject(params, allowed, "iso --sgd")
+        return sgd_theory(times, lr=lr, tau=tau, kappa=kappa, dps=dps, **params)
+    if setting == "iso":
+        _reject(params, {"alpha", "depth", "sigma2"}, "iso")
+        if "alpha" not in params:
+            raise ValueError("alpha=None is invalid: dynamics iso needs alpha > 0 or inf")
+        return iso_flow(times, dps=dps, **params)
+    if setting == "fs":
+        _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega"}, "fs")
+        return fs_flow(times, dps=dps, **params)
+    _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "parameterization",
+                     "init_scale"}, "rrs")
+    return rrs_flow(times, dps=dps, **params)
+
+
+def _reject(params, allowed, where):
+    for k, v in params.items():
+        if k not in allowed:
+            raise ValueError(f"{k}={v!r} is invalid: not a parameter of dynamics {where}")
+
+
+def _cmd_dynamics(args):
+    from solvers.cli import _num, emit
+
+    params = {}
+    for name in ("alpha", "depth", "sigma2", "nu", "beta", "dim", "init_scale"):
+        v = getattr(args, name, None)
+        if v is not None:
+            params[name] = _num(v)
+    if args.parameterization is not None:
+        params["parameterization"] = args.parameterization
+    if args.sgd:
+        for k in ("lr", "tau", "kappa"):
+            params[k] = None if getattr(args, k) is None else _num(getattr(args, k))
+        if args.noiseless_queries:
+            params["query_noise"] = False
+    res = dynamics(args.setting, args.times, sgd=args.sgd, dps=_num(args.dps), **params)
+    emit(res.to_dict(), args.json)
+
+
+def register_cli(subparsers):
+    """Add ``icl-theory dynamics SETTING [params] --times T1,T2,… [--sgd --lr --tau --kappa]``."""
+    p = subparsers.add_parser(
+        "dynamics", help="gradient-flow time series, or the depth-1 SGD theory (--sgd)")
+    p.add_argument("setting", choices=("iso", "fs", "rrs"))
+    for name, text in (("alpha", "context ratio P/D (> 0 or inf)"),
+                       ("depth", "depth L (integer >= 1 or inf)"),
+                       ("sigma2", "label-noise variance (>= 0)"),
+                       ("nu", "capacity exponent (> 1)"), ("beta", "source exponent (> 0)"),
+                       ("dim", "modes of the power-law spectrum (default inf)"),
+                       ("init-scale", "initial weight scale (full/tied attention)")):
+        p.add_argument(f"--{name}", dest=name.replace("-", "_"), default=None, help=text)
+    p.add_argument("--parameterization", default=None, choices=srrs.PARAMETERIZATIONS,
+                   help="rrs: reduced (Gamma), full (paper's Result 9) or tied (gamma = w^5)")
+    p.add_argument("--times", required=True,
+                   help="comma-separated times (flow) or integer steps (--sgd)")
+    p.add_argument("--sgd", action="store_true", help="online-SGD theory (iso, depth 1)")
+    p.add_argument("--lr", default=None, help="SGD learning rate eta (> 0)")
+    p.add_argument("--tau", default=None, help="batch ratio B/D (> 0)")
+    p.add_argument("--kappa", default=None, help="query ratio K/D (> 0)")
+    p.add_argument("--noiseless-queries", action="store_true",
+                   help="SGD: query labels without noise (reproduces dmft.md's b)")
+    p.add_argument("--dps", default="30", help="decimal digits (>= 15)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=_cmd_dynamics)
+    return p
