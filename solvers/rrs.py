@@ -29,7 +29,7 @@ import mpmath
 import sympy as sp
 
 from solvers.result import ConvergenceError, Result
-from solvers.spectra import GUARD_DIGITS, make_spectrum, pow1m
+from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 from theory import rrs as trrs
@@ -40,6 +40,8 @@ __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time
 PARAMETERIZATIONS = ("reduced", "full", "tied")
 _MAX_ITER = 200
 FLOW_QUAD = "gauss-legendre"
+#: use the incomplete gamma/beta closed forms for power-law tails (False: quadrature)
+CLOSED_FORM_TAILS = True
 FLOW_QUAD_DEGREE = 6
 
 
@@ -65,11 +67,44 @@ class _Landscape:
     def _sum(self, n, power, g):
         """Σ ω λ^power (1 − γλ/L)^{n}  (n = 2L − j; at L = ∞ the kernel is e^{−2γλ})."""
         self.evaluations += 1
+        extra = {}
+        if isinstance(self.spec, PowerLaw) and CLOSED_FORM_TAILS:
+            extra["tail_integral"] = self._tail(n, power, g)
+            if not is_inf(self.L) and g > 0:  # the tail must have γλ/L ≤ 1/2
+                extra["head"] = int((2 * g / self.L) ** (1 / float(self.spec.nu))) + 2
         if is_inf(self.L):
             return self.spec.wsum(lambda l: mpmath.exp(-2 * g * l), power, self.dps,
-                                  scale=2 * g)
+                                  scale=2 * g, **extra)
         Lm = mpmath.mpf(self.L)
-        return self.spec.wsum(lambda l: pow1m(g * l / Lm, n), power, self.dps, scale=2 * g)
+        return self.spec.wsum(lambda l: pow1m(g * l / Lm, n), power, self.dps, scale=2 * g,
+                              **extra)
+
+    def _tail(self, n, power, g):
+        """Closed form of ``∫_a^b x^{−p} K(γx^{−ν}) dx / Z`` (the continuous power-law summand,
+        ``p = νβ + 1 + ν(m − 1)``, ``c = (p − 1)/ν``): with ``u = γx^{−ν}``
+        ``∫_a^∞ = γ^{−c}/ν ∫_0^{γa^{−ν}} u^{c−1} K(u) du``, an incomplete gamma function for
+        ``K = e^{−2u}`` and an incomplete beta function ``L^c B(u/L; c, n+1)`` for
+        ``K = (1 − u/L)^n``."""
+        nu, b = self.spec._params()
+        Z = self.spec.normaliser()
+        p = nu * b + 1 + nu * (power - 1)
+        c = (p - 1) / nu
+        L = self.L
+
+        def upper(x):  # ∫_x^∞
+            x = mpmath.mpf(x)
+            if g == 0:
+                return x ** (1 - p) / (p - 1)
+            if is_inf(L):
+                u = 2 * g * x ** (-nu)
+                return g ** (-c) * 2 ** (-c) * mpmath.gammainc(c, 0, u) / nu
+            v = g * x ** (-nu) / L
+            return g ** (-c) * mpmath.mpf(L) ** c * mpmath.betainc(c, n + 1, 0, v) / nu
+
+        def tail(a, bnd):
+            val = upper(a) - (0 if is_inf(bnd) else upper(bnd))
+            return val / Z, mpmath.eps * 10 * abs(val / Z)
+        return tail
 
     def R(self, g):
         if is_inf(g):

@@ -68,16 +68,19 @@ class Spectrum:
     dim = math.inf
 
     def wsum(self, g: Callable, power: int = 1, dps: int = 30, scale=None,
-             with_omega: bool = False, head: int | None = None) -> SpectralSum:
+             with_omega: bool = False, head: int | None = None,
+             tail_integral: Callable | None = None) -> SpectralSum:
         """``Σ_k ω_k λ_k^power g(λ_k)`` (``g(λ, ω)`` if ``with_omega``) to ``dps`` digits.
 
         ``g`` must accept mpmath numbers (it is called inside the working precision).
         ``scale`` is an optional hint: the λ-scale ``1/scale`` on which g varies (e.g. ``2γ`` for
         ``e^{−2γλ}``); it only sets the starting head size of infinite spectra, as does
-        ``head`` (a minimum number of modes summed explicitly).
+        ``head`` (a minimum number of modes summed explicitly).  ``tail_integral(a, b)``, if
+        given, returns ``(∫_a^b f(x) dx, error)`` of the continuous-k summand in closed form
+        (``b`` may be inf); otherwise the integral is done by quadrature.
         """
         with mpmath.workdps(dps + GUARD_DIGITS):
-            return self._sum(g, power, dps, scale, with_omega, head)
+            return self._sum(g, power, dps, scale, with_omega, head, tail_integral)
 
     def modes(self, n=None, dps: int = 30):
         """The first ``n`` modes (all if None and finite) as lists ``(λ, ω)`` of mpf."""
@@ -123,7 +126,7 @@ class Discrete(Spectrum):
             n = self.dim if n is None else min(n, self.dim)
             return lam[:n], om[:n]
 
-    def _sum(self, g, power, dps, scale, with_omega, head=None):
+    def _sum(self, g, power, dps, scale, with_omega, head=None, tail_integral=None):
         lam, om = self.modes(dps=dps)
         terms = [w * l ** power * (g(l, w) if with_omega else g(l)) for l, w in zip(lam, om)]
         val = mpmath.fsum(terms)
@@ -216,7 +219,7 @@ class PowerLaw(Spectrum):
         f.f_log = f_log
         return f
 
-    def _sum(self, g, power, dps, scale, with_omega, head=None):
+    def _sum(self, g, power, dps, scale, with_omega, head=None, tail_integral=None):
         tol = mpmath.mpf(10) ** (-dps - 2)
         nu_f = float(self.nu)
         K = 16
@@ -253,7 +256,10 @@ class PowerLaw(Spectrum):
         if corrections is None:
             return SpectralSum(head, head_err, K, "direct")
         corr, corr_err = corrections
-        integral, qerr = _tail_integral(f, K + 1, b, scale, nu_f)
+        if tail_integral is not None:
+            integral, qerr = tail_integral(K + 1, b)
+        else:
+            integral, qerr = _tail_integral(f, K + 1, b, scale, nu_f)
         tail = integral + corr
         return SpectralSum(head + tail, head_err + corr_err + qerr, K, "head+euler-maclaurin")
 
