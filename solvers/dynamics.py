@@ -332,29 +332,47 @@ class SgdTheory(TimeSeries):
     ``proxy``)."""
 
 
-def sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise=True, dps=30):
-    """``(a, b, c, C0, eta_max)`` of ``C(n+1) = aC(n) + b`` (depth 1, ISO, proportional limit):
+def sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise=True, dps=30, dim=None):
+    """``(a, b, c, C0, eta_max)`` of ``C(n+1) = aC(n) + b`` (depth 1, ISO; derived in
+    :func:`theory.dynamics.sgd_depth1`).  Proportional limit (``dim=None``):
 
     ``c = 1 + (1+σ²)/α``, ``a = (1 − ηc)² + (η²/τ)(1 + 1/κ)c²``,
     ``b = (η²/τ)[(1 + 1/κ)(c − 1) + cσ²/κ]`` (last term: query-label noise),
-    ``C0 = 1/c²``, ``η_max = 2τ/(c(τ + 1 + 1/κ))``.  Derived in :func:`theory.dynamics.sgd_depth1`.
+    ``C0 = 1/c²``, ``η_max = 2τ/(c(τ + 1 + 1/κ))``.
+
+    ``dim = D``: the finite-size coefficients (exact Gaussian moments, ``P = αD``, ``K = κD``,
+    ``B = τD``): ``c_D = 1 + (D + 1 + σ²D)/P``, ``a_D = (1 − ηc_D)² + η²c_D²[(D/B)(1 + (D+1)/K)
+    − 1/B]``, ``b_D = η²(D/B)c_D[(1 + (D+1)/K)(1 − 1/c_D) + σ²D/K]``; ``eta_max`` solves
+    ``a_D = 1``.
     """
     with mpmath.workdps(dps + GUARD):
         al, s2, et, ta, ka = (_mp(x) for x in (alpha, sigma2, lr, tau, kappa))
-        c = 1 + (1 + s2) / al
-        q = (1 + 1 / ka) / ta
-        a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
-        b = et ** 2 * (q * (c - 1) + (c * s2 / (ka * ta) if query_noise else 0))
-        return a, b, c, 1 / c ** 2, 2 * ta / (c * (ta + 1 + 1 / ka))
+        s2q = s2 if query_noise else 0
+        if dim is None:
+            c = 1 + (1 + s2) / al
+            q = (1 + 1 / ka) / ta  # noise factor multiplying c·E|r|²
+            a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
+            b = et ** 2 * c * (q * (1 - 1 / c) + s2q / (ka * ta))
+        else:
+            D = _mp(require_int("dim", dim))
+            P, K, B = al * D, ka * D, ta * D
+            c = 1 + (D + 1 + s2 * D) / P
+            q = (D / B) * (1 + (D + 1) / K) - 1 / B
+            a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
+            b = et ** 2 * (D / B) * c * ((1 + (D + 1) / K) * (1 - 1 / c) + s2q * D / K)
+        # a = 1 − 2ηc + η²c²(1 + q): the nonzero root of a = 1
+        return a, b, c, 1 / c ** 2, 2 / (c * (1 + q))
 
 
-def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30) -> SgdTheory:
+def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
+               dim=None) -> SgdTheory:
     """Online SGD at depth 1 in ISO (dmft.md, corrected): at each integer step n in ``steps``,
     ``C(n) = aⁿ(C0 − C∞) + C∞`` (``C∞ = b/(1 − a)`` when ``a < 1``), the ICL excess risk
     ``E R(Γ_n) = c C(n) + R*`` (``risk``), the mean ``γ̄(n) = E tr Γ_n/D = (1 − (1 − ηc)ⁿ)/c``
     (``gamma``) and the paper's proxy ``E|Γ_n − I|²/D`` (``extra['proxy']``).
 
-    ``lr`` = η; ``tau`` = B/D; ``kappa`` = K/D; ``query_noise``: query labels carry σε."""
+    ``lr`` = η; ``tau`` = B/D; ``kappa`` = K/D; ``query_noise``: query labels carry σε;
+    ``dim``: use the finite-D coefficients of :func:`sgd_coefficients` (default: D → ∞)."""
     alpha = require_positive("alpha", alpha)
     lr = require_positive("lr", lr)
     tau = require_positive("tau", tau)
@@ -363,7 +381,8 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30)
     dps = require_dps(dps)
     ns = parse_times(steps, integer=True)
     with mpmath.workdps(dps + GUARD):
-        a, b, c, C0, eta_max = sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise, dps)
+        a, b, c, C0, eta_max = sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise, dps,
+                                                dim)
         rstar = 1 - 1 / c
         stable = a < 1
         if a != 1:
@@ -386,7 +405,8 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30)
                  "risk_star": +rstar, "eta_max": +eta_max, "stable": bool(stable),
                  "C": r(Cs), "proxy": r(proxy), "flow_time": [_mp(lr) * n / 2 for n in ns]}
         return SgdTheory("iso", {"alpha": alpha, "sigma2": sigma2, "lr": lr, "tau": tau,
-                                 "kappa": kappa, "depth": 1, "query_noise": query_noise},
+                                 "kappa": kappa, "depth": 1, "query_noise": query_noise,
+                                 "dim": "inf" if dim is None else dim},
                          ns, r(risks), r(gbar), True, mpmath.mpf(10) ** (-dps) * len(ns),
                          "closed-form solution of the linear recursion C(n+1) = a C(n) + b", dps,
                          extra=extra)
@@ -409,7 +429,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         for name, v in (("lr", lr), ("tau", tau), ("kappa", kappa)):
             if v is None:
                 raise ValueError(f"{name}=None is invalid: --sgd needs {name} > 0")
-        allowed = {"alpha", "sigma2", "query_noise"}
+        allowed = {"alpha", "sigma2", "query_noise", "dim"}
         _reject(params, allowed, "iso --sgd")
         return sgd_theory(times, lr=lr, tau=tau, kappa=kappa, dps=dps, **params)
     if setting == "iso":

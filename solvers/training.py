@@ -35,7 +35,8 @@ from solvers.simulate import (SETTINGS, context_risk, gd_predictor, gd_predictor
 from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
                               require_positive)
 
-__all__ = ["TrainResult", "train_reduced", "reduced_loss_and_grad", "attention_loss_and_grad",
+__all__ = ["TrainResult", "train_reduced", "reduced_loss_and_grad", "population_risk_and_grad",
+           "attention_loss_and_grad",
            "train_attention", "Batch", "sample_batch"]
 
 
@@ -122,14 +123,36 @@ def _context_ops(batch: Batch, D: int):
         return apply_S(batch.beta / math.sqrt(D)), apply_S
     X, y = batch.X, batch.y
     P = X.shape[1]
-    b = np.einsum("npd,np->nd", X, y) / P
+    Xt = np.swapaxes(X, -1, -2)
+    b = (Xt @ y[..., None])[..., 0] / P
 
-    def apply_S(u):
-        return np.einsum("npd,np->nd", X, np.einsum("npd,nd->np", X, u)) / P
+    def apply_S(u):  # batched matmul (BLAS), not einsum
+        return (Xt @ (X @ u[..., None]))[..., 0] / P
     return b, apply_S
 
 
 # --------------------------------------------------------------------------- reduced model
+
+
+def _backprop(Gammas, b, apply_S, out_grad, proj):
+    """Forward ``w_{ℓ+1} = w_ℓ + L⁻¹Γ̃_ℓ r_ℓ`` from ``w_0 = 0`` and backward pass.
+    ``out_grad(w_L) -> (loss, ∂loss/∂w_L)``.  Returns ``(loss, [∂loss/∂Γ_ℓ])``."""
+    L = len(Gammas)
+    eff = [G if proj is None else proj @ G @ proj for G in Gammas]
+    w = np.zeros_like(b)
+    rs = []
+    for G in eff:  # forward, keeping the residuals r_ℓ = b − Σ̂ w_ℓ
+        r = b - apply_S(w) if rs else b
+        rs.append(r)
+        w = w + (r @ G.T) / L
+    loss, g = out_grad(w)
+    grads = [None] * L
+    for ell in range(L - 1, -1, -1):
+        grad = g.T @ rs[ell] / L
+        grads[ell] = grad if proj is None else proj @ grad @ proj
+        if ell:
+            g = g - apply_S(g @ eff[ell]) / L
+    return loss, grads
 
 
 def reduced_loss_and_grad(Gammas: Sequence[np.ndarray], batch: Batch, proj=None):
@@ -138,28 +161,33 @@ def reduced_loss_and_grad(Gammas: Sequence[np.ndarray], batch: Batch, proj=None)
     ``Gammas``: list of L (D, D) matrices (tied layers: the same object L times; sum the
     returned per-layer gradients).  ``proj``: ``P_N`` (D, D) or None.  Returns
     ``(loss, [grad_ℓ])``."""
-    L = len(Gammas)
     D = batch.beta.shape[-1]
     b, apply_S = _context_ops(batch, D)
-    eff = [G if proj is None else proj @ G @ proj for G in Gammas]
-    w = np.zeros_like(b)
-    rs = []
-    for G in eff:  # forward, keeping the residuals r_ℓ = b − Σ̂ w_ℓ
-        r = b - apply_S(w) if rs else b
-        rs.append(r)
-        w = w + (r @ G.T) / L
     Xq, yq = batch.Xq, batch.yq
     n, K = yq.shape
-    delta = np.einsum("nkd,nd->nk", Xq, w) - yq
-    loss = float(np.mean(delta ** 2))
-    g = np.einsum("nkd,nk->nd", Xq, delta) * (2.0 / (n * K))
-    grads = [None] * L
-    for ell in range(L - 1, -1, -1):
-        grad = g.T @ rs[ell] / L
-        grads[ell] = grad if proj is None else proj @ grad @ proj
-        if ell:
-            g = g - apply_S(g @ eff[ell]) / L
-    return loss, grads
+
+    def out_grad(w):
+        delta = (Xq @ w[..., None])[..., 0] - yq
+        g = (np.swapaxes(Xq, -1, -2) @ delta[..., None])[..., 0] * (2.0 / (n * K))
+        return float(np.mean(delta ** 2)), g
+    return _backprop(Gammas, b, apply_S, out_grad, proj)
+
+
+def population_risk_and_grad(Gammas: Sequence[np.ndarray], lam, omega, proj=None):
+    """Exact ICL risk at ``α = ∞`` with fixed ``Σ = diag(lam)``, ``Ω = diag(omega)`` (target
+    covariance) and its gradient: ``R = Σ_i e_iᵀ Σ e_i``, ``e_i = −Π_ℓ(I − Γ̃_ℓΣ/L) √ω_i u_i``
+    (one "context" per basis vector ``u_i``), so ``∂R/∂w_L = 2Σe``.  Returns ``(R, [∂R/∂Γ_ℓ])``.
+    """
+    lam = np.asarray(lam, dtype=float)
+    t = np.diag(np.sqrt(np.asarray(omega, dtype=float)))  # rows: targets √ω_i u_i
+
+    def apply_S(u):
+        return u * lam
+
+    def out_grad(w):
+        e = w - t
+        return float(np.sum(e * e * lam)), 2.0 * e * lam
+    return _backprop(Gammas, apply_S(t), apply_S, out_grad, proj)
 
 
 def _eval_risk(setting, rng, Gammas, proj, D, P, L, n_eval, lam, omega, sigma2, chunk=256):
@@ -225,7 +253,7 @@ def _common(setting, alpha, depth, dim, steps, lr, batch, queries, sigma2, lam, 
 
 def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigma2=0.0,
                   lam=None, omega=None, width=None, tied=True, seed=0, eval_every=None,
-                  eval_contexts=256, init=0.0, progress=False) -> TrainResult:
+                  eval_contexts=256, init=0.0, gradient="sgd", progress=False) -> TrainResult:
     """Train the reduced-Γ model (``depth`` GD steps with preconditioner Γ, or untied Γ_ℓ) by
     online SGD, ``Γ ← Γ − lr·(D/2)∇_Γ ℓ̂``, from ``Γ = init·I``; evaluate the ICL risk on
     ``eval_contexts`` fresh contexts every ``eval_every`` steps (and at 0 and ``steps``).
@@ -234,6 +262,10 @@ def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigm
     the spectra (fs, rrs); ``width`` = N: rank-N projection ``P_N Γ P_N`` (one Haar ``P_N`` per
     run).  Training and evaluation draw from independent streams of ``seed``.
 
+    ``gradient="population"`` (iso/fs at ``alpha = inf`` only): deterministic gradient descent
+    on the exact risk (:func:`population_risk_and_grad`) — the discretised gradient flow; the
+    curve is then exact (stderr 0) and ``batch``/``queries``/``eval_contexts`` are unused.
+
     Returns a :class:`TrainResult`; ``state`` holds the final Γ (tied) or list of Γ_ℓ, and
     ``extra['layer_spread']`` the largest ``|Γ_ℓ − Γ_0|`` entry over layers at the end.
     """
@@ -241,6 +273,13 @@ def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigm
      n_eval) = _common(setting, alpha, depth, dim, steps, lr, batch, queries, sigma2, lam,
                        omega, width, seed, eval_every, eval_contexts)
     init = float(require_nonnegative("init", init))
+    require_choice("gradient", gradient, ("sgd", "population"))
+    if gradient == "population":
+        if P is not None or setting == "rrs":
+            raise ValueError(f"gradient='population' is invalid for setting={setting!r}, "
+                             f"alpha={alpha!r}: it needs setting 'iso' or 'fs' with alpha=inf")
+        lam_p = np.ones(D) if setting == "iso" else lam
+        om_p = np.full(D, 1.0 / D) if setting == "iso" else omega
     rng_train, rng_eval, rng_proj = (np.random.default_rng([seed, i]) for i in range(3))
     proj = None if N is None else projection(rng_proj, D, N)
     n_par = 1 if tied else L
@@ -255,16 +294,20 @@ def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigm
     scale = lr * D / 2
     for step in tqdm(range(steps + 1), disable=not progress, desc=f"train {setting}",
                      unit="step"):
+        if gradient == "population":
+            loss, grads = population_risk_and_grad(layers(), lam_p, om_p, proj)
         if step % eval_every == 0 or step == steps:
-            m, se = _eval_risk(setting, rng_eval, layers(), proj, D, P, L, n_eval, lam, omega,
-                               sigma2)
+            m, se = ((loss, 0.0) if gradient == "population" else
+                     _eval_risk(setting, rng_eval, layers(), proj, D, P, L, n_eval, lam, omega,
+                                sigma2))
             eval_steps.append(step)
             curve.append(m)
             curve_se.append(se)
         if step == steps:
             break
-        bt = sample_batch(setting, rng_train, B, D, P, K, lam, omega, sigma2)
-        loss, grads = reduced_loss_and_grad(layers(), bt, proj)
+        if gradient == "sgd":
+            bt = sample_batch(setting, rng_train, B, D, P, K, lam, omega, sigma2)
+            loss, grads = reduced_loss_and_grad(layers(), bt, proj)
         losses.append(loss)
         if tied:
             params[0] = params[0] - scale * sum(grads)
@@ -278,10 +321,12 @@ def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigm
     return TrainResult(
         setting, {"alpha": alpha, "depth": L, "dim": D, "steps": steps, "lr": lr, "batch": B,
                   "queries": K, "sigma2": sigma2, "width": N if N is not None else math.inf,
-                  "tied": tied, "seed": seed, "eval_contexts": n_eval, "init": init},
+                  "tied": tied, "seed": seed, "eval_contexts": n_eval, "init": init,
+                  "gradient": gradient},
         curve[-1], curve_se[-1], eval_steps, curve, curve_se,
         gamma=summary[0] if tied else summary, converged=finite,
-        method="online SGD, analytic backprop through the L GD steps; Monte-Carlo ICL risk",
+        method=("online SGD, analytic backprop through the L GD steps; Monte-Carlo ICL risk"
+                if gradient == "sgd" else "gradient descent on the exact alpha=inf risk"),
         dim=D, seed=seed, state=params[0] if tied else params,
         extra={"layer_spread": spread, "train_loss": losses[-1] if losses else None,
                "flow_time_per_step": lr / 2})
