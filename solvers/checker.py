@@ -43,6 +43,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from solvers.result import ConvergenceError
 from theory import symbols as S
 
 __all__ = ["Verdict", "ClaimsError", "QUANTITIES", "check_claim", "check_files", "load_claims",
@@ -474,6 +475,23 @@ def _flow_rrs_symbolic(p):
     return trrs.flow(depth, p["gamma"], modes=list(zip(lam, om)))
 
 
+# finite context (dmft.md case C, solvers.context; float64 contour arithmetic) ---------------------
+
+def _context_numeric(field_name):
+    def f(p, dps):
+        from solvers import context
+        kw = _solver_args(p, ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta",
+                              "dim"))
+        kw.update(_spectrum_args(p))
+        res = context.risk(p.get("_setting", "iso"), dps=dps, **kw)
+        if field_name == "risk":
+            return mpmath.mpf(res.risk), _err(res)
+        g = mpmath.mpf(res.gamma)
+        # γ* is the root of an exact-in-closed-form derivative evaluated in float64
+        return g, abs(g) * mpmath.mpf("1e-11") if mpmath.isfinite(g) else 0
+    return f
+
+
 class _NotAvailable(Exception):
     """The quantity cannot be computed for these parameters (reported as a claim error)."""
 
@@ -522,6 +540,13 @@ def _build_quantities():
         add(f"model.{which}", f"symbolic matrix identity of theory.model ({which}); claim '0'",
             ("depth", "D", "P", "transpose", "gains", "general_key"), (), None,
             _model_symbolic(which))
+    ctx_p = ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim", "lam",
+             "omega")
+    add("context.risk", "finite-context risk by the case-C double-contour deterministic "
+        "equivalent (solvers.context; about 12 correct digits)", ctx_p, ("iso", "rrs", "fs"),
+        requires="solvers.context")
+    add("context.gamma", "optimal gamma at finite context (solvers.context)", ctx_p,
+        ("iso", "rrs", "fs"), requires="solvers.context")
     add("flow.iso", "d gamma/dt = -dR/dgamma of the ISO landscape (theory.dynamics.iso_flow)",
         ("alpha", "depth", "sigma2", "gamma"), (), None, _flow_iso_symbolic)
     add("flow.rrs", "d gamma/dt of the RRS flow at alpha = inf (solvers.rrs.flow_velocity; "
@@ -570,6 +595,9 @@ def _evaluators(qty: Quantity, setting):
         return None, (lambda p: sym(p, setting))
     if qty.name.startswith("slope."):
         return (lambda p, dps: num(p, dps, setting)), None
+    if qty.name.startswith("context."):
+        f = _context_numeric(qty.name.split(".", 1)[1])
+        return (lambda p, dps: f({**p, "_setting": setting}, dps)), None
     return num, sym
 
 
@@ -577,7 +605,7 @@ def _evaluators(qty: Quantity, setting):
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of one claim: ``status`` is ``verified``/``refuted``/``skipped``; ``ok`` says
+    """Outcome of one claim: ``status`` is ``verified``/``refuted``/``skipped``/``error``; ``ok`` says
     whether it matches ``expect``.  ``counterexample`` = {params, claimed, exact, rel_err}."""
 
     name: str
@@ -603,6 +631,8 @@ class Verdict:
         """One-line report: ``verified (symbolic)``, ``verified (numeric: …)`` or ``REFUTED: …``."""
         if self.status == "skipped":
             text = f"skipped ({self.message})"
+        elif self.status == "error":
+            text = f"ERROR ({self.message})"
         elif self.status == "verified":
             if self.method == "symbolic":
                 text = "verified (symbolic)"
@@ -1295,6 +1325,12 @@ def check_claim(raw, file=None) -> Verdict:
                 c = _numeric_value(claim.claim_expr, _at(claim.fixed, values), claim.dps)
             except _NotAvailable as exc:
                 return _verdict(claim, "skipped", "none", message=str(exc))
+            except (ConvergenceError, ValueError, ArithmeticError, ZeroDivisionError) as exc:
+                # the exact side could not be computed at this point: no verdict, an error
+                shown = ", ".join(f"{k}={_fmt(_mp(v), 8)}" for k, v in values.items())
+                return _verdict(claim, "error", "numeric", n_done,
+                                message=f"{type(exc).__name__} at {shown or 'the fixed point'}: "
+                                        f"{exc}")
             tol = mpmath.mpf(sp.N(claim.tolerance, claim.dps))
             atol = mpmath.mpf(sp.N(claim.atol, claim.dps))
             ok, rel = _compare(claim.relation, c, e, tol, atol, err)
