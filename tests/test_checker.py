@@ -1,0 +1,230 @@
+"""Tests of the claims checker (solvers.checker) and of ``icl-theory check``.
+
+Expected values come from closed forms written out here (e.g. the depth-1 ISO optimum
+1/(1 + α), the RRS time exponent β/(β + 2)), never from the checker's own evaluation path.
+Counterexamples are checked against those closed forms at the reported parameters to 1e-25
+relative (the checker works at dps = 30; the solvers' error estimates are ~1e-30).
+"""
+import json
+import textwrap
+
+import mpmath
+import pytest
+
+from solvers import cli
+from solvers.checker import ClaimsError, check_claim, check_files, load_claims
+
+ISO1 = {"name": "iso depth-1 optimum", "quantity": "risk", "setting": "iso",
+        "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.1, 10]}}
+
+
+def _claim(**kw):
+    return {**ISO1, **kw}
+
+
+def _close(a, b, rel="1e-25"):
+    with mpmath.workdps(40):
+        a, b = mpmath.mpf(a), mpmath.mpf(b)
+        return abs(a - b) <= mpmath.mpf(rel) * max(abs(a), abs(b), 1)
+
+
+@pytest.fixture(autouse=True)
+def _precision():
+    # the reported parameters carry 40 digits: recompute the closed forms at that precision
+    with mpmath.workdps(40):
+        yield
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+def test_true_claim_is_proved_symbolically():
+    v = check_claim(_claim(claim="1/(1 + alpha)"))
+    assert (v.status, v.method, v.ok) == ("verified", "symbolic", True)
+    assert v.line.endswith("verified (symbolic)")
+
+
+def test_true_claim_numerically_at_many_points():
+    v = check_claim(_claim(claim="1/(1 + alpha)", method="numeric", points=7))
+    assert (v.status, v.method, v.points) == ("verified", "numeric", 7)
+    assert v.max_rel_err < mpmath.mpf("1e-28")
+    assert "verified (numeric: 7 points, max rel. err" in v.line
+
+
+@pytest.mark.parametrize("claim, claimed_of", [
+    ("2/(1 + alpha)", lambda a: 2 / (1 + a)),            # off by a factor
+    ("1/(1 + alpha)**2", lambda a: 1 / (1 + a) ** 2),    # wrong exponent (the secondary source)
+    ("-1/(1 + alpha)", lambda a: -1 / (1 + a)),          # wrong sign
+])
+def test_wrong_claims_are_refuted_with_a_correct_counterexample(claim, claimed_of):
+    v = check_claim(_claim(claim=claim))
+    assert v.status == "refuted" and not v.ok
+    ce = v.counterexample
+    a = ce["params"]["alpha"]
+    assert mpmath.mpf("0.1") <= a <= 10
+    assert _close(ce["exact"], 1 / (1 + a))           # the true depth-1 optimum there
+    assert _close(ce["claimed"], claimed_of(a))
+    assert ce["rel_err"] > 0.01
+    assert v.line.startswith("[UNEXPECTED]") and "REFUTED: at " in v.line
+
+
+def test_wrong_exponent_of_a_scaling_law_is_refuted():
+    v = check_claim({"name": "rrs time exponent", "quantity": "exponent.time",
+                     "setting": "rrs", "free": {"nu": [1.1, 3], "beta": [0.2, 4]},
+                     "claim": "beta/(beta + 1)"})
+    assert v.status == "refuted"
+    b = v.counterexample["params"]["beta"]
+    assert _close(v.counterexample["exact"], b / (b + 2))
+    assert _close(v.counterexample["claimed"], b / (b + 1))
+
+
+def test_wrong_sign_of_optimal_gamma_is_refuted():
+    v = check_claim({"name": "gamma sign", "quantity": "gamma", "setting": "iso",
+                     "fixed": {"depth": 1}, "free": {"alpha": [0.5, 4], "sigma2": [0, 1]},
+                     "claim": "-alpha/(alpha + 1 + sigma2)"})
+    assert v.status == "refuted"
+    p = v.counterexample["params"]
+    assert _close(v.counterexample["exact"], p["alpha"] / (p["alpha"] + 1 + p["sigma2"]))
+
+
+def test_expected_refutation_is_ok_and_deterministic():
+    raw = _claim(claim="(1 + alpha)**-2", expect="refuted")
+    v1, v2 = check_claim(raw), check_claim(raw)
+    assert v1.ok and v1.status == "refuted" and "[expected refuted]" in v1.line
+    assert v1.counterexample["params"] == v2.counterexample["params"]
+
+
+def test_relation_and_slope():
+    # R*_1 = 1/(1+α) ≥ max(0, 1 − α) holds; the reverse bound does not
+    good = check_claim(_claim(claim="Max(0, 1 - alpha)", relation="<="))
+    bad = check_claim(_claim(claim="Max(0, 1 - alpha)", relation=">"))
+    assert good.status == "verified" and bad.status == "refuted"
+    # d log R/d log α of 1/(1+α) is −α/(1+α)
+    slope = check_claim(_claim(claim="-alpha/(1 + alpha)", slope_in="alpha", points=4))
+    assert slope.status == "verified"
+    assert check_claim(_claim(claim="-1", slope_in="alpha", points=4)).status == "refuted"
+
+
+def test_fixed_value_as_expression_of_free_parameters():
+    # FS one mode with Γ = L/λ: zero risk (Result 3); Γ = L/(2λ) leaves ωλ 2^{−2L}
+    base = {"name": "fs", "quantity": "risk", "setting": "fs",
+            "free": {"lam": [0.1, 1], "omega": [0.5, 2], "depth": {"values": [1, 3]}}}
+    assert check_claim({**base, "fixed": {"gamma": "depth/lam"}, "claim": "0"}).ok
+    v = check_claim({**base, "fixed": {"gamma": "depth/(2*lam)"}, "claim": "omega*lam*4**(-L)",
+                     "method": "numeric", "points": 3})
+    assert v.status == "verified"
+
+
+def test_matrix_identity_refutation_gives_a_numeric_witness():
+    v = check_claim({"name": "printed gamma", "quantity": "model.attention_minus_gd",
+                     "fixed": {"transpose": False, "depth": 1}, "claim": "0"})
+    assert v.status == "refuted" and v.method == "symbolic"
+    assert v.counterexample["exact"] != 0 and v.counterexample["witness"]
+
+
+def test_verdict_to_dict_is_json():
+    v = check_claim(_claim(claim="2/(1 + alpha)", expect="refuted"))
+    d = json.loads(json.dumps(v.to_dict()))
+    assert d["status"] == "refuted" and d["ok"] is True
+    assert float(d["counterexample"]["exact"]) > 0
+
+
+# ----------------------------------------------------------------------------- files and CLI
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+GOOD = """\
+title = "t"
+
+[[claim]]
+name = "depth-1 optimum"
+quantity = "risk"
+setting = "iso"
+fixed = { depth = 1, sigma2 = 0 }
+free = { alpha = [0.1, 10] }
+claim = "1/(1 + alpha)"
+
+[[claim]]
+name = "printed"
+quantity = "risk"
+setting = "iso"
+fixed = { depth = 1, sigma2 = 0 }
+free = { alpha = [0.1, 10] }
+claim = "(1 + alpha)**-2"
+expect = "refuted"
+"""
+
+
+def test_cli_exit_status_and_json(tmp_path, capsys):
+    good = _write(tmp_path, "good.toml", GOOD)
+    assert cli.main(["check", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "verified (symbolic)" in out and "REFUTED" in out and "0 unexpected" in out
+    bad = _write(tmp_path, "bad.toml", GOOD.replace('expect = "refuted"\n', ""))
+    assert cli.main(["check", str(bad), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["unexpected"] == 1 and len(data["verdicts"]) == 2
+    assert [v["status"] for v in data["verdicts"]] == ["verified", "refuted"]
+
+
+def test_directory_means_every_toml(tmp_path):
+    _write(tmp_path, "a.toml", GOOD)
+    _write(tmp_path, "b.toml", GOOD)
+    _write(tmp_path, "notes.md", "not a claims file")
+    assert len(check_files([tmp_path])) == 4
+
+
+@pytest.mark.parametrize("text, line, words", [
+    # invalid TOML: tomllib's own line/column
+    ('[[claim]]\nname = "x"\nquantity = \n', 3, ["invalid TOML", "line 3"]),
+    # unknown quantity: the line of the field
+    ('[[claim]]\nname = "x"\nquantity = "riskk"\nclaim = "1"\n', 3,
+     ["field 'quantity'", "unknown quantity 'riskk'"]),
+    # missing claim expression: the [[claim]] header line
+    ('title = "t"\n\n[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n', 3,
+     ["missing required field 'claim'"]),
+    # unknown parameter of a quantity
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n'
+     'fixed = { depht = 1 }\nclaim = "1"\n', 5, ["field 'fixed'", "unknown parameter 'depht'"]),
+    # an empty range
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
+     'free = { alpha = [2, 1] }\nclaim = "1"\n', 6, ["free.alpha", "empty range"]),
+    # a symbol the claim does not define
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
+     'free = { alpha = [1, 2] }\nclaim = "1/(1 + alfa)"\n', 7, ["field 'claim'", "alfa"]),
+    # precision below 30 digits
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
+     'dps = 15\nclaim = "1"\n', 6, ["field 'dps'", ">= 30"]),
+    # bad expectation and bad setting
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nexpect = "maybe"\n'
+     'claim = "1"\n', 5, ["field 'expect'"]),
+    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "isotropic"\nclaim = "1"\n', 4,
+     ["field 'setting'"]),
+])
+def test_malformed_files_name_file_line_and_field(tmp_path, capsys, text, line, words):
+    p = _write(tmp_path, "m.toml", text)
+    with pytest.raises(ClaimsError) as exc:
+        load_claims(p)
+    msg = str(exc.value)
+    assert str(p) in msg
+    assert f"{p}:{line}:" in msg or f"line {line}," in msg
+    for w in words:
+        assert w in msg
+    assert cli.main(["check", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert str(p) in err and "Traceback" not in err
+
+
+def test_all_files_are_validated_before_any_claim_is_checked(tmp_path):
+    good = _write(tmp_path, "good.toml", GOOD)
+    bad = _write(tmp_path, "bad.toml", GOOD.replace('"risk"', '"nope"', 1))
+    with pytest.raises(ClaimsError, match="bad.toml"):
+        check_files([good, bad])
+
+
+def test_missing_module_is_skipped_not_failed():
+    v = check_claim(_claim(claim="1/(1 + alpha)", requires="solvers.no_such_module"))
+    assert v.status == "skipped" and "no_such_module" in v.line
