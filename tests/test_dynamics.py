@@ -1,0 +1,294 @@
+"""Tests of the training-dynamics theory (theory/dynamics.py, solvers/dynamics.py).
+
+References are independent of the code under test: the depth-1 closed form γ(t) solved by
+hand, a partial-fraction integral of the exact stationarity polynomial (theory.iso) for the ISO
+flow at depth 2–3, mpmath's Taylor-series ODE solver for FS/RRS/full-attention flows, the depth-1
+optimum of theory.iso / solvers.iso, and a direct iteration of the SGD recursion.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import mpmath
+import pytest
+import sympy as sp
+
+from solvers import dynamics as dyn
+from solvers import iso as siso
+from theory import dynamics as tdyn
+from theory import iso as tiso
+from theory.symbols import alpha, gamma, sigma2
+
+DPS = 30
+
+
+def _rel(a, b):
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    return abs(a - b) / max(abs(b), mpmath.mpf(10) ** -40)
+
+
+def _digits(a, b):
+    r = _rel(a, b)
+    return 99 if r == 0 else float(-mpmath.log10(r))
+
+
+# --------------------------------------------------------------------------- SGD theory
+
+
+@pytest.fixture(scope="module")
+def sgd():
+    return tdyn.sgd_depth1(), tdyn.sgd_depth1(query_noise=False)
+
+
+def test_sgd_a_matches_printed_form(sgd):
+    s, _ = sgd
+    eta, tau, kap = tdyn.eta, tdyn.tau_batch, tdyn.kappa
+    c = 1 + (1 + sigma2) / alpha
+    printed = (1 - eta * c) ** 2 + (eta ** 2 / tau) * (1 + 1 / kap) * c ** 2
+    assert sp.simplify(s.a - printed) == 0
+
+
+def test_sgd_b_query_noise_correction(sgd):
+    """dmft.md's b is the noise-free-query case; noisy queries add η²cσ²/(κτ)."""
+    s, s0 = sgd
+    eta, tau, kap = tdyn.eta, tdyn.tau_batch, tdyn.kappa
+    c = 1 + (1 + sigma2) / alpha
+    printed = (eta ** 2 / tau) * (1 + 1 / kap) * (1 + sigma2) / alpha
+    assert sp.simplify(s0.b - printed) == 0
+    assert sp.simplify(s.b - printed - eta ** 2 * c * sigma2 / (kap * tau)) == 0
+
+
+def test_sgd_initial_value_and_risk_at_optimum(sgd):
+    s, _ = sgd
+    assert sp.simplify(s.C0 - (alpha / (alpha + 1 + sigma2)) ** 2) == 0
+    # E R at C = 0 must be the depth-1 optimum derived independently in theory.iso
+    _, r_star = tiso.optimal_depth1()
+    assert sp.simplify(s.risk.subs(s.C, 0) - r_star) == 0
+    # and the risk is exactly c|Γ − Γ*|²/D + R*: the ISO depth-1 polynomial at Γ = γI
+    R1 = tiso.risk_expr(1)
+    assert sp.simplify(R1 - s.risk.subs(s.C, (gamma - s.gamma_star) ** 2)) == 0
+
+
+def test_sgd_stability_boundary_symbolic(sgd):
+    s, _ = sgd
+    assert sp.simplify(s.a.subs(tdyn.eta, s.eta_max) - 1) == 0
+    c = 1 + (1 + sigma2) / alpha
+    expect = 2 * tdyn.tau_batch / (c * (tdyn.tau_batch + 1 + 1 / tdyn.kappa))
+    assert sp.simplify(s.eta_max - expect) == 0
+
+
+def test_sgd_numeric_kernels_match_symbolic(sgd):
+    s, s0 = sgd
+    pts = [dict(alpha=sp.Rational(3, 2), sigma2=sp.Rational(1, 3), eta=sp.Rational(1, 20),
+                tau=sp.Rational(1, 4), kappa=sp.Rational(1, 2)),
+           dict(alpha=sp.Rational(1, 2), sigma2=0, eta=sp.Rational(1, 7), tau=2, kappa=3)]
+    for p in pts:
+        subs = {alpha: p["alpha"], sigma2: p["sigma2"], tdyn.eta: p["eta"],
+                tdyn.tau_batch: p["tau"], tdyn.kappa: p["kappa"]}
+        for sym, qn in ((s, True), (s0, False)):
+            a, b, c, C0, em = dyn.sgd_coefficients(p["alpha"], p["sigma2"], p["eta"], p["tau"],
+                                                   p["kappa"], query_noise=qn, dps=DPS)
+            for num, ex in ((a, sym.a), (b, sym.b), (c, sym.c), (C0, sym.C0),
+                            (em, sym.eta_max)):
+                assert _digits(num, sp.N(ex.subs(subs), 40)) > 28
+        # finite-D kernels against the exact-moment expressions at D = 64
+        f = s.finite
+        D = 64
+        fs_ = {**subs, f.D: D, f.P: p["alpha"] * D, f.K: p["kappa"] * D, f.B: p["tau"] * D}
+        a, b, *_ = dyn.sgd_coefficients(p["alpha"], p["sigma2"], p["eta"], p["tau"],
+                                        p["kappa"], dps=DPS, dim=D)
+        assert _digits(a, sp.N(f.a.subs(fs_), 40)) > 28
+        assert _digits(b, sp.N(f.b.subs(fs_), 40)) > 28
+
+
+def test_sgd_theory_against_iteration_and_solver():
+    steps = [0, 1, 2, 7, 40]
+    res = dyn.sgd_theory(steps, alpha="1.5", lr="0.05", tau="0.5", kappa=1, sigma2="0.25")
+    it = {}
+    with mpmath.workdps(40):
+        a, b = mpmath.mpf(res.extra["a"]), mpmath.mpf(res.extra["b"])
+        C = mpmath.mpf(res.extra["C0"])
+        for n in range(41):
+            it[n] = C
+            C = a * C + b
+    for n, Cn in zip(steps, res.extra["C"]):
+        assert _digits(Cn, it[n]) > 25
+    # risk at C = 0 is the optimum of the exact ISO solver (independent quadrature)
+    rstar = siso.risk("1.5", 1, sigma2="0.25", dps=DPS).risk
+    assert _digits(res.extra["risk_star"], rstar) > 25
+    assert res.risk[0] == 1 and res.extra["proxy"][0] == 1  # zero predictor
+    assert res.extra["stable"] and mpmath.mpf(res.extra["floor"]) > 0
+    unstable = dyn.sgd_theory([0, 5], alpha=1, lr=0.5, tau=1, kappa=1)
+    assert not unstable.extra["stable"] and unstable.extra["floor"] == mpmath.inf
+    assert unstable.risk[1] > unstable.risk[0]
+
+
+# --------------------------------------------------------------------------- ISO flow
+
+
+def test_iso_depth1_flow_closed_form():
+    f = tdyn.iso_depth1_flow()
+    ts = ["0.05", 1, 4]
+    res = dyn.iso_flow(ts, alpha="0.75", depth=1, sigma2="0.5", dps=DPS)
+    g_of_t = sp.lambdify((sp.Symbol("t", nonnegative=True), alpha, sigma2), f.gamma_of_time,
+                         modules="mpmath")
+    with mpmath.workdps(40):
+        for t, g in zip(ts, res.gamma):
+            ref = g_of_t(mpmath.mpf(t), mpmath.mpf("0.75"), mpmath.mpf("0.5"))
+            assert _digits(g, ref) > 27
+
+
+def _partial_fraction_time(depth, a, s2, g):
+    """t(γ) = ∫_0^γ dg/(−R'(g)) exactly: −R' is a polynomial (theory.iso), so the integrand is
+    Σ_j A_j/(g − r_j) over its roots and t = Σ_j A_j log(1 − γ/r_j)."""
+    poly = sp.Poly(sp.expand(-tiso.stationarity_expr(depth, sp.nsimplify(s2), sp.nsimplify(a))),
+                   gamma)
+    coeffs = [mpmath.mpf(sp.N(cf, 60)) for cf in poly.all_coeffs()]
+    dpoly = [cf * (len(coeffs) - 1 - i) for i, cf in enumerate(coeffs[:-1])]
+    roots = mpmath.polyroots(coeffs, maxsteps=400, extraprec=200)
+    total = mpmath.mpc(0)
+    for r in roots:
+        A = 1 / mpmath.polyval(dpoly, r)
+        total += A * mpmath.log(1 - g / r)
+    return total.real, roots
+
+
+@pytest.mark.parametrize("depth,a,s2", [(2, "0.6", "0"), (3, "2", "0.3")])
+def test_iso_flow_partial_fractions(depth, a, s2):
+    ts = ["0.3", 2]
+    res = dyn.iso_flow(ts, alpha=a, depth=depth, sigma2=s2, dps=DPS)
+    with mpmath.workdps(60):
+        for t, g in zip(ts, res.gamma):
+            t_back, _ = _partial_fraction_time(depth, a, s2, mpmath.mpf(g))
+            # γ(t) to 30 digits moves t by ≈ δγ/V: compare t(γ(t)) with t
+            assert _digits(t_back, mpmath.mpf(t)) > 24
+
+
+def test_iso_flow_limit_is_optimum():
+    """At large t the flow saturates at the smallest positive root of R' — computed here from
+    the exact polynomial — which is also solvers.iso's optimal γ."""
+    with mpmath.workdps(60):
+        _, roots = _partial_fraction_time(2, "0.6", "0.2", mpmath.mpf("0.1"))
+        pos = min(r.real for r in roots if abs(r.imag) < 1e-40 and r.real > 0)
+    res = dyn.iso_flow([200], alpha="0.6", depth=2, sigma2="0.2", dps=DPS)
+    assert _digits(res.gamma[0], pos) > 27
+    assert _digits(siso.optimal_gamma("0.6", 2, "0.2", dps=DPS), pos) > 27
+    # the time series is monotone in t (γ increases, risk decreases along the flow)
+    ser = dyn.iso_flow([0, "0.5", 1, 3, 10], alpha="0.6", depth=2, sigma2="0.2", dps=20)
+    assert all(x < y for x, y in zip(ser.gamma, ser.gamma[1:]))
+    assert all(x > y for x, y in zip(ser.risk, ser.risk[1:]))
+
+
+def test_iso_time_of_gamma_consistent():
+    g = mpmath.mpf("0.4")
+    t, _ = dyn.iso_time_of_gamma(g, alpha=1, depth=2, dps=DPS)
+    with mpmath.workdps(60):
+        ref, _ = _partial_fraction_time(2, "1", "0", g)
+    assert _digits(t, ref) > 27
+
+
+def test_iso_alpha_inf_is_one_fs_mode():
+    res = dyn.iso_flow([1, 3], alpha="inf", depth=2, dps=DPS)
+    ode = dyn.integrate_flow(lambda g: 2 * (1 - g / 2) ** 3, [1, 3], dps=DPS)
+    for g, ref in zip(res.gamma, ode):
+        assert _digits(g, ref) > 25
+
+
+# --------------------------------------------------------------------------- FS, RRS
+
+
+@pytest.mark.parametrize("depth", ["inf", 3])
+def test_fs_mode_flow_against_ode(depth):
+    lam, om = mpmath.mpf("0.7"), mpmath.mpf("0.3")
+    ts = ["0.5", 3]
+    res = dyn.fs_mode_flow(lam, om, ts, depth=depth, dps=25)
+    if depth == "inf":
+        rhs = lambda g: 2 * om * lam ** 2 * mpmath.exp(-2 * g * lam)  # noqa: E731
+    else:
+        rhs = lambda g: 2 * om * lam ** 2 * (1 - g * lam / 3) ** 5  # noqa: E731
+    ode = dyn.integrate_flow(rhs, ts, dps=25)
+    for g, ref in zip(res.gamma, ode):
+        assert _digits(g, ref) > 20  # ≥ 15 digits asked; both sides carry 25
+
+
+def test_fs_flow_total_risk():
+    lam, om = ["1", "0.5", "0.25"], ["0.4", "0.6", "1.2"]
+    res = dyn.fs_flow([0, 2], lam=lam, omega=om, depth="inf", dps=DPS)
+    with mpmath.workdps(40):
+        ref = sum(mpmath.mpf(w) * mpmath.mpf(l) / (1 + 4 * mpmath.mpf(w) * mpmath.mpf(l) ** 3 * 2)
+                  for l, w in zip(lam, om))
+    assert _digits(res.risk[1], ref) > 25
+    assert _digits(res.risk[0], sum(float(l) * float(w) for l, w in zip(lam, om))) > 14
+
+
+@pytest.mark.parametrize("param", ["reduced", "full"])
+def test_rrs_flow_against_ode(param):
+    lam, om = [1, "0.5", "0.2"], ["0.5", "0.6", "1"]
+    L = 2
+    ts = [1, 3] if param == "reduced" else [1]
+    init = "0.5"
+    res = dyn.rrs_flow(ts, lam=lam, omega=om, depth=L, parameterization=param,
+                       init_scale=init, dps=20)
+    with mpmath.workdps(40):  # the spectrum exactly as the solver parses it (0.2 is not binary)
+        lm = [mpmath.mpf(x) for x in lam]
+        wm = [mpmath.mpf(x) for x in om]
+
+    def F(g):
+        return 2 * sum(w * l ** 2 * (1 - g * l / L) ** (2 * L - 1) for l, w in zip(lm, wm))
+
+    if param == "reduced":
+        rhs, g0 = F, 0
+    else:  # Result 9: dγ/dt = 5·2^{2/5} γ^{8/5} F(γ), γ(0) = 2σ⁵
+        def rhs(g):
+            return 5 * mpmath.mpf(2) ** (mpmath.mpf(2) / 5) * g ** (mpmath.mpf(8) / 5) * F(g)
+        g0 = 2 * mpmath.mpf(init) ** 5
+    ode = dyn.integrate_flow(rhs, ts, gamma0=g0, dps=20)
+    for g, ref in zip(res.gamma, ode):
+        assert _digits(g, ref) > 16
+    if param == "full":
+        assert _digits(res.extra["w"][0] ** 5, res.gamma[0]) > 16
+
+
+# --------------------------------------------------------------------------- inputs, CLI
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda: dyn.iso_flow([1], alpha=-1, depth=1), "alpha"),
+    (lambda: dyn.iso_flow([-1], alpha=1, depth=1), "times"),
+    (lambda: dyn.iso_flow([1], alpha=1, depth=0), "depth"),
+    (lambda: dyn.sgd_theory([1], alpha=1, lr=0, tau=1, kappa=1), "lr"),
+    (lambda: dyn.sgd_theory([1], alpha=1, lr=1, tau=-1, kappa=1), "tau"),
+    (lambda: dyn.sgd_theory(["1.5"], alpha=1, lr=1, tau=1, kappa=1), "times"),
+    (lambda: dyn.dynamics("iso", [1], sgd=True, alpha=1, lr=1, tau=1, kappa=1, depth=2),
+     "depth"),
+])
+def test_invalid_inputs_name_parameter(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "solvers", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_dynamics_json():
+    p = _cli("dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "0,0.5,inf",
+             "--dps", "20", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert len(d["times"]) == len(d["risk"]) == len(d["gamma"]) == 3
+    # depth 1, α = 1: c = 2, γ(t) = (1 − e^{−4t})/2
+    assert abs(float(d["gamma"][1]) - (1 - math.exp(-2.0)) / 2) < 1e-15
+    assert abs(float(d["risk"][2]) - 0.5) < 1e-15
+    p = _cli("dynamics", "iso", "--sgd", "--alpha", "1", "--lr", "0.1", "--tau", "1",
+             "--kappa", "1", "--times", "0,10", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert float(d["risk"][0]) == 1.0 and d["stable"] is True
+    p = _cli("dynamics", "iso", "--sgd", "--alpha", "1", "--lr", "-1", "--tau", "1",
+             "--kappa", "1", "--times", "0,10")
+    assert p.returncode == 2 and "lr" in p.stderr and "Traceback" not in p.stderr
