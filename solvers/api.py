@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 
-from solvers.validate import require_choice
+from solvers.validate import is_inf, require_choice
 
 SETTINGS = ("iso", "fs", "rrs")
 
@@ -39,9 +39,54 @@ def _call(module_name: str, func_name: str, setting: str, params: dict):
     return func(**params)
 
 
+def _finite(params, name):
+    v = params.get(name)
+    return v is not None and not is_inf(v)
+
+
 def risk(setting: str, **params):
-    """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``); see the setting module."""
+    """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``).
+
+    Routing: ISO → :mod:`solvers.iso` (any α).  FS/RRS with a finite ``alpha`` or ``context``
+    → :mod:`solvers.context` (finite context, case C); RRS with a finite ``width`` →
+    :mod:`solvers.width` (finite width, case W); otherwise the α = ∞ solvers
+    :mod:`solvers.fs` / :mod:`solvers.rrs`.  ``alpha``/``context``/``width`` equal to ``inf`` are
+    the defaults and are dropped before the call."""
+    require_choice("setting", setting, SETTINGS)
+    if setting == "iso":
+        return _call("iso", "risk", setting, params)
+    finite_ctx = _finite(params, "alpha") or _finite(params, "context")
+    finite_width = _finite(params, "width")
+    if finite_ctx and finite_width:
+        raise ValueError(f"width={params['width']} with a finite context is not available: "
+                         "finite width needs alpha=inf (finite width and context together is "
+                         "an open problem; see dmft.md)")
+    if finite_ctx:
+        from solvers import context
+
+        sub = {k: v for k, v in params.items() if not (k in ("width",) and is_inf(v))}
+        return _checked(context.risk, setting, {"setting": setting, **sub})
+    for name in ("alpha", "context"):
+        params.pop(name, None)
+    if finite_width:
+        if setting != "rrs":
+            raise ValueError(f"width={params['width']} is available for setting 'rrs' only "
+                             f"(got setting={setting!r})")
+        from solvers import width
+
+        return _checked(width.risk, setting, params)
+    params.pop("width", None)
     return _call(setting, "risk", setting, params)
+
+
+def _checked(func, setting, params):
+    """Call ``func`` after rejecting parameters it does not take (ValueError naming them)."""
+    accepted = inspect.signature(func).parameters
+    unknown = sorted(k for k in params if k not in accepted)
+    if unknown:
+        raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r} "
+                         f"here; valid parameters: {', '.join(accepted)}")
+    return func(**params)
 
 
 def simulate(setting: str, **params):
