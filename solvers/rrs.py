@@ -325,6 +325,15 @@ def _flow_variable(gstar, g0):
     return gam, dgds, mpmath.log(g0 / (gstar - g0))
 
 
+def _flow_dps(spec, dps):
+    """Working digits of the finite-depth flow.  Near γ*, V(γ) ∝ γ* − γ is a difference of O(1)
+    terms, so finite spectra (cheap sums) get ``2·dps + 5`` digits and γ(t) resolves γ* − γ down
+    to ``10^{−dps}·γ*``; infinite power laws get ``dps + 15`` (their sums cost much more at high
+    precision) and γ(t) is taken equal to γ* once ``γ* − γ < 10^{−(dps/2+…)}γ*``-level, where
+    the risk error ``½|F'(γ*)|(γ* − γ)²`` is added to the error estimate."""
+    return 2 * dps + 5 if spec.is_finite else dps + 15
+
+
 def _quad_checked(f, a, b, tol, depth=0):
     """``∫_a^b f`` with error estimate; subdivides (up to 4 levels of 4 pieces) until the
     estimate is below ``tol·(1 + |value|)``, else raises ConvergenceError."""
@@ -356,8 +365,8 @@ def _solve_flow(land, t, parameterization, init_scale):
             return _optimal(land)[0], 0, mpmath.mpf(0), "t=inf: the flow's limit (optimal gamma)"
         # near γ*, V(γ) ∝ γ* − γ is a difference of O(1) terms: double the precision (for γ*
         # too) so that γ(t) resolves γ* − γ down to 10^{−dps}·γ*
-        land = _Landscape(land.spec, land.L, 2 * dps + 5)
-        with mpmath.workdps(2 * dps + 5 + GUARD_DIGITS):
+        land = _Landscape(land.spec, land.L, _flow_dps(land.spec, dps))
+        with mpmath.workdps(land.dps + GUARD_DIGITS):
             gstar = _optimal(land)[0]
     if is_inf(t):
         return gstar, 0, mpmath.mpf(0), "t=inf: the flow's limit (optimal gamma)"
@@ -385,7 +394,9 @@ def _solve_flow(land, t, parameterization, init_scale):
 
     s_sat = None
     if not is_inf(gstar):  # γ(t) indistinguishable from γ* at the requested precision
-        s_sat = -mpmath.log(abs(gstar) * mpmath.mpf(10) ** (-dps - 3))
+        # V near γ* has relative error ~ 10^{−(flow digits − dps)}·γ*/(γ* − γ) at most
+        resolved = min(dps + 3, land.dps + GUARD_DIGITS - dps - 2)
+        s_sat = -mpmath.log(abs(gstar) * mpmath.mpf(10) ** (-resolved))
         if g0 != 0:
             s_sat += mpmath.log(abs(gstar))
     s_lo, s_hi = s0, None
@@ -435,20 +446,28 @@ def gamma_of_time(time, nu=None, beta=None, depth=1, dim=math.inf, lam=None, ome
     t0 = _time.perf_counter()
     with mpmath.workdps(dps + GUARD_DIGITS):
         land = _Landscape(spec, depth, dps)
-        flow_dps = mpmath.mp.dps if is_inf(depth) else 2 * dps + 5 + GUARD_DIGITS
+        flow_dps = (mpmath.mp.dps if is_inf(depth)
+                    else _flow_dps(spec, dps) + GUARD_DIGITS)
         with mpmath.workdps(flow_dps):
             g, its, terr, note = _solve_flow(land, _mp(time), parameterization, init_scale)
         R, Rerr = land.R(g)
+        gamma_err = mpmath.mpf(0)
         # error in γ from the error of t(γ): δγ = V(γ) δt; in R: F(γ) δγ
         if not is_inf(g) and terr:
             Fg = land.F(g)[0]
-            Rerr += abs(Fg * _velocity(land, parameterization)(g) * terr)
+            gamma_err = abs(_velocity(land, parameterization)(g) * terr)
+            Rerr += abs(Fg) * gamma_err
+        if note.startswith("saturated"):  # γ(t) replaced by γ*: R − R* ≤ ½|F'(γ*)|(γ* − γ)²
+            resolved = min(dps + 3, _flow_dps(spec, dps) + GUARD_DIGITS - dps - 2)
+            gamma_err = abs(g) * mpmath.mpf(10) ** (-resolved)
+            Rerr += abs(land.dF(g)[0]) * gamma_err ** 2 / 2
     method = f"t(gamma) quadrature + safeguarded Newton inversion ({parameterization})"
     if note:
         method += f"; {note}"
     return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True, error_estimate=Rerr,
                   method=method, dps=dps, iterations=its,
-                  extra={"t_error": terr, "seconds": _time.perf_counter() - t0,
+                  extra={"t_error": terr, "gamma_error": gamma_err,
+                         "seconds": _time.perf_counter() - t0,
                          "evaluations": land.evaluations})
 
 
