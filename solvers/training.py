@@ -123,11 +123,12 @@ def _context_ops(batch: Batch, D: int):
         return apply_S(batch.beta / math.sqrt(D)), apply_S
     X, y = batch.X, batch.y
     P = X.shape[1]
-    Xt = np.swapaxes(X, -1, -2)
-    b = (Xt @ y[..., None])[..., 0] / P
+    # Row-vector products (n,1,P)@(n,P,D) keep X contiguous, so each stacked product goes to
+    # BLAS; a transposed view (Xᵀ @ v) falls back to numpy's slow non-BLAS loop.
+    b = (y[:, None, :] @ X)[:, 0, :] / P
 
-    def apply_S(u):  # batched matmul (BLAS), not einsum
-        return (Xt @ (X @ u[..., None]))[..., 0] / P
+    def apply_S(u):
+        return (((X @ u[..., None])[..., 0])[:, None, :] @ X)[:, 0, :] / P
     return b, apply_S
 
 
@@ -168,7 +169,7 @@ def reduced_loss_and_grad(Gammas: Sequence[np.ndarray], batch: Batch, proj=None)
 
     def out_grad(w):
         delta = (Xq @ w[..., None])[..., 0] - yq
-        g = (np.swapaxes(Xq, -1, -2) @ delta[..., None])[..., 0] * (2.0 / (n * K))
+        g = (delta[:, None, :] @ Xq)[:, 0, :] * (2.0 / (n * K))
         return float(np.mean(delta ** 2)), g
     return _backprop(Gammas, b, apply_S, out_grad, proj)
 
