@@ -63,10 +63,37 @@ def test_optimal_risk_strictly_decreases_with_depth_power_law():
         assert prev is None or R < prev
         prev = R
     prev = None
-    for L in (1, 16):
+    for L in (1, 4, 16, 64):
         R = rrs.risk(nu=1.5, beta=1.0, depth=L, dps=15).risk
         assert prev is None or R < prev
         prev = R
+
+
+def test_closed_form_tails_match_quadrature_tails(monkeypatch):
+    # incomplete gamma/beta tails vs tanh-sinh quadrature of the same Euler-Maclaurin integral
+    vals = {}
+    for cf in (True, False):
+        monkeypatch.setattr(rrs, "CLOSED_FORM_TAILS", cf)
+        vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L).risk
+                    for g, L in ((5.0, 3), (150.0, 100), (2e6, 10 ** 6), (40.0, "inf"))]
+    for a, b in zip(vals[True], vals[False]):
+        assert abs(a - b) < 1e-28 * abs(a)
+
+
+def test_depth_exponent_and_time_exponent_numerically():
+    # local slopes of exact theory (not fits): R*(L) ∝ L^{−β};  reduced flow at L = ∞:
+    # R(t) ∝ t^{−β/(β+2)} (spec §6) — checked at large resource, loose tolerance for the
+    # sub-leading corrections
+    nu, beta = 1.5, 1.0
+    r1 = rrs.risk(nu=nu, beta=beta, depth=10 ** 4, dps=20).risk
+    r2 = rrs.risk(nu=nu, beta=beta, depth=10 ** 5, dps=20).risk
+    slope = -float(mpmath.log(r2 / r1) / mpmath.log(10))
+    assert abs(slope - beta) < 0.02
+    g1 = rrs.landscape(1e5, nu=nu, beta=beta, depth="inf", dps=20)
+    g2 = rrs.landscape(1e6, nu=nu, beta=beta, depth="inf", dps=20)
+    # along the L = ∞ flow: R(γ) ∝ γ^{−β}
+    slope = -float(mpmath.log(g2.risk / g1.risk) / mpmath.log(10))
+    assert abs(slope - beta) < 0.02
 
 
 def test_infinite_depth_optimum_is_honest():
