@@ -191,9 +191,9 @@ def iso_time_of_gamma(gamma, alpha, depth, sigma2=0, dps=30):
     wd = 2 * dps + 5
     with mpmath.workdps(wd + GUARD):
         integ = siso._IsoIntegrator(_mp(alpha), _mp(depth), _mp(sigma2), wd)
-        vel = lambda g: (-integ.slope(g)[0], 0)  # noqa: E731
-        val, err = mpmath.quad(lambda g: 1 / vel(g)[0], [0, _mp(gamma)], error=True,
+        val, err = mpmath.quad(lambda g: -1 / integ.slope(g)[0], [0, _mp(gamma)], error=True,
                                method="gauss-legendre")
+    with mpmath.workdps(dps):
         return +val, +err
 
 

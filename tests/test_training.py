@@ -9,13 +9,13 @@ Simulator tolerances: 3 standard errors plus a stated allowance (finite D, SGD t
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
 
 from solvers import dynamics as dyn
 from solvers import fs as sfs
+from solvers import rrs
 from solvers import training as T
 from solvers.attention import AttentionWeights, forward, random_weights
 from solvers.simulate import gd_predictor, projection
@@ -187,6 +187,25 @@ def test_untied_sgd_balance_holds_only_in_expectation():
     assert one.extra["layer_spread"] == 0.0
     five = T.train_reduced("iso", steps=5, **kw)
     assert five.extra["layer_spread"] > 1e-6
+
+
+def test_rrs_sgd_follows_scalar_flow():
+    """RRS at α = ∞, depth 2, D = 64: small-lr SGD on the full matrix Γ tracks the scalar flow
+    of solvers.rrs at t = n·lr/2 (risk within 3 stderr + 10%: SGD noise and the O(lr) step;
+    learned tr Γ/D within 10% of γ(t))."""
+    D, lr = 64, 0.05
+    k = np.arange(1, D + 1)
+    lam = 1.0 / k
+    om = (1.0 / k) / np.sum(1.0 / k ** 2)
+    r = T.train_reduced("rrs", alpha="inf", depth=2, dim=D, steps=60, lr=lr, batch=32,
+                        queries=32, lam=lam, omega=om, eval_every=20, eval_contexts=128, seed=0)
+    lam_s, om_s = [repr(float(v)) for v in lam], [repr(float(v)) for v in om]
+    for n, m, se in zip(r.steps, r.curve, r.curve_stderr):
+        ref = float(rrs.risk(lam=lam_s, omega=om_s, depth=2, time=n * lr / 2, dps=20).risk)
+        assert abs(m - ref) <= 3 * se + 0.1 * ref, (n, m, se, ref)
+    g = float(rrs.risk(lam=lam_s, omega=om_s, depth=2, time=r.steps[-1] * lr / 2,
+                       dps=20).gamma)
+    assert abs(r.gamma - g) < 0.1 * g
 
 
 def test_width_projection_keeps_gamma_in_subspace():
