@@ -167,6 +167,18 @@ def test_iso_flow_partial_fractions(depth, a, s2):
             assert _digits(t_back, mpmath.mpf(t)) > 24
 
 
+def test_iso_flow_against_ode():
+    """Second method: mpmath's Taylor ODE solver on the exact polynomial right-hand side
+    −∂R/∂γ of theory.dynamics.iso_flow (MP moments), depth 2 with noise."""
+    a, s2 = sp.Rational(3, 4), sp.Rational(1, 4)
+    rhs = sp.lambdify(gamma, tdyn.iso_flow(2, s2, a), modules="mpmath")
+    ts = ["0.5", 2]
+    res = dyn.iso_flow(ts, alpha="0.75", depth=2, sigma2="0.25", dps=25)
+    ode = dyn.integrate_flow(rhs, ts, dps=25)
+    for g, ref in zip(res.gamma, ode):
+        assert _digits(g, ref) > 22
+
+
 def test_iso_flow_limit_is_optimum():
     """At large t the flow saturates at the smallest positive root of R' — computed here from
     the exact polynomial — which is also solvers.iso's optimal γ."""
