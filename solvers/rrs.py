@@ -34,7 +34,7 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 from theory import rrs as trrs
 
-__all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time",
+__all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time", "trajectory",
            "PARAMETERIZATIONS"]
 
 PARAMETERIZATIONS = ("reduced", "full", "tied")
@@ -251,6 +251,41 @@ def flow_velocity(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, om
     with mpmath.workdps(dps + GUARD_DIGITS):
         land = _Landscape(spec, depth, dps)
         return _velocity(land, parameterization)(_mp(gamma))
+
+
+def trajectory(gammas, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
+               parameterization="reduced", init_scale=0.01, dps=20) -> Result:
+    """The gradient-flow curve parametrised by γ: ``t(γ_i) = ∫_{γ(0)}^{γ_i} dg / V(g)`` and
+    ``R(γ_i)`` for increasing ``gammas`` below the optimum — a whole time series without
+    inverting ``t(γ)`` point by point (cf. :func:`gamma_of_time`).  Segment quadratures are
+    accumulated; ``risk`` and ``extra['times']`` are lists, ``error_estimate`` bounds the
+    accumulated quadrature error of the times."""
+    spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
+    require_choice("parameterization", parameterization, PARAMETERIZATIONS)
+    params = _params(nu, beta, depth, dim, lam, omega, parameterization=parameterization)
+    with mpmath.workdps(dps + GUARD_DIGITS):
+        land = _Landscape(spec, depth, dps)
+        V = _velocity(land, parameterization)
+        g_prev = _gamma0(parameterization, init_scale)
+        gs = [_mp(require_nonnegative("gammas", g)) for g in gammas]
+        if any(b <= a for a, b in zip(gs, gs[1:])) or (gs and gs[0] <= g_prev):
+            raise ValueError(f"gammas={list(gammas)[:4]}... is invalid: gammas must increase "
+                             f"from above gamma(0)={g_prev}")
+        t, err, times, risks = mpmath.mpf(0), mpmath.mpf(0), [], []
+        for g in gs:
+            v_end = V(g)
+            if not v_end > 0:
+                raise ValueError(f"gammas contains {mpmath.nstr(g, 8)}, at or beyond the optimum "
+                                 "where the flow stops: keep gammas below optimal_gamma")
+            seg, e = mpmath.quad(lambda x: 1 / V(x), [g_prev, g], error=True,
+                                 method=FLOW_QUAD, maxdegree=FLOW_QUAD_DEGREE + 2)
+            t, err = t + seg, err + abs(e)
+            times.append(_rd(t, dps))
+            risks.append(_rd(land.R(g)[0], dps))
+            g_prev = g
+    return Result("rrs", params, risks, gamma=[_rd(g, dps) for g in gs], error_estimate=err,
+                  method=f"t(gamma) by segment quadrature of 1/V ({parameterization})", dps=dps,
+                  extra={"times": times})
 
 
 def optimal_gamma(nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
