@@ -232,7 +232,186 @@ def _powerlaw_arrays(nu, beta, dim):
     return np.array([float(v) for v in lam]), np.array([float(v) for v in om])
 
 
-FIGURES = [fig_iso_landscape, fig_iso_optimal, fig_fs]
+# ------------------------------------------------------------------------------------ RRS
+
+def _local_slope(xs, ys):
+    """Last local log-log slope of a curve (for the headline; the derived exponent is the
+    claim, this is the check)."""
+    (x0, y0), (x1, y1) = (xs[-2], ys[-2]), (xs[-1], ys[-1])
+    return float(mpmath.log(mpmath.mpf(y1) / y0) / mpmath.log(mpmath.mpf(x1) / x0))
+
+
+def fig_rrs(cfg: Config) -> Figure:
+    """RRS (paper Fig. 4): (a) risk vs time for several β with the derived law β/(β+2);
+    (b) landscape vs depth; (c) optimal risk vs depth with the law L^{−β}; (d) risk vs width N
+    at infinite depth (case W) with the law N^{−νβ}."""
+    from solvers import rrs
+    from solvers.simulate import simulate
+    from theory import exponents as texp
+    from theory import symbols as S
+
+    nu = "1.25"
+    fig = Figure("rrs", "RRS: randomly rotated structured covariance",
+                 "ν = 1.25. (a) gradient flow, D = %d, L = 2048, several β, dotted: derived "
+                 "t^{-β/(β+2)}; (b) R(γ) for several L (β = 1, D = %d) with simulator points; "
+                 "(c) optimal R vs L (β = 1, D = ∞, and D = %d with simulator points); "
+                 "(d) infinite-depth risk vs width N (D = ∞, case W)."
+                 % (cfg.pick(128, 512), cfg.pick(64, 256), cfg.pick(64, 256)))
+    headline = {}
+    # (a) time
+    D = cfg.pick(128, 512)
+    pa = {"title": "(a) risk vs time", "xlabel": "t", "ylabel": "risk", "xscale": "log",
+          "yscale": "log", "curves": [], "points": []}
+    n_g = cfg.pick(8, 24)
+    # the power law lives while the cutoff k* = γ^{1/ν} is well inside the D modes
+    g_top = mpmath.mpf(D / 4) ** mpmath.mpf(nu)
+    for i, beta in enumerate(("0.5", "1", "1.5", "2")):
+        gs = [mpmath.mpf("0.2") * (g_top / mpmath.mpf("0.2")) ** (mpmath.mpf(j) / (n_g - 1))
+              for j in range(n_g)]
+        tr = rrs.trajectory(gs, nu=nu, beta=beta, depth=2048, dim=D, dps=15)
+        ts = tr.extra["times"]
+        pa["curves"].append(_curve(f"β={beta}", ts, tr.risk, color=f"C{i}"))
+        expo = float(texp.time_exponent_rrs().expr.subs({S.nu: sp_rational(nu),
+                                                         S.beta: sp_rational(beta)}))
+        t1, r1 = ts[-1], tr.risk[-1]
+        pa["curves"].append(_curve(f"t^-{expo:.2f}", [t1 / 1000, t1],
+                                   [r1 * 1000 ** expo * 1.5, r1 * 1.5], ls=":", color=f"C{i}"))
+        headline[f"time exponent beta={beta}: derived / last local slope"] = [
+            expo, -_local_slope(ts, tr.risk)]
+    fig.panels.append(pa)
+    # (b) landscape
+    pb = {"title": "(b) landscape (β = 1)", "xlabel": "γ/L", "ylabel": "risk", "yscale": "log",
+          "curves": [], "points": [], "ylim": [None, 2]}
+    Ds = cfg.pick(64, 256)
+    lam_s, om_s = _powerlaw_arrays(nu, "1", Ds)
+    for i, L in enumerate(cfg.pick((1, 4, 16), (1, 2, 4, 8, 16, 32))):
+        xs = [2.1 * (j + 1) / cfg.pick(20, 50) for j in range(cfg.pick(20, 50))]
+        ys = [rrs.landscape(x * L, nu=nu, beta="1", depth=L, dim=Ds, dps=15).risk for x in xs]
+        pb["curves"].append(_curve(f"L={L}", xs, ys, color=f"C{i}"))
+        sx = (0.5, 1.5)
+        sims = [simulate("rrs", alpha="inf", depth=L, gamma=x * L, lam=lam_s, omega=om_s, dim=Ds,
+                         contexts=cfg.pick(20, 40), seed=cfg.seed + L) for x in sx]
+        pb["points"].append(_points(f"sim L={L}", sx, [s.risk for s in sims],
+                                    [s.stderr for s in sims], color=f"C{i}"))
+    fig.panels.append(pb)
+    # (c) depth
+    pc = {"title": "(c) optimal risk vs depth (β = 1)", "xlabel": "L", "ylabel": "risk",
+          "xscale": "log", "yscale": "log", "curves": [], "points": []}
+    depths = [2 ** j for j in range(cfg.pick(8, 13))]
+    opt = [rrs.optimal_gamma(nu=nu, beta="1", depth=L, dps=15) for L in depths]
+    pc["curves"].append(_curve("exact (D=∞)", depths, [o.risk for o in opt]))
+    dexp = float(texp.depth_exponent_rrs().expr.subs({S.nu: sp_rational(nu), S.beta: 1}))
+    pc["curves"].append(_curve(f"L^-{dexp:g}", [depths[-1] / 64, depths[-1]],
+                               [opt[-1].risk * 64 ** dexp, opt[-1].risk], ls=":", color="k"))
+    sd = [L for L in depths if L <= 16]
+    sims, finite = [], []
+    for L in sd:
+        o = rrs.optimal_gamma(nu=nu, beta="1", depth=L, dim=Ds, dps=15)
+        finite.append(o.risk)
+        sims.append(simulate("rrs", alpha="inf", depth=L, gamma=float(o.gamma), lam=lam_s,
+                             omega=om_s, dim=Ds, contexts=cfg.pick(20, 40), seed=cfg.seed))
+    pc["curves"].append(_curve(f"exact (D={Ds})", sd, finite, ls="--", color="C1"))
+    pc["points"].append(_points(f"sim D={Ds}", sd, [s.risk for s in sims],
+                                [s.stderr for s in sims], color="C1"))
+    headline["depth exponent: derived / last local slope"] = [
+        dexp, -_local_slope(depths, [o.risk for o in opt])]
+    fig.panels.append(pc)
+    # (d) width (case W), infinite depth
+    try:
+        from solvers import width as swidth
+    except ImportError:
+        swidth = None
+    if swidth is not None:
+        pd = {"title": "(d) risk vs width (L = ∞)", "xlabel": "N", "ylabel": "risk",
+              "xscale": "log", "yscale": "log", "curves": [], "points": []}
+        Ns = [2 ** j for j in range(1, cfg.pick(8, 12))]
+        for i, beta in enumerate(("0.5", "1", "3")):
+            ys = [swidth.projection_risk(width=N, nu=nu, beta=beta, dps=15).risk for N in Ns]
+            pd["curves"].append(_curve(f"β={beta}", Ns, ys, color=f"C{i}"))
+            wexp = float(texp.width_exponent().expr.subs({S.nu: sp_rational(nu),
+                                                          S.beta: sp_rational(beta)}))
+            pd["curves"].append(_curve(f"N^-{wexp:.3g}", [Ns[-1] / 32, Ns[-1]],
+                                       [ys[-1] * 32 ** wexp, ys[-1]], ls=":", color=f"C{i}"))
+            headline[f"width exponent beta={beta}: derived / last local slope"] = [
+                wexp, -_local_slope(Ns, ys)]
+        fig.panels.append(pd)
+    fig.headline = headline
+    return fig
+
+
+# ------------------------------------------------------------------------ compute-optimal
+
+def fig_compute(cfg: Config) -> Figure:
+    """Compute-optimal shape (paper Fig. 5) from the exact finite-width, finite-depth RRS risk
+    (case W, D = ∞, optimal γ): L = 1 with growing N hits a depth floor, N = 8 with growing L
+    hits a width floor, and L = ⌊(N/4)^ν⌋ improves steadily with compute C = L·N²."""
+    from solvers import width as swidth
+    from solvers.shape import shape
+
+    nu, beta = "1.25", "1"
+    fig = Figure("compute", "Compute-optimal shape",
+                 "Exact RRS risk at width N and depth L (case W, D = ∞, ν = 1.25, β = 1, optimal "
+                 "γ) against compute C = L·N².")
+    p = {"title": "risk vs compute", "xlabel": "C = L N²", "ylabel": "risk", "xscale": "log",
+         "yscale": "log", "curves": [], "points": []}
+    Ns = [2 ** j for j in range(2, cfg.pick(6, 8))]
+    Ls = [2 ** j for j in range(0, cfg.pick(6, 9))]
+    r1 = [swidth.risk(width=N, depth=1, nu=nu, beta=beta).risk for N in Ns]
+    p["curves"].append(_curve("L = 1", [N * N for N in Ns], r1))
+    r8 = [swidth.risk(width=8, depth=L, nu=nu, beta=beta).risk for L in Ls]
+    p["curves"].append(_curve("N = 8", [64 * L for L in Ls], r8))
+    shaped = [(N, max(1, int((N / 4) ** float(nu)))) for N in Ns]
+    rs = [swidth.risk(width=N, depth=L, nu=nu, beta=beta).risk for N, L in shaped]
+    p["curves"].append(_curve("L = ⌊(N/4)^ν⌋", [L * N * N for N, L in shaped], rs))
+    fig.panels.append(p)
+    sh = shape(nu, beta, budget="L*N**2").to_dict()
+    fig.headline = {"derived allocation for budget L*N^2 (exponents of C)": sh,
+                    "L = floor((N/4)^nu) risks": {f"N={N},L={L}": float(r)
+                                                  for (N, L), r in zip(shaped, rs)}}
+    return fig
+
+
+# ------------------------------------------------------------------------------------ SGD
+
+def fig_sgd(cfg: Config) -> Figure:
+    """Online SGD at depth 1, ISO (paper Fig. 7): the corrected recursion's true ICL excess risk
+    (lines) against trained simulators (points), varying the batch ratio τ, the context ratio α
+    and the query ratio κ."""
+    from solvers.dynamics import sgd_theory
+    from solvers.training import train_reduced
+
+    D = cfg.pick(64, 256)
+    lr = 0.02
+    steps = cfg.pick(150, 600)
+    grid = list(range(0, steps + 1, max(1, steps // 60)))
+    fig = Figure("sgd", "Online SGD at depth 1 (ISO)",
+                 "Lines: the corrected linear recursion (true ICL excess risk); points: the "
+                 "reduced model trained by online SGD (D = %d, η = %g)." % (D, lr))
+    panels = (("(a) α = κ = 1", "tau", (0.1, 0.2, 0.4), dict(alpha=1, kappa=1)),
+              ("(b) τ = κ = 1", "alpha", (0.5, 1, 2), dict(tau=1, kappa=1)),
+              ("(c) α = τ = 1", "kappa", (0.25, 0.5, 1), dict(alpha=1, tau=1)))
+    floors = {}
+    for title, name, values, fixed in panels:
+        p = {"title": title, "xlabel": "step", "ylabel": "ICL excess risk", "yscale": "log",
+             "curves": [], "points": []}
+        for i, v in enumerate(values):
+            kw = {**fixed, name: v}
+            th = sgd_theory(grid, kw["alpha"], lr, kw["tau"], kw["kappa"], dps=15)
+            p["curves"].append(_curve(f"{name}={v}", grid, th.risk, color=f"C{i}"))
+            floors[f"{name}={v}"] = float(th.extra["risk_floor"])
+            sim = train_reduced("iso", alpha=kw["alpha"], depth=1, dim=D, steps=steps, lr=lr,
+                                batch=max(1, int(kw["tau"] * D)),
+                                queries=max(1, int(kw["kappa"] * D)),
+                                eval_every=max(1, steps // 6), eval_contexts=cfg.pick(32, 128),
+                                seed=cfg.seed + i)
+            p["points"].append(_points(f"sim {name}={v}", sim.steps, sim.curve,
+                                       sim.curve_stderr, color=f"C{i}"))
+        fig.panels.append(p)
+    fig.headline = {"risk floor of the recursion": floors}
+    return fig
+
+
+FIGURES = [fig_iso_landscape, fig_iso_optimal, fig_fs, fig_rrs, fig_compute, fig_sgd]
 
 
 # ------------------------------------------------------------------------------------ drawing
