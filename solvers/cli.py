@@ -151,11 +151,33 @@ def _cmd_simulate(args):
         for k in ("nu", "beta"):
             if k in params:
                 raise ValueError(f"{k}={params[k]} is not a parameter of setting 'iso'")
+    if args.train_steps is not None:
+        emit(_train(args, params), args.json)
+        return
     res = solvers.simulate(args.setting, dim=_num(args.dim), contexts=_num(args.contexts),
                            seed=_num(args.seed), progress=args.progress, **params)
     d = res.to_dict()
     keys = ("setting", "risk", "stderr", "dim", "contexts", "seed", "gamma", "params", "method")
     emit({k: d[k] for k in keys if k in d}, args.json)
+
+
+def _train(args, params):
+    """``simulate … --train-steps T --lr η``: train the reduced-Γ model by online SGD from Γ = 0
+    (:func:`solvers.training.train_reduced`) and report the final ICL risk and the curve."""
+    from solvers.training import train_reduced
+
+    if args.lr is None:
+        raise ValueError("lr is required with --train-steps (got none): pass --lr > 0")
+    params.pop("gamma", None)  # training learns Γ
+    dim = _num(args.dim)
+    res = train_reduced(args.setting, dim=dim, steps=_num(args.train_steps), lr=_num(args.lr),
+                        batch=_num(args.batch) if args.batch else dim,
+                        queries=_num(args.queries) if args.queries else dim,
+                        tied=not args.untied, seed=_num(args.seed),
+                        eval_contexts=_num(args.contexts), progress=args.progress, **params)
+    d = res.to_dict()
+    d["contexts"] = _num(args.contexts)
+    return d
 
 
 def _cmd_exponents(args):
@@ -203,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contexts", default="200", help="number of contexts (default 200)")
     p.add_argument("--seed", default="0", help="random seed (default 0)")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--train-steps", default=None, help="train Γ by online SGD for T steps")
+    p.add_argument("--lr", default=None, help="SGD learning rate η (with --train-steps)")
+    p.add_argument("--batch", default=None, help="contexts per SGD step (default D)")
+    p.add_argument("--queries", default=None, help="query points per context (default D)")
+    p.add_argument("--untied", action="store_true", help="one Γ_ℓ per layer")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_simulate)
 

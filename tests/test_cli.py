@@ -81,3 +81,18 @@ def test_report_quick_writes_files(tmp_path, capsys):
     table = data["headline"]["optimal risk R*(alpha) by depth"]
     assert abs(float(table["1"]["2"]) - 1 / 3) < 1e-9          # 1/(1+α)
     assert abs(float(table["inf"]["0.5"]) - 0.5) < 1e-9        # max(0, 1−α)
+
+
+def test_simulate_train_steps_learns(capsys):
+    code, out, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "32",
+                         "--contexts", "64", "--train-steps", "60", "--lr", "0.05", "--seed", "1",
+                         "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["curve"][0] > 0.9  # Γ = 0: the zero predictor has risk 1
+    # after training the risk is near the depth-1 optimum 1/(1+α) = 1/2, far below 1
+    # (finite-D optimum 1/(2 + 1/D) plus SGD noise: allow 0.15)
+    assert abs(d["risk"] - 0.5) < 0.15
+    code, _, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1",
+                       "--train-steps", "5")
+    assert code == 2 and "lr" in err
