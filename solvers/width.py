@@ -455,20 +455,63 @@ def _optimal_gamma(pb, E, L):
 # ----------------------------------------------------------------------------------------------
 # closed forms used as limits and checks
 # ----------------------------------------------------------------------------------------------
-def _kappa_sum(spec, N, dps):
-    """mpmath ``κ`` with ``Σ_k λ_k/(κ + λ_k) = N`` and ``R_∞ = κ Σ_k ω_kλ_k/(κ + λ_k)``."""
-    def Ssum(kap):
-        return spec.wsum(lambda l, om: 1 / (om * (kap + l)), power=0, dps=dps,
-                         with_omega=True, scale=1 / kap).value
-    lo, hi = mpmath.mpf(1), mpmath.mpf(1)
-    while Ssum(hi) > N:
-        hi *= 4
-    while Ssum(lo) < N:
-        lo /= 4
-    from solvers.iso import bracketed_root
-    kap, _ = bracketed_root(lambda k: (Ssum(k) - N, mpmath.mpf(10) ** (-dps) * N), lo, hi, dps)
-    Rv = spec.wsum(lambda l: kap / (kap + l), power=1, dps=dps, scale=1 / kap)
-    return kap, Rv.value, Rv.error
+def _kappa_sums(spec, kap):
+    """mpmath ``(Σ λ/(κ+λ), Σ λ/(κ+λ)², κ Σ ωλ/(κ+λ))`` at the working precision: all modes of a
+    finite spectrum, or for a power law at dim = inf a head ``κ k^ν < 3`` plus the exact tail
+    ``1/(1 + κk^ν) = Σ_{m≥1} (−1)^{m−1} (κk^ν)^{−m}`` summed with Hurwitz zeta values."""
+    if spec.is_finite:
+        lam, om = spec.modes(dps=mpmath.mp.dps)
+        S = mpmath.fsum(l / (kap + l) for l in lam)
+        dS = mpmath.fsum(l / (kap + l) ** 2 for l in lam)
+        R = kap * mpmath.fsum(w * l / (kap + l) for l, w in zip(lam, om))
+        return S, dS, R
+    nu, b = spec._params()
+    s = nu * b + 1
+    Z = spec.normaliser()
+    K = int(mpmath.ceil((3 / kap) ** (1 / nu)))
+    head = [1 / (1 + kap * mpmath.mpf(k) ** nu) for k in range(1, K + 1)]
+    S = mpmath.fsum(head)
+    dS = mpmath.fsum(h * h * mpmath.mpf(k) ** nu for k, h in enumerate(head, 1))
+    R = mpmath.fsum(mpmath.mpf(k) ** (-s) * (1 - h) for k, h in enumerate(head, 1)) / Z
+    a = mpmath.mpf(K + 1)
+    eps = mpmath.eps
+    sign = 1
+    for m in range(1, 10000):
+        # Σ_{k>K} (κk^ν)^{−m} = κ^{−m} ζ(νm, K+1);  derivative and risk tails alike
+        tS = sign * kap ** (-m) * mpmath.zeta(nu * m, a)
+        tdS = sign * m * kap ** (-m - 1) * mpmath.zeta(nu * m, a)
+        tR = sign * kap ** (1 - m) * mpmath.zeta(s + nu * (m - 1), a) / Z
+        S += tS
+        dS += tdS
+        R += tR
+        if abs(tS) <= eps * abs(S) and abs(tR) <= eps * abs(R) and abs(tdS) <= eps * abs(dS):
+            break
+        sign = -sign
+    return S, dS, R
+
+
+def _kappa_sum(spec, N, kap0, dps):
+    """κ with ``Σ_k λ_k/(κ + λ_k) = N`` (Newton from the float64 root ``kap0``, kept inside a
+    bracket) and ``R_∞ = κ Σ_k ω_kλ_k/(κ + λ_k)``; returns (κ, R_∞, error estimate)."""
+    kap = mpmath.mpf(kap0)
+    lo, hi = kap / 2, kap * 2
+    tol = mpmath.mpf(10) ** (-dps - 3)
+    for _ in range(100):
+        S, dS, R = _kappa_sums(spec, kap)
+        f = S - N
+        if f > 0:
+            lo = kap
+        else:
+            hi = kap
+        step = f / dS            # S decreases in κ: Newton step κ + f/|S'|
+        new = kap + step
+        if not (lo < new < hi):
+            new = (lo + hi) / 2
+        if abs(new - kap) <= tol * kap:
+            S, dS, R = _kappa_sums(spec, new)
+            return new, R, abs(R) * (abs(new - kap) / kap + tol)
+        kap = new
+    raise ConvergenceError("kappa equation did not converge", where=f"kappa in [{lo}, {hi}]")
 
 
 def projection_risk(*, width, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
@@ -481,7 +524,8 @@ def projection_risk(*, width, nu=None, beta=None, dim=math.inf, lam=None, omega=
         if not is_inf(D) and N >= D:
             kap, Rv, err = mpmath.mpf(0), mpmath.mpf(0), mpmath.mpf(0)
         else:
-            kap, Rv, err = _kappa_sum(spec, N, dps)
+            kap0 = _kappa(WidthProblem(spec, N, D))
+            kap, Rv, err = _kappa_sum(spec, N, kap0, dps)
     return Result("rrs", _params(width, nu, beta, dim, lam, omega, depth=math.inf), +Rv,
                   gamma=mpmath.inf, converged=True, error_estimate=err + 10 ** (-dps) * abs(Rv),
                   method="limit L=inf, gamma->inf: residue at w=0, R=kappa*sum(w l/(kappa+l))",
