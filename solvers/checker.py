@@ -492,6 +492,56 @@ def _context_numeric(field_name):
     return f
 
 
+# finite width (dmft.md case W, solvers.width) and gradient-flow time series (solvers.dynamics) ---
+
+def _width_numeric(field_name):
+    def f(p, dps):
+        from solvers import width
+        kw = _solver_args(p, ("width", "depth", "gamma", "nu", "beta", "dim"))
+        kw.update(_spectrum_args(p))
+        res = width.risk(dps=dps, **kw)
+        if field_name == "risk":
+            return mpmath.mpf(res.risk), _err(res)
+        g = mpmath.mpf(res.gamma)
+        return g, abs(g) * mpmath.mpf("1e-10") if mpmath.isfinite(g) else 0
+    return f
+
+
+def _dynamics_numeric(field_name):
+    def f(p, dps):
+        from solvers import dynamics
+        setting = p.get("_setting", "iso")
+        t = p["time"]
+        times = ["inf" if mpmath.isinf(t) else t]
+        if setting == "iso":
+            kw = _solver_args(p, ("alpha", "depth", "sigma2"))
+            ts = dynamics.iso_flow(times, dps=dps, **kw)
+        else:
+            kw = _solver_args(p, ("nu", "beta", "depth", "dim"))
+            kw.update(_spectrum_args(p))
+            ts = (dynamics.fs_flow if setting == "fs" else dynamics.rrs_flow)(times, dps=dps,
+                                                                               **kw)
+        err = _err(ts)
+        if field_name == "risk":
+            return mpmath.mpf(ts.risk[0]), err
+        if ts.gamma is None:
+            raise _NotAvailable(f"dynamics.gamma: setting {setting!r} has no scalar state")
+        return mpmath.mpf(ts.gamma[0]), err
+    return f
+
+
+def _dynamics_symbolic(field_name):
+    def f(p):
+        if p.get("_setting", "iso") != "iso" or _sym_int(p.get("depth")) != 1:
+            return None
+        from theory import dynamics as tdyn
+        ns = tdyn.iso_depth1_flow()
+        e = ns.risk_of_time if field_name == "risk" else ns.gamma_of_time
+        return e.subs({S.alpha: p["alpha"], S.sigma2: p.get("sigma2", sp.Integer(0)),
+                       S.t: p["time"]})
+    return f
+
+
 class _NotAvailable(Exception):
     """The quantity cannot be computed for these parameters (reported as a claim error)."""
 
@@ -547,6 +597,18 @@ def _build_quantities():
         requires="solvers.context")
     add("context.gamma", "optimal gamma at finite context (solvers.context)", ctx_p,
         ("iso", "rrs", "fs"), requires="solvers.context")
+    add("width.risk", "RRS risk at finite width N, infinite context (solvers.width, case W; "
+        "float64 contour sums)", ("width", "depth", "gamma", "nu", "beta", "dim", "lam", "omega"),
+        (), _width_numeric("risk"), requires="solvers.width")
+    add("width.gamma", "optimal gamma at finite width (solvers.width)",
+        ("width", "depth", "nu", "beta", "dim", "lam", "omega"), (), _width_numeric("gamma"),
+        requires="solvers.width")
+    dyn_p = ("alpha", "depth", "sigma2", "time", "nu", "beta", "dim", "lam", "omega")
+    add("dynamics.risk", "risk along the gradient flow from Gamma = 0 at time t "
+        "(solvers.dynamics; symbolic: theory.dynamics.iso_depth1_flow)", dyn_p,
+        ("iso", "fs", "rrs"), requires="solvers.dynamics")
+    add("dynamics.gamma", "gamma(t) along the gradient flow from 0 (solvers.dynamics)", dyn_p,
+        ("iso", "rrs"), requires="solvers.dynamics")
     add("flow.iso", "d gamma/dt = -dR/dgamma of the ISO landscape (theory.dynamics.iso_flow)",
         ("alpha", "depth", "sigma2", "gamma"), (), None, _flow_iso_symbolic)
     add("flow.rrs", "d gamma/dt of the RRS flow at alpha = inf (solvers.rrs.flow_velocity; "
@@ -595,6 +657,11 @@ def _evaluators(qty: Quantity, setting):
         return None, (lambda p: sym(p, setting))
     if qty.name.startswith("slope."):
         return (lambda p, dps: num(p, dps, setting)), None
+    if qty.name.startswith("dynamics."):
+        which = qty.name.split(".", 1)[1]
+        fn, fs_ = _dynamics_numeric(which), _dynamics_symbolic(which)
+        return ((lambda p, dps: fn({**p, "_setting": setting}, dps)),
+                (lambda p: fs_({**p, "_setting": setting})))
     if qty.name.startswith("context."):
         f = _context_numeric(qty.name.split(".", 1)[1])
         return (lambda p, dps: f({**p, "_setting": setting}, dps)), None
