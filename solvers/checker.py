@@ -29,9 +29,8 @@ import logging
 import math
 import re
 import signal
-import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -550,7 +549,7 @@ def _build_quantities():
     q = {}
 
     def add(name, doc, params, settings=(), numeric=None, symbolic=None, requires=None):
-        q[name] = Quantity(name, doc, tuple(params), tuple(settings), numeric, symbolic, requires)
+        q[name] = Quantity(name, doc, tuple(dict.fromkeys(params)), tuple(settings), numeric, symbolic, requires)
 
     iso_p = ("alpha", "depth", "sigma2", "gamma")
     spec_p = ("nu", "beta", "depth", "time", "gamma", "dim", "lam", "omega")
@@ -672,8 +671,8 @@ def _evaluators(qty: Quantity, setting):
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of one claim: ``status`` is ``verified``/``refuted``/``skipped``/``error``; ``ok`` says
-    whether it matches ``expect``.  ``counterexample`` = {params, claimed, exact, rel_err}."""
+    """Outcome of one claim: ``status`` is ``verified``/``refuted``/``skipped``/``error``;
+    ``ok`` says whether it matches ``expect``.  ``counterexample`` = {params, claimed, exact, rel_err}."""
 
     name: str
     file: str | None
@@ -695,7 +694,7 @@ class Verdict:
 
     @property
     def line(self) -> str:
-        """One-line report: ``verified (symbolic)``, ``verified (numeric: …)`` or ``REFUTED: …``."""
+        """One-line report: ``verified (symbolic)``, ``verified (numeric: …)``, ``REFUTED: …``."""
         if self.status == "skipped":
             text = f"skipped ({self.message})"
         elif self.status == "error":
@@ -883,7 +882,7 @@ def _parse_param(qname, pname, value, where, qty):
 
 
 class _Deferred(str):
-    """A fixed value given as an expression in the free parameters (e.g. ``gamma = "depth/lam"``)."""
+    """A fixed value given as an expression in the free parameters (``gamma = "depth/lam"``)."""
 
 
 def _looks_numeric(text):
@@ -899,8 +898,9 @@ def _looks_numeric(text):
 
 def _parse_free(pname, value, where, qty):
     if pname not in PARAMS or pname not in qty.params or PARAMS[pname].kind in ("str", "bool"):
+        valid = ", ".join(p for p in qty.params if PARAMS[p].kind not in ("str", "bool"))
         raise ClaimsError(f"{where}: field 'free': {pname!r} cannot be a free parameter of "
-                          f"{qty.name!r} (valid: {', '.join(p for p in qty.params if PARAMS[p].kind not in ('str', 'bool'))})")
+                          f"{qty.name!r} (valid: {valid})")
     if isinstance(value, dict):
         if set(value) != {"values"} or not isinstance(value["values"], list) or not value["values"]:
             raise ClaimsError(f"{where}: field free.{pname}: give [lo, hi] or {{values = [...]}}")
@@ -1446,6 +1446,7 @@ def check_files(paths, progress=None) -> list[Verdict]:
     for _, claims in parsed:
         for c in claims:
             v = check_claim(c)
+            log.debug("%s", v.line)
             out.append(v)
             if progress is not None:
                 progress(v)
