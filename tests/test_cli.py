@@ -73,16 +73,6 @@ def test_python_m_solvers_is_the_same_command():
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
-def test_report_quick_writes_files(tmp_path, capsys):
-    code, out, err = run(capsys, "report", "--quick", "--out", str(tmp_path))
-    assert code == 0, err
-    data = json.loads((tmp_path / "iso_optimal.json").read_text())
-    assert (tmp_path / "index.md").read_text().startswith("# icl-theory report")
-    table = data["headline"]["optimal risk R*(alpha) by depth"]
-    assert abs(float(table["1"]["2"]) - 1 / 3) < 1e-9          # 1/(1+α)
-    assert abs(float(table["inf"]["0.5"]) - 0.5) < 1e-9        # max(0, 1−α)
-
-
 def test_simulate_train_steps_learns(capsys):
     code, out, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "32",
                          "--contexts", "64", "--train-steps", "60", "--lr", "0.05", "--seed", "1",
@@ -96,3 +86,24 @@ def test_simulate_train_steps_learns(capsys):
     code, _, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1",
                        "--train-steps", "5")
     assert code == 2 and "lr" in err
+
+
+def test_exponents_and_shape_json_contract(capsys):
+    code, out, err = run(capsys, "exponents", "rrs", "--nu", "1.5", "--beta", "1", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    for key in ("time", "width", "depth", "context"):
+        assert "expr" in d[key] and "value" in d[key]
+    # RRS: time β/(β+2) = 1/3, depth β = 1, width νβ = 1.5 (β < 2), shape L ∝ N^ν
+    assert float(d["time"]["value"]) == pytest.approx(1 / 3)
+    assert float(d["depth"]["value"]) == pytest.approx(1.0)
+    assert float(d["width"]["value"]) == pytest.approx(1.5)
+    assert float(d["shape"]["value"]) == pytest.approx(1.5)
+    code, out, err = run(capsys, "shape", "--nu", "2", "--beta", "1", "--budget", "L*N", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    # parameter budget C = L·N with R = c_N N^{-νβ} + c_L L^{-β}: L ∝ C^{ν/(1+ν)}, N ∝ C^{1/(1+ν)}
+    assert float(d["L"]["value"]) == pytest.approx(2 / 3)
+    assert float(d["N"]["value"]) == pytest.approx(1 / 3)
+    code, _, err = run(capsys, "shape", "--nu", "2", "--beta", "1", "--budget", "L*foo")
+    assert code == 2 and "budget" in err
