@@ -382,17 +382,19 @@ def _n_start(gE, L, s):
 
 def _converged_contour(pb, E, s, n, value_fn):
     """Double n until the n- and n/2-point values of ``value_fn(contour, sub)`` agree."""
+    last = None
     while True:
+        if n > N_MAX:
+            raise ConvergenceError("width contour: trapezoid rule did not converge within "
+                                   f"{N_MAX} nodes", where=f"n={n}, s={s:.4g}, E={E:.6g}",
+                                   residual=last)
         con = _Contour(pb, E, s, n)
         (v1, r1), (v2, r2) = value_fn(con, 1), value_fn(con, 2)
         err = abs(v1 - v2) + r1
         scale = abs(v1)
         if abs(v1 - v2) <= max(REL_TOL * scale, 8 * r1):
             return con, v1, err
-        if 2 * n > N_MAX:
-            raise ConvergenceError("width contour: trapezoid rule did not converge",
-                                   where=f"n={n}, s={s:.4g}, E={E:.6g}",
-                                   residual=abs(v1 - v2))
+        last = abs(v1 - v2)
         n *= 2
 
 
@@ -439,10 +441,15 @@ def _optimal_gamma(pb, E, L):
             lo = g
         v0, v1, v2 = (con.weights(g, L, k) for k in (0, 1, 2))
         d2 = 2 * (con.quad(v1, v1)[0] + con.quad(v2, v0)[0])
+        if abs(d) <= rnd:             # ∂R/∂γ is zero to its rounding error: g is the root
+            break
         gn = g - d / d2 if d2 > 0 else 0.5 * (lo + hi)
-        if not (lo < gn < hi):
+        if abs(gn - g) <= 1e-13 * g:
+            g = gn
+            break
+        if not (lo < gn < hi):        # safeguard: Newton left the bracket
             gn = 0.5 * (lo + hi)
-        if abs(gn - g) <= 1e-13 * g or hi - lo <= 1e-13 * g or abs(d) <= rnd:
+        if hi - lo <= 1e-13 * g:
             g = gn
             break
         g = gn
