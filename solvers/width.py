@@ -53,7 +53,7 @@ import mpmath
 import numpy as np
 
 from solvers.result import ConvergenceError, Result
-from solvers.spectra import Discrete, PowerLaw, make_spectrum
+from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative)
 
 __all__ = ["risk", "one_point", "support_edge", "projection_risk", "depth1_risk",
@@ -389,7 +389,7 @@ def _converged_contour(pb, E, s, n, value_fn):
                                    f"{N_MAX} nodes", where=f"n={n}, s={s:.4g}, E={E:.6g}",
                                    residual=last)
         con = _Contour(pb, E, s, n)
-        (v1, r1), (v2, r2) = value_fn(con, 1), value_fn(con, 2)
+        (v1, r1), (v2, _) = value_fn(con, 1), value_fn(con, 2)
         err = abs(v1 - v2) + r1
         scale = abs(v1)
         if abs(v1 - v2) <= max(REL_TOL * scale, 8 * r1):
@@ -620,32 +620,31 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
                       error_estimate=r.error_estimate, dps=dps,
                       method="depth=inf: R decreases in gamma, optimum gamma=inf; " + r.method,
                       extra=dict(r.extra))
+    if gamma is not None and is_inf(gamma):
+        raise ValueError("gamma=inf is invalid at finite depth: the risk diverges; give a "
+                         "finite gamma >= 0 or omit it for the optimum")
     t0 = _time.perf_counter()
     pb = WidthProblem(spec, N, D)
     al = _ratio(N, D)
     to_norm = 1.0 if is_inf(D) else al          # γ_n = γ α_N (finite D) or γ (dim = inf)
     E = support_edge(pb)
     its = 0
-    if gamma is None:
-        gn, its, resid = _optimal_gamma(pb, E, L)
-        gamma_out = gn / to_norm
-    elif is_inf(gamma):
-        raise ValueError("gamma=inf is invalid at finite depth: the risk diverges; give a "
-                         "finite gamma >= 0 or omit it for the optimum")
-    else:
-        gn = float(gamma) * to_norm
-        gamma_out = gamma
-    for attempt in range(6):
+    for _attempt in range(8):
+        # dim = inf: a contour point closer to 0 than the head allows raises _HeadTooSmall;
+        # grow the head and start again (the tail expansion is then valid at every node)
         try:
+            if gamma is None:
+                gn, its, _ = _optimal_gamma(pb, E, L)
+            else:
+                gn = float(gamma) * to_norm
             con, R, err = _risk_at(pb, E, gn, L)
             break
         except _HeadTooSmall as exc:
             pb.head_for(exc.xabs)
     else:
-        raise ConvergenceError("width: tail head did not stabilise", where=f"K={pb.K}")
-    # the head must cover the smallest |x| on the contour (dim = inf tail expansion)
-    if pb.infinite and pb.head_for(float(np.min(np.abs(con.x)))):
-        con, R, err = _risk_at(pb, E, gn, L)
+        raise ConvergenceError("width: head of the infinite spectrum did not stabilise",
+                               where=f"K={pb.K}")
+    gamma_out = gamma if gamma is not None else gn / to_norm
     return Result("rrs", params, R, gamma=gamma_out, converged=True, error_estimate=err,
                   method="case-W two-point deterministic equivalent, ellipse contour, "
                          "float64 trapezoid" + (", optimal gamma by Newton on dR/dgamma"

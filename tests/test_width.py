@@ -12,7 +12,6 @@ import ctypes
 import glob
 import math
 import os
-import warnings
 
 import mpmath
 import numpy as np
@@ -93,7 +92,7 @@ def allowance(R, D):
 # theory (sympy)
 # ------------------------------------------------------------------------------------------
 def test_theory_reduced_relations():
-    a, t, t2 = tw.alpha_N, tw.tau, tw.tau2
+    a, t = tw.alpha_N, tw.tau
     assert sp.simplify(tw.projection_x() - (a / t - 1)) == 0
     assert sp.simplify(tw.psi() - (a - t) / (1 - t)) == 0
     # the reduced one-point relation is x(α − τ) = z(1 − τ) (up to the factor 1/τ)
