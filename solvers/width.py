@@ -653,4 +653,6 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
                   extra={"gamma_normalized": gn, "width_ratio": al, "support_edge": E,
                          "nodes": con.n, "ellipse_s": con.s, "head_modes": pb.K,
                          "one_point_residual": con.residual,
+                         "working_precision": "float64 contour sums (dps applies to the "
+                                              "kappa/projection limit)",
                          "seconds": _time.perf_counter() - t0})
