@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 Q_TAIL = 0.3          # tail series ratio bound λ_{K+1}/|x|
 TAIL_TERMS = 40       # 0.3^40 ≈ 1e-21
 REL_TOL = 1e-11       # target relative change under doubling of the contour nodes
-N_MIN, N_MAX = 64, 1 << 14
+N_MIN, N_MAX = 64, 1 << 11   # n² complex matrices: 2048 nodes ≈ 70 MB each
 NEWTON_TOL = 1e-14
 EPS = np.finfo(float).eps
 
