@@ -179,6 +179,8 @@ def _hurwitz_tail_moments(nu, expo_w, Z, K, dim, nmom, dps):
         a_s = mpmath.mpf(K + 1) ** (-nu)
 
         def zsum(s):
+            if s == 0:
+                return mpmath.inf if is_inf(dim) else mpmath.mpf(int(dim) - K)
             if s <= 1:
                 if is_inf(dim):
                     return mpmath.inf
@@ -291,6 +293,50 @@ def upper_edge(modes):
     return -_f(modes, lo)[0].real, lo
 
 
+def lower_edge(modes):
+    """Bottom ``s₋`` of the non-zero limiting spectrum of ``K₀`` (0 when there is no gap, i.e.
+    mode count = P): ``s₋ = −λ(κ_c)`` at the critical point of λ(κ) on ``(−min a, max(κ₀, 0)]``,
+    where ``dλ/dκ = 1 − (1/P)Σ a²/(a+κ)²`` increases with κ."""
+    k0 = kappa0(modes)
+    if k0 == 0.0 and abs(modes.count() - modes.P) <= 1e-12 * modes.P:
+        return 0.0, 0.0
+    if modes.tail is None:
+        lo = -float(np.min(modes.a)) * (1 - 1e-12)
+    else:
+        lo = modes.a_star / _TAIL_RATIO
+        if _f(modes, lo)[1].real >= 0:
+            raise _TailTooShort(lo)
+    hi = max(k0, 0.0)
+    for _ in range(300):
+        mid = 0.5 * (lo + hi)
+        if _f(modes, mid)[1].real > 0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 4 * EPS * max(abs(hi), abs(lo)):
+            break
+    return max(0.0, -_f(modes, hi)[0].real), hi
+
+
+def kappa_gap(modes, lam_ridge):
+    """Physical real root for ``−s₋ < λ < 0`` (s inside the spectral gap ``(0, s₋)``): λ(κ)
+    increases on ``(κ_c, max(κ₀, 0)]`` from ``−s₋`` to 0; bisection."""
+    s_lo, lo = lower_edge(modes)
+    if not -s_lo < lam_ridge < 0:
+        raise ConvergenceError("kappa_gap: ridge outside the spectral gap",
+                               where=f"lambda={lam_ridge}, gap=(-{s_lo}, 0)")
+    hi = max(kappa0(modes), 0.0)
+    for _ in range(300):
+        mid = 0.5 * (lo + hi)
+        if _f(modes, mid)[0].real > lam_ridge:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 4 * EPS * max(abs(hi), abs(lo)):
+            break
+    return 0.5 * (lo + hi)
+
+
 @dataclass(frozen=True)
 class Contour:
     """Ellipse ``s(θ) = c + (h/2)(ρe^{iθ} + e^{−iθ}/ρ)`` with foci ``c ± h``, N trapezoid nodes
@@ -301,39 +347,54 @@ class Contour:
     rho: float
     center: float
     half: float
+    #: ``κ/s`` at the nodes, plus ``κ₀`` for the residue node at s = 0 when the ellipse leaves it out
+    m: np.ndarray = None
+    #: weights of the noise integral (0 on the residue node: ψ²κ has no pole at 0)
+    wn: np.ndarray = None
 
 
-def _ellipse(center, half, rho, N):
+def _ellipse(center, half, rho, N, log=False):
+    """Nodes ``s_j``, weights ``w_j`` of ``(1/2πi)∮ f ds ≈ Σ w_j f(s_j)`` and angles θ_j on the
+    ellipse ``u(θ) = c + (h/2)(ρe^{iθ} + e^{−iθ}/ρ)``; ``s = u`` or, with ``log``, ``s = e^u``
+    (the ellipse drawn around ``[log s₋, log s₊]``: multi-scale spectra, 0 stays outside)."""
     th = 2 * np.pi * np.arange(N) / N
     e = np.exp(1j * th)
-    s = center + 0.5 * half * (rho * e + 1 / (rho * e))
-    ds = 0.5 * half * 1j * (rho * e - 1 / (rho * e))
-    return s, ds / (N * 1j), th
+    u = center + 0.5 * half * (rho * e + 1 / (rho * e))
+    du = 0.5 * half * 1j * (rho * e - 1 / (rho * e))
+    if log:
+        s = np.exp(u)
+        return s, s * du / (N * 1j), th
+    return u, du / (N * 1j), th
 
 
-def kappa_on_contour(modes, center, half, rho, N, max_halvings=16):
+def kappa_on_contour(modes, center, half, rho, N, max_halvings=16, log=False):
     """κ at the N nodes of the ellipse, continued from the left vertex along the upper half and
     conjugated on the lower half; every node is checked for the physical branch."""
     if N % 2:
         raise ValueError(f"N={N} is invalid: N must be even")
-    s, w, th = _ellipse(center, half, rho, N)
+    s, w, th = _ellipse(center, half, rho, N, log)
     kap = np.empty(N, dtype=complex)
-    j0 = N // 2
-    s_left = s[j0].real
-    if s_left >= 0:
-        raise ConvergenceError("contour does not pass left of 0", where=f"s={s_left}")
-    kap[j0] = kappa(modes, -s_left)
 
     def s_of(t):
         e = np.exp(1j * t)
-        return center + 0.5 * half * (rho * e + 1 / (rho * e))
+        u = center + 0.5 * half * (rho * e + 1 / (rho * e))
+        return np.exp(u) if log else u
+
+    j0 = N // 2
+    s_left = s[j0].real
+    kap[j0] = kappa(modes, -s_left) if s_left < 0 else kappa_gap(modes, -s_left)
 
     def newton(lam_t, x):
+        # near a spectral edge dλ/dκ → 0 and κ is only determined to ~√ε: accept a residual at
+        # rounding level as well as a small step
         for it in range(40):
             fv, fp = _f(modes, x)
-            step = (fv - lam_t) / fp
+            res = fv - lam_t
+            step = res / fp
             x = x - step
             if abs(step) <= 8 * EPS * abs(x):
+                return x
+            if abs(res) <= 16 * EPS * (abs(lam_t) + abs(x)) and it > 2:
                 return x
         return None
 
@@ -379,50 +440,88 @@ def kappa_on_contour(modes, center, half, rho, N, max_halvings=16):
                                where=f"right vertex s={s[0]:.6g}", residual=kr)
     kap[0] = kr.real
     kap[j0 + 1:] = np.conj(kap[1:j0][::-1])
-    return Contour(s, w, kap, rho, center, half)
+    return Contour(s, w, kap, rho, center, half, kap / s, w)
 
 
 # ---------------------------------------------------------------------------------------------
 # filters
 # ---------------------------------------------------------------------------------------------
+@np.errstate(over="ignore", invalid="ignore")
 def _filters(s, gamma, depth):
     """``p(s), ψ(s) = (1 − p)/s`` and their γ-derivatives ``−s p̂, p̂`` with
     ``p̂ = (1 − γs/L)^{L−1}`` (``e^{−γs}`` at L = ∞)."""
+    s_safe = np.where(s == 0, 1.0, s)  # the residue node sits at s = 0, where ψ(0) = γ
     if is_inf(depth):
         p = np.exp(-gamma * s)
         ph = p
-        psi = -np.expm1(-gamma * s) / s
+        psi = -np.expm1(-gamma * s) / s_safe
     else:
         u = 1 - gamma * s / depth
         ph = u ** (depth - 1)
         p = ph * u
-        psi = (1 - p) / s
+        psi = (1 - p) / s_safe
+    psi = np.where(s == 0, gamma, psi)
     return p, psi, -s * ph, ph
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Ellipse with foci ``c ± h`` and radius ρ; ``gap``: the ellipse surrounds only the non-zero
+    spectrum ``[s₋, s₊]`` and the pole of ``G(s)`` at 0 (mass of the kernel of ``K₀``, present when
+    κ₀ > 0) enters as an exact residue node; ``rate``: trapezoid convergence ``e^{−rate·N}``."""
+    center: float
+    half: float
+    rho: float
+    gap: bool
+    rate: float
+
+
 class _Problem:
-    """One (modes, depth, σ²) problem: contour + the γ-independent kernel matrices."""
+    """One (modes, depth, σ²) problem: contours and the γ-independent kernel matrices."""
 
     def __init__(self, modes, depth, sigma2):
         self.modes, self.depth, self.sigma2 = modes, depth, sigma2
         self.s_edge, _ = upper_edge(modes)
         self.k0 = kappa0(modes)
+        self.s_lo, _ = lower_edge(modes)
 
-    def rho_for(self, gamma):
-        """Largest ρ ≤ 2 with ``max|p|, max|s ψ| ≤ _MAG_TARGET`` on the contour (ρ ≥ 1.01)."""
-        c = h = 0.5 * self.s_edge
-        rho = 2.0
-        while rho > 1.01:
-            s, _, _ = _ellipse(c, h, rho, 256)
-            p = _filters(s, gamma, self.depth)[0]
-            if np.max(np.abs(p)) <= _MAG_TARGET:
-                break
+    def _rho_filter(self, c, h, gamma, rho_max, rho_min, log=False):
+        """Largest ρ ≤ rho_max with ``max|p| ≤ _MAG_TARGET`` on the ellipse (at least rho_min)."""
+        rho = rho_max
+        while rho > rho_min:
+            s, _, _ = _ellipse(c, h, rho, 256, log)
+            if np.max(np.abs(_filters(s, gamma, self.depth)[0])) <= _MAG_TARGET:
+                return rho
             rho = 1 + (rho - 1) / 1.3
-        return max(rho, 1.01)
+        return rho_min
 
-    def build_rho(self, rho, N, c=None, h=None):
-        c = h = 0.5 * self.s_edge if c is None else c
-        con = kappa_on_contour(self.modes, c, h, rho, N)
+    def layout(self, gamma):
+        """Contour for γ: ellipse with foci ``(0, s₊)`` in s, or — when the non-zero spectrum has
+        a gap ``s₋ > 0`` — an ellipse around ``[log s₋, log s₊]`` in ``u = log s`` plus the residue
+        at 0.  The log contour keeps ``|arg s| ≤ π/4`` (``|e^{−γs}| ≤ 1``, no growth on s < 0) and
+        its node count does not grow with the spread of the spectrum; the better rate wins."""
+        c = h = 0.5 * self.s_edge
+        rho = self._rho_filter(c, h, gamma, 2.0, 1.01)
+        full = Layout(c, h, rho, False, math.log(rho))
+        if self.s_lo <= 0:
+            return full
+        c = 0.5 * (math.log(self.s_lo) + math.log(self.s_edge))
+        h = 0.5 * (math.log(self.s_edge) - math.log(self.s_lo))
+        x = math.pi / (4 * h)   # semi-minor axis π/4 in u: |arg s| ≤ π/4
+        rho_max = min(2.0, x + math.sqrt(x * x + 1))
+        x2 = math.pi / (2 * h)  # analyticity used for the bound: |Im u| < π/2 (Re s > 0)
+        big_r = x2 + math.sqrt(x2 * x2 + 1)
+        rho = self._rho_filter(c, h, gamma, rho_max, 1 + (rho_max - 1) / 8, log=True)
+        lg = Layout(c, h, rho, True, min(math.log(rho), math.log(big_r / rho)))
+        return lg if lg.rate >= 0.5 * full.rate else full
+
+    def build(self, lay, N):
+        con = kappa_on_contour(self.modes, lay.center, lay.half, lay.rho, N, log=lay.gap)
+        if lay.gap and self.k0 > 0:
+            # residue of p(s)(κ/s)… at s = 0: one extra node with weight 1 and κ/s → κ₀
+            con = Contour(np.append(con.s, 0.0), np.append(con.w, 1.0),
+                          np.append(con.kap, self.k0), con.rho, con.center, con.half,
+                          np.append(con.m, self.k0), np.append(con.wn, 0.0))
         U = self.modes.pair_sums(con.kap, con.kap, "U")
         V = self.modes.pair_sums(con.kap, con.kap, "V") / self.modes.P
         H = U / (1 - V)
@@ -431,53 +530,53 @@ class _Problem:
     @staticmethod
     def value(con, H, gamma, depth, sigma2, deriv=False):
         p, psi, dp, dpsi = _filters(con.s, gamma, depth)
-        m = con.kap / con.s
-        g = con.w * p * m
+        g = con.w * p * con.m
         bias_terms = g[:, None] * H * g[None, :]
         bias = bias_terms.sum()
-        var_terms = con.w * psi * psi * con.kap
+        var_terms = con.wn * psi * psi * con.kap
         var = sigma2 * var_terms.sum()
         scale = np.abs(bias_terms).sum() + sigma2 * np.abs(var_terms).sum()
         if not deriv:
             return bias.real, var.real, scale, abs(bias.imag) + abs(var.imag)
-        dg = con.w * dp * m
+        dg = con.w * dp * con.m
         dbias = 2 * (dg @ H @ g)
-        vt = con.w * psi * dpsi * con.kap
+        vt = con.wn * psi * dpsi * con.kap
         dvar = 2 * sigma2 * vt.sum()
         dscale = 2 * (np.abs(dg) @ np.abs(H) @ np.abs(g)) + 2 * sigma2 * np.abs(vt).sum()
         return (dbias + dvar).real, dscale
 
 
-def _start_nodes(rho, depth):
-    """Smallest power of two with ``ρ^{−N} ≲ 10^{−16}`` and ``N > L + 1`` (exact polynomial part)."""
-    n = max(_N_START, 37 / math.log(rho), 0 if is_inf(depth) else depth + 2)
+def _start_nodes(lay, depth):
+    """Smallest power of two with ``e^{−rate·N} ≲ 10^{−16}`` and ``N > L + 1`` (exact polynomial
+    part)."""
+    n = max(_N_START, 37 / lay.rate, 0 if is_inf(depth) else depth + 2)
     return 1 << int(math.ceil(math.log2(n)))
 
 
 def _converged(prob, gamma, rtol):
     """Contour, kernel and risk at γ with node doubling until two rules agree.
-    Returns (con, H, bias, var, err, N, rho)."""
-    rho = prob.rho_for(gamma)
-    N = _start_nodes(rho, prob.depth)
+    Returns (con, H, bias, var, err, N, layout)."""
+    lay = prob.layout(gamma)
+    N = _start_nodes(lay, prob.depth)
     prev, diff = None, None
     while N <= _N_MAX:
-        con, H = prob.build_rho(rho, N)
+        con, H = prob.build(lay, N)
         b, v, scale, imag = _Problem.value(con, H, gamma, prob.depth, prob.sigma2)
         rounding = 10 * EPS * scale + imag
         if prev is not None:
             diff = abs((b + v) - (prev[0] + prev[1]))
             if diff <= max(rtol * abs(b + v), 2 * rounding):
-                return con, H, b, v, diff + rounding, N, rho
+                return con, H, b, v, diff + rounding, N, lay
         prev = (b, v)
         N *= 2
     raise ConvergenceError("contour trapezoid rule did not converge under doubling",
-                           where=f"gamma={gamma}, N={N // 2}, rho={rho}", residual=diff)
+                           where=f"gamma={gamma}, N={N // 2}, layout={lay}", residual=diff)
 
 
 def _evaluate(prob, gamma, rtol):
     """Risk at γ with node doubling; returns (bias, var, err, N, rho)."""
-    _, _, b, v, err, N, rho = _converged(prob, gamma, rtol)
-    return b, v, err, N, rho
+    _, _, b, v, err, N, lay = _converged(prob, gamma, rtol)
+    return b, v, err, N, lay
 
 
 def ridgeless_limit(modes, sigma2):
@@ -502,6 +601,10 @@ def _optimal(prob, rtol):
     lo, hi = 0.0, g0
     r_zero = prob.modes.wl.sum() + (prob.modes.tail[2][0] if prob.modes.tail else 0.0)
     for _ in range(60):
+        if is_inf(depth) and prob.s_lo > 0 and hi * prob.s_lo > 40:
+            # e^{−γs} < e^{−40} on the whole non-zero spectrum: R(γ) is the γ → ∞ limit to
+            # double precision, and R' has not turned positive
+            return math.inf, None, None
         con, H, b, v, err, _, _ = _converged(prob, hi, rtol)
         if is_inf(depth):
             # once R(γ) equals the γ → ∞ limit to rounding, the sign of R' is noise
@@ -612,7 +715,7 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
         if len(gshape) != n:
             raise ValueError(f"gamma (length {len(gshape)}) is invalid: a diagonal Gamma needs "
                              f"one entry per mode ({n})")
-    head = 1024
+    head = _initial_head(setting, P, nu, dim, lam)
     while True:
         try:
             modes = modes_for(setting, P=P, nu=nu, beta=beta, dim=dim, lam=lam, omega=omega,
@@ -624,7 +727,7 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
             if head > 1 << 18:
                 raise ConvergenceError("power-law tail expansion needs too many head modes",
                                        where=f"head={head // 4}") from None
-    bias, var, err, N, rho, g_used, note = out
+    bias, var, err, N, lay, g_used, note = out
     value = bias + var
     method = ("double-contour deterministic equivalent, trapezoid on an ellipse "
               f"(complex128; {note})")
@@ -632,17 +735,34 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
         return Result(setting=setting, params=params, risk=value, gamma=g_used,
                       converged=True, error_estimate=err, method=method, dps=dps,
                       iterations=N,
-                      extra={"bias": bias, "variance": var, "nodes": N, "rho": rho,
+                      extra={"bias": bias, "variance": var, "nodes": N,
+                             "contour": None if lay is None else {
+                                 "foci": ([math.exp(lay.center - lay.half),
+                                           math.exp(lay.center + lay.half)] if lay.gap else
+                                          [lay.center - lay.half, lay.center + lay.half]),
+                                 "rho": lay.rho, "log_contour": lay.gap},
                              "modes_head": len(modes.a), "P": P,
                              "gamma_shape": "diag(gamma)" if isinstance(gamma, list) else
                              ("given" if gamma_shape is not None else "identity"),
                              "seconds": _time.perf_counter() - t0})
 
 
+def _initial_head(setting, P, nu, dim, lam):
+    """Head size for a power law: ``a_{K+1} ≤ κ₀/4`` with the integral estimate
+    ``Σ_k 1/(1 + κk^ν) ≈ κ^{−1/ν} (π/ν)/sin(π/ν) = P`` (min 1024; enlarged later if needed)."""
+    if setting == "iso" or lam is not None or nu is None:
+        return 1024
+    nu = float(nu)
+    if nu <= 1:
+        return 4096
+    k0 = (math.pi / nu / math.sin(math.pi / nu) / P) ** nu
+    return max(1024, int(1.5 * (4 / k0) ** (1 / nu)) + 1)
+
+
 def _solve(modes, depth, sigma2, gamma, rtol):
-    prob = _Problem(modes, depth, sigma2)
     note = "gamma given"
     if gamma is None:
+        prob = _Problem(modes, depth, sigma2)
         g, _, _ = _optimal(prob, rtol)
         note = "optimal gamma: Brent root of the exact dR/dgamma"
         if is_inf(g):
@@ -660,8 +780,10 @@ def _solve(modes, depth, sigma2, gamma, rtol):
     if gamma == 0:
         return float(np.sum(modes.wl)) + (modes.tail[2][0] if modes.tail else 0.0), 0.0, \
             0.0, 0, None, 0.0, "gamma = 0"
-    b, v, err, N, rho = _evaluate(prob, gamma, rtol)
-    return b, v, err, N, rho, gamma, note
+    if gamma is not None and note == "gamma given":
+        prob = _Problem(modes, depth, sigma2)
+    b, v, err, N, lay = _evaluate(prob, gamma, rtol)
+    return b, v, err, N, lay, gamma, note
 
 
 def optimal_gamma(setting, **kw):
