@@ -30,17 +30,26 @@ the head ``k ≤ K`` is summed explicitly and the tail by its convergent expansi
 Hurwitz-zeta moments ``Σ_{k>K} k^{−s} = ζ(s, K+1)`` (``K`` is enlarged until ``a_{K+1} ≤ |κ|/4``
 on the whole contour).
 
-Contour.  The spectrum of ``K₀`` lies in ``[0, s₊]`` with ``s₊`` the exact edge (critical point of
-``κ(1 − S₁(κ)/P)`` on ``κ < −max a_k``).  The contour is the ellipse with foci ``0, s₊``,
-``s(θ) = c + (h/2)(ρe^{iθ} + e^{−iθ}/ρ)``; the trapezoid rule in θ converges like ``ρ^{−N}`` (the
-singularities sit on the segment, i.e. ``|w| ≤ 1``) and is exact for the entire filter's
-positive powers once ``N > L + 1``.  ``ρ`` is chosen so that ``|p|`` stays ≲ 10 on the contour
-(cancellation costs at most a few digits).  ``κ(θ)`` is continued along the upper half from the
-left vertex (``s < 0``, where the physical root is the unique one above ``κ₀``) by predictor–
-Newton steps with step halving; every node is checked (``Im κ · Im s < 0`` and
-``1 − V(s, s̄) > 0``, the Herglotz conditions of the physical branch) and the right vertex must
-land on the real root connected to ``κ ≈ −s`` (``κ < −max a_k``, ``dλ/dκ > 0``).  The lower half
-is the complex conjugate.  Failure raises :class:`ConvergenceError` with the contour location.
+Contour.  The limiting spectrum of ``K₀`` is ``{0} ∪ [s₋, s₊]``: ``s₊`` is the exact upper edge
+(critical point of ``λ(κ) = κ(1 − S₁(κ)/P)`` on ``κ < −max a_k``), ``s₋`` the lower edge of the
+non-zero part (critical point on ``(−min a_k, max(κ₀, 0)]``; 0 only when the mode count equals
+P), and ``G(s)`` has a pole at 0 of residue ``κ₀ r(κ₀)`` when ``κ₀ > 0`` (more modes than
+samples).  Two contours, whichever converges faster:
+* an ellipse in ``u = log s`` with foci ``log s₋, log s₊`` (``s(θ) = exp(c + (h/2)(ρe^{iθ} +
+  e^{−iθ}/ρ))``, semi-minor axis ≤ π/4 so ``|arg s| ≤ π/4`` and ``|e^{−γs}| ≤ 1``), plus the
+  pole at 0 as one exact residue node — the default whenever there is a gap: its node count
+  depends neither on γ nor on how many decades the spectrum spans (power laws);
+* an ellipse in s with foci ``0, s₊`` (no gap).
+The trapezoid rule in θ converges geometrically (rate ``min(log ρ, log(R/ρ))``, the
+singularities lie on the focal segment and the filter is bounded inside ``|Im u| < π/2``) and is
+exact for the polynomial filter's positive powers once ``N > L + 1``; ρ is shrunk until
+``|p| ≤ 10`` on the contour (cancellation costs at most a few digits).  ``κ(θ)`` is continued
+along the upper half from the left vertex (real: the unique root above ``κ₀`` for ``s < 0``, or
+the root on ``(κ_c, κ₀)`` inside the gap) by predictor–Newton steps with step halving; every node
+is checked (``Im κ · Im s < 0`` and ``1 − V(s, s̄) > 0``, the Herglotz conditions of the physical
+branch) and the right vertex must land on the real root connected to ``κ ≈ −s``
+(``κ < −max a_k``, ``dλ/dκ > 0``).  The lower half is the complex conjugate.  Failure raises
+:class:`ConvergenceError` with the contour location.
 
 Arithmetic: numpy complex128 (float64); the error estimate is the change under doubling the node
 count plus a rounding bound ``10·ε·Σ|terms|``, so about 10–13 correct digits — ``dps`` sets the
@@ -347,7 +356,7 @@ class Contour:
     rho: float
     center: float
     half: float
-    #: ``κ/s`` at the nodes, plus ``κ₀`` for the residue node at s = 0 when the ellipse leaves it out
+    #: ``κ/s`` at the nodes (plus ``κ₀`` on the residue node at s = 0, if the contour omits 0)
     m: np.ndarray = None
     #: weights of the noise integral (0 on the residue node: ψ²κ has no pole at 0)
     wn: np.ndarray = None
@@ -586,8 +595,8 @@ def ridgeless_limit(modes, sigma2):
     kk = np.array([k0 + 0j])
     U0 = modes.pair_sums(kk, kk, "U")[0, 0].real
     V0 = modes.pair_sums(kk, kk, "V")[0, 0].real / modes.P
-    if V0 >= 1:
-        return k0 * k0 * U0 / (1 - V0) if V0 < 1 else math.inf, math.inf, k0
+    if V0 >= 1:  # mode count = P: the interpolator's variance (and bias) blow up
+        return math.inf, math.inf, k0
     return k0 * k0 * U0 / (1 - V0), sigma2 * V0 / (1 - V0), k0
 
 

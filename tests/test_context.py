@@ -24,7 +24,7 @@ def _spectrum(D, nu=1.5, beta=1.0):
 # ---------------------------------------------------------------------------------------------
 # ISO: the contour machinery against the MP quadrature, 10 digits (we get ~15 in float64)
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("alpha", [0.3, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 1.0, 2.0, 5.0])
 @pytest.mark.parametrize("depth", [1, 3, 8, "inf"])
 @pytest.mark.parametrize("sigma2", [0, 0.5])
 def test_iso_equals_iso_solver_at_given_gamma(alpha, depth, sigma2):

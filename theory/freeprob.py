@@ -189,8 +189,17 @@ def two_point(A, B, num, s_vchi, s_vchi2):
 
 
 def loo_two_point(xx=x, xx2=x2, zz=z, zz2=z2, trT=None, V=None):
-    """Leave-one-out two-resolvent equivalent of ``tr T (z + K)⁻¹ (z' + K)⁻¹`` (case C, derived
-    in :mod:`solvers.context`): ``(xx'/(zz')) tr[T r r'] / (1 − V)``, ``V = q tr[A² r r']``."""
+    """Leave-one-out two-resolvent equivalent for ``K = A^{1/2} W A^{1/2}``, ``Q = (z + K)⁻¹``.
+
+    Derivation (rows ``x_μ ~ N(0, A)``, ``K = Σ_μ x_μx_μᵀ/P``): Sherman–Morrison gives
+    ``x_μᵀQ = x_μᵀQ₋/(1 + δ)``, ``δ = tr_P A Q``, hence ``Q ≍ (x/z)(A + x)⁻¹`` with ``x = z(1 + δ)``
+    (:func:`structured_wishart_equation`).  Expanding ``Q T Q'`` with
+    ``Q = Q̄ + Q̄(A/(1 + δ) − K)Q`` the ``A/(1+δ)`` terms cancel against the diagonal part of
+    ``K Q T Q'`` and what remains is the ladder sum ``ε = (1/P)Tr[A Q T Q']``, so
+    ``Q T₁ Q' ≍ (xx'/(zz'))[r T₁ r' + q tr[A r T₁ r']·r A r'/(1 − q tr[A² r r'])]``.  Under a
+    trace with ``T₂`` such that ``T₁ A = T₁T₂`` up to the pairing (case C: ``T₁ = Ω/γ_k``,
+    ``T₂ = γ_kΛ``, ``A = γΛ``) both terms share ``tr[T r r']`` and the sum is
+    ``(xx'/(zz')) tr[T r r'] / (1 − V)``, ``V = q tr[A² r r']``, ``T = ΩΛ``."""
     trT = sp.Symbol("trTrr") if trT is None else trT
     V = sp.Symbol("V") if V is None else V
     return xx * xx2 / (zz * zz2) * trT / (1 - V)
