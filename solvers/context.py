@@ -77,7 +77,8 @@ from solvers.spectra import PowerLaw, make_spectrum
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
-__all__ = ["risk", "optimal_gamma", "kappa", "kappa_on_contour", "Modes", "modes_for",
+__all__ = ["risk", "optimal_gamma", "kappa", "kappa0", "kappa_gap", "upper_edge", "lower_edge",
+           "kappa_on_contour", "Modes", "modes_for",
            "ridgeless_limit", "SETTINGS"]
 
 SETTINGS = ("iso", "fs", "rrs")
