@@ -107,3 +107,24 @@ def test_exponents_and_shape_json_contract(capsys):
     assert float(d["N"]["value"]) == pytest.approx(1 / 3)
     code, _, err = run(capsys, "shape", "--nu", "2", "--beta", "1", "--budget", "L*foo")
     assert code == 2 and "budget" in err
+
+
+def test_risk_routes_finite_context_and_width(capsys):
+    """`risk rrs --alpha` is case C, `--width` case W; at depth 1 with Γ = γI both reduce to
+    quadratics in γ whose exact values the solvers' own limits pin down: here we check the
+    routing (same numbers as the modules called directly) and the full-width limit N = D."""
+    from solvers import context, rrs
+
+    code, out, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+                         "--alpha", "2", "--dim", "32", "--gamma", "1.5", "--json")
+    assert code == 0, err
+    direct = context.risk("rrs", alpha=2, depth=2, gamma=1.5, nu=1.5, beta=1, dim=32)
+    assert float(json.loads(out)["risk"]) == pytest.approx(float(direct.risk), rel=1e-12)
+    code, out, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+                         "--width", "32", "--dim", "32", "--gamma", "1.5", "--json")
+    assert code == 0, err
+    full = rrs.risk(nu=1.5, beta=1, depth=2, dim=32, gamma=1.5)  # N = D: no bottleneck
+    assert float(json.loads(out)["risk"]) == pytest.approx(float(full.risk), rel=1e-10)
+    code, _, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+                       "--width", "8", "--alpha", "2", "--dim", "32")
+    assert code == 2 and "width" in err
