@@ -19,11 +19,12 @@ summed to working precision by :class:`solvers.spectra.PowerLaw`):
 * ``depth`` (RRS, ``α = ∞``, optimal γ): ``R*(L) = min_γ Σω_kλ_k(1 − γλ_k/L)^{2L}`` by a bracketed
   Newton iteration (cross-checked against :func:`solvers.rrs.optimal_gamma` in the tests); secant
   slopes between consecutive depths of the ladder.
-* ``width`` / ``context``: the κ-sums of dmft.md's scaling limit, ``Σλ_k/(κ+λ_k) = r``,
-  ``R = Σκ²λ_kω_k/(κ+λ_k)²``, parametrised by κ (no root finding); slope
-  ``(κ∂_κ log R)/(−κ∂_κ log r)``.  These are the leading-order equivalents of dmft.md, not yet the
-  exact finite-width / finite-context risk (which arrives with the case W / case C solvers in a
-  later issue); width and context share the same equations, so their checks coincide.
+* ``width`` (RRS, ``α = L = ∞``, optimal γ): the projection limit of :mod:`solvers.width`,
+  ``R_∞ = κ Σλ_kω_k/(κ+λ_k)`` with ``Σλ_k/(κ+λ_k) = N`` — GD never leaves the N-dimensional
+  subspace, so this is the infimum over depth and γ and is linear in κ; parametrised by κ (no root
+  finding), slope ``(κ∂_κ log R)/(−κ∂_κ log N)``.
+* ``context``: dmft.md's ridge form ``R = Σκ²λ_kω_k/(κ+λ_k)²`` with ``Σλ_k/(κ+λ_k) = P``, same
+  κ-parametrisation (a leading-order equivalent, not the exact finite-context risk).
 """
 from __future__ import annotations
 
@@ -183,7 +184,7 @@ def exponents(setting="rrs", nu=None, beta=None, dps=30) -> ExponentResult:
             notes[name] = {
                 "depth": "not defined: FS reaches zero risk at every depth (Gamma = L Sigma^-1 at "
                          "infinite context and time), so depth is not a bottleneck",
-                "width": "not derived for FS: the kappa-sum width law of dmft.md is for "
+                "width": "not derived for FS: the projection-limit width law is for "
                          "Gamma = gamma I (RRS)",
                 "context": "not derived for FS: the trained diagonal Gamma at finite context "
                            "(dmft.md case C, A = Gamma Lambda) has no closed scaling law here",
@@ -197,8 +198,9 @@ def exponents(setting="rrs", nu=None, beta=None, dps=30) -> ExponentResult:
         sol = tshape.optimal_shape(tshape.DEFAULT_BUDGET, setting="rrs")
         sh = sol.ratio(sL, sN)
         shape = (sh, _value(sh, nu, beta, dps))
-        notes["shape"] = ("L ∝ N^shape on the compute-optimal path of C = t P^2 N^2 L; equals nu "
-                          "for beta < 2 (width saturates beyond)")
+        notes["shape"] = ("L ∝ N^shape on the compute-optimal path of C = t P^2 N^2 L: "
+                          "nu*min(beta,1)/beta, i.e. nu for beta <= 1 and nu/beta beyond "
+                          "(the width exponent saturates at nu for beta > 1)")
     else:
         shape = (None, mpmath.nan)
         notes["shape"] = "not defined for fs: depth does not enter the FS risk"
@@ -363,7 +365,10 @@ def _fs_slopes(nu, beta, dps, ladder):
     return resources, slopes
 
 
-def _ridge_slopes(nu, beta, dps, ladder):
+def _ridge_slopes(nu, beta, dps, ladder, power):
+    """Local slopes of ``R = Σ κ^p ω_kλ_k/(κ+λ_k)^p`` against ``r = Σ λ_k/(κ+λ_k)`` along κ:
+    ``p = 1`` width (projection limit), ``p = 2`` context (dmft.md ridge form).
+    ``κ∂_κR = p Σ κ^p λ_k ω_kλ_k/(κ+λ_k)^{p+1}``, ``−κ∂_κ r = Σ κλ_k/(κ+λ_k)²``."""
     spec = _spectrum(nu, beta)
     resources, slopes = [], []
     for kap in ladder:
@@ -371,8 +376,9 @@ def _ridge_slopes(nu, beta, dps, ladder):
         r = _wsum(spec, lambda l, w: l / ((kap + l) * w), 0, dps, scale=1 / kap, with_omega=True)
         kdr = _wsum(spec, lambda l, w: kap * l / ((kap + l) ** 2 * w), 0, dps, scale=1 / kap,
                     with_omega=True)
-        R = _wsum(spec, lambda l: kap**2 / (kap + l) ** 2, 1, dps, scale=1 / kap)
-        kdR = _wsum(spec, lambda l: 2 * kap**2 * l / (kap + l) ** 3, 1, dps, scale=1 / kap)
+        R = _wsum(spec, lambda l: kap**power / (kap + l) ** power, 1, dps, scale=1 / kap)
+        kdR = _wsum(spec, lambda l: power * kap**power * l / (kap + l) ** (power + 1), 1, dps,
+                    scale=1 / kap)
         resources.append(r)
         slopes.append((kdR / R) / (kdr / r))
     return resources, slopes
@@ -459,8 +465,9 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
 
     ``law`` is one of :data:`LAWS`; ``ladder`` (optional) is the geometric ladder of the scale
     the law is parametrised by (γ for ``time``/``time_full``, t for ``time_fs``, L for ``depth``,
-    κ for ``width``/``context``).  Width/context use the leading-order κ-sums of dmft.md (the
-    exact finite-width/context risk comes in a later issue).  ``depth`` (``time_fs`` only): a
+    κ for ``width``/``context``).  Width uses the projection limit ``R_∞ = κΣω_kλ_k/(κ+λ_k)`` of
+    :mod:`solvers.width` (the infinite-depth optimum, linear in κ); context uses dmft.md's
+    ridge form ``Σκ²ω_kλ_k/(κ+λ_k)²``; both with ``Σλ_k/(κ+λ_k) = r``.  ``depth`` (``time_fs`` only): a
     finite FS depth uses secant slopes of :func:`solvers.fs.risk` (same exponent at every
     depth, :func:`theory.exponents.time_exponent_fs`).  Returns a :class:`CheckResult` with
     the extrapolated slope, its error estimate and the derived exponent for comparison.
@@ -488,7 +495,7 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
         elif law == "depth":
             res, sl = _depth_slopes(nu, beta, dps, ladder)
         else:
-            res, sl = _ridge_slopes(nu, beta, dps, ladder)
+            res, sl = _ridge_slopes(nu, beta, dps, ladder, power=1 if law == "width" else 2)
         val, err = _extrapolate(sl)
         target = _value(sym.expr, nu, beta, dps)
         if not (mpmath.isfinite(val) and mpmath.isfinite(err)):
@@ -498,7 +505,8 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
               "time_full": "t(gamma) quadrature of dgamma/dt = 25 gamma^(8/5) F, gamma(0)=0.01",
               "time_fs": "R(t) from solvers.fs.risk (depth inf), exact derivative sum",
               "depth": "secant slopes of the optimal R*(L) (Newton on dR/dgamma in [L, 2L])",
-              "width": "kappa-parametrised leading-order sums (dmft.md scaling limit)",
+              "width": "kappa-parametrised projection limit R = kappa sum(w l/(kappa+l)), "
+                       "sum(l/(kappa+l)) = N (solvers.width, L = inf)",
               "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
     if finite_fs:
         method = f"secant slopes of solvers.fs.risk at depth {depth}"

@@ -343,40 +343,51 @@ def ridge_exponent(resource):
     return sp.simplify(-log_slope(kap, resource)), sc
 
 
-def _ridge_law(resource, name):
+def _ridge_law(resource, name, power, note):
+    """``R ≈ Σ_k κ^p ω_kλ_k/(κ + λ_k)^p`` with ``Σ_k λ_k/(κ + λ_k) = r``: ``R ∝ r^{−ν min(β, p)}``.
+
+    ``p = 1`` is the width law (projection limit of case W at ``L = ∞``), ``p = 2`` the context
+    law (dmft.md's ridge form).  The head modes give ``κ^p`` once ``β ≥ p`` (log at ``β = p``).
+    """
     lam_k, wl = power_law_modes()
     c, ksc = ridge_exponent(resource)
-    sc = mode_sum_scaling(kappa**2 * wl / (kappa + lam_k)**2, kappa, lam_k / kappa, scale_to=0)
-    # R ∝ κ^{power} and κ ∝ r^{−c}; the head modes give κ² once the scaling integral diverges
+    sc = mode_sum_scaling(kappa**power * wl / (kappa + lam_k)**power, kappa, lam_k / kappa,
+                          scale_to=0)
+    # R ∝ κ^{power} and κ ∝ r^{−c}; the head modes give κ^p once the scaling integral diverges
     regimes = sp.piecewise_fold(sc.power * c)
     scale_a, head_a = sp.simplify(sc.scale_power * c), sp.simplify(sc.head_power * c)
-    common = sp.gcd(scale_a, head_a)                              # ν·min(β, 2) rather than min(νβ, 2ν)
+    common = sp.gcd(scale_a, head_a)                              # ν·min(β, p) rather than min(νβ, pν)
     a = common * sp.Min(sp.simplify(scale_a / common), sp.simplify(head_a / common))
     cutoff = sp.simplify(ksc.cutoff * (-c))                       # k* = κ^{−1/ν} ∝ r
-    cond = sp.And(VALID, sp.Ne(beta, 2))
+    cond = sp.And(VALID, sp.Ne(beta, power))
     return Exponent(name, resource, a, cond, cutoff, regimes,
-                    f"effective ridge Σλ_k/(κ+λ_k) = {resource}, R ≈ Σκ²λ_kω_k/(κ+λ_k)²; "
+                    f"effective ridge Σλ_k/(κ+λ_k) = {resource}, {note}; "
                     f"saturates (head modes dominate) when {sp.Not(sc.head_converges)}; "
-                    "log correction at β = 2")
+                    f"log correction at β = {power}")
 
 
 @lru_cache(maxsize=None)
 def width_exponent():
-    """Width law (dmft.md scaling limit): ``R ∝ N^{−ν min(β,2)}``, ``k* ∝ N``."""
-    return _ridge_law(N, "width")
+    """Width law at ``L = ∞`` (projection limit of case W, :mod:`solvers.width`):
+    ``R_∞ = κ Σ ω_kλ_k/(κ + λ_k)`` with ``Σ λ_k/(κ + λ_k) = N`` is linear in κ, so
+    ``R ∝ N^{−ν min(β,1)}``, ``k* ∝ N`` (not dmft.md's κ² form, which would give ``ν min(β,2)``)."""
+    return _ridge_law(N, "width", 1,
+                      "R ≥ R_∞ = κΣλ_kω_k/(κ+λ_k) (projection limit, attained as L → ∞; "
+                      "GD stays in the N-dimensional subspace)")
 
 
 @lru_cache(maxsize=None)
 def context_exponent():
-    """Context law (same κ structure with P): ``R ∝ P^{−ν min(β,2)}``, ``k* ∝ P``."""
-    return _ridge_law(P, "context")
+    """Context law (dmft.md's ridge form with P): ``R ≈ Σκ²ω_kλ_k/(κ+λ_k)²``,
+    ``R ∝ P^{−ν min(β,2)}``, ``k* ∝ P``."""
+    return _ridge_law(P, "context", 2, "R ≈ Σκ²λ_kω_k/(κ+λ_k)² (dmft.md ridge form)")
 
 
 def exponents(setting="rrs"):
     """All laws of ``setting`` (``rrs`` or ``fs``) as ``{law: Exponent or None}``.
 
     FS has no depth law (``Γ = LΣ⁻¹`` reaches zero risk at every depth at infinite context and
-    time) and no width/context law here: the κ-sum limits of dmft.md are for ``Γ = γI`` (RRS).
+    time) and no width/context law here: the κ-sum limits are for ``Γ = γI`` (RRS).
     """
     if setting == "rrs":
         return {"time": time_exponent_rrs(), "width": width_exponent(),
