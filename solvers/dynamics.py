@@ -14,6 +14,9 @@ states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mod
   (mpmath's Taylor-series ODE solver) is the independent check.
 * :func:`rrs_flow` — RRS at α = ∞, reduced and full-attention (paper's Result 9:
   ``γ = w⁵``, ``w = γ^{1/5}``) parameterisations, via :func:`solvers.rrs.gamma_of_time`.
+* :func:`width_flow` — RRS at α = ∞ and finite width N (case W, :mod:`solvers.width`): the
+  scalar flow of ``Γ = γ P_N`` with ``∂R/∂γ`` from the width contour (float64), same
+  quadrature-and-inversion scheme as the ISO flow.
 * :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
   :func:`theory.dynamics.sgd_depth1`; the kernels here are checked against those expressions in
   the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``.
@@ -29,12 +32,13 @@ import mpmath
 from solvers import fs as sfs
 from solvers import iso as siso
 from solvers import rrs as srrs
+from solvers import width as swidth
 from solvers.result import ConvergenceError, _jsonable
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
 __all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
-           "fs_mode_flow", "rrs_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
+           "fs_mode_flow", "rrs_flow", "width_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
            "dynamics", "parse_times", "register_cli"]
 
 GUARD = 10
@@ -322,6 +326,79 @@ def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=N
                       extra=extra)
 
 
+# Digits to which the width flow resolves γ(t): its velocity is a float64 contour sum (relative
+# error ~1e-12, and γ* is the root of a separately converged contour), so the inversion stops at
+# 1e-10 in s and γ is taken as saturated once γ* − γ < 1e-11 γ*, above that noise.
+WIDTH_FLOW_DIGITS = 8
+
+
+def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
+               dps=15) -> TimeSeries:
+    """RRS gradient flow at finite width N, infinite context (case W): ``dγ/dt = −∂R/∂γ``,
+    ``γ(0) = 0``, in the γ of :func:`solvers.width.risk` — ``Γ = γ P_N`` for a finite spectrum
+    (``lam``/``omega`` or a power law truncated to ``dim``), the normalised ``Γ = γ (D/N) P_N``
+    at ``dim = inf`` — so ``t`` is measured in units of that γ.  At ``width = D`` this is
+    :func:`rrs_flow` (no bottleneck); ``width = inf`` is :func:`rrs_flow`.
+
+    ``∂R/∂γ`` is the exact derivative of the contour integral (:func:`solvers.width.slope`,
+    float64); ``t(γ)`` by Gauss–Legendre quadrature of ``1/(−∂R/∂γ)`` and its Newton inverse
+    resolve γ(t) to about ``1e-9`` relative (``WIDTH_FLOW_DIGITS``), whatever ``dps``.
+    ``γ* =`` :func:`solvers.width.risk`'s optimum (``inf`` at depth = inf, where R(t) tends to
+    the projection risk)."""
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    N = require_int("width", width, minimum=1, allow_inf=True)
+    spec_kw = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
+    if is_inf(N):
+        return rrs_flow(ts, depth=depth, dps=dps, **spec_kw)
+    land = swidth._landscape(width=N, depth=depth, **spec_kw)
+    opt = swidth.risk(width=N, depth=depth, gamma=None, dps=dps, **spec_kw)
+    fd = WIDTH_FLOW_DIGITS
+    gstar_full = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(float(opt.gamma))
+    with mpmath.workdps(fd + 2):
+        gstar = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(float(opt.gamma))
+
+        def velocity(g):
+            v, e = land.slope(float(g))
+            return -mpmath.mpf(v), mpmath.mpf(e)
+
+        flow = _ScalarFlow(velocity, gstar, fd)
+        order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
+        gam, terr = [None] * len(ts), [None] * len(ts)
+        notes, s_prev = set(), None
+        for i in order:
+            g, e, note = flow.gamma_of_time(_mp(ts[i]), s_prev)
+            # the flow runs at fd + 2 digits; report the saturated state as the full γ*
+            gam[i], terr[i] = (gstar_full if g == gstar else g), e
+            if note and note != "t=0":
+                notes.add(note)
+            if not is_inf(ts[i]) and g != 0 and g != gstar:
+                s_prev = mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g)
+    risks, errs = [], []
+    for g, e in zip(gam, terr):
+        if is_inf(g):   # depth = inf, t = inf: the projection limit
+            risks.append(opt.risk)
+            errs.append(mpmath.mpf(opt.error_estimate))
+            continue
+        R, Re = land.value(float(g))
+        v = float(velocity(g)[0])
+        risks.append(mpmath.mpf(R))
+        # dR/dt = −V²: an error δt of t(γ) moves R by V²δt; γ itself is resolved to 10^{−fd−1}
+        errs.append(mpmath.mpf(Re) + v * v * float(e) + abs(v) * float(g) * 10.0 ** (-fd - 1))
+    method = ("case-W width contour (float64 dR/dgamma); t(gamma) by Gauss-Legendre quadrature "
+              "of 1/(-dR/dgamma) + Newton inversion")
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    params = {"width": N, "depth": opt.params["depth"], "nu": nu, "beta": beta, "dim": dim}
+    if lam is not None:
+        params.update(lam=[str(x) for x in lam], omega=[str(x) for x in omega])
+    return TimeSeries("rrs", params, ts, risks, [+g if not is_inf(g) else g for g in gam], True,
+                      max(errs), method, dps,
+                      extra={"gamma_star": opt.gamma, "evaluations": flow.evaluations,
+                             "gamma_convention": "Gamma = gamma P_N" if not is_inf(dim) or
+                             lam is not None else "Gamma = gamma (D/N) P_N (dim = inf)"})
+
+
 # --------------------------------------------------------------------------- SGD theory
 
 
@@ -440,6 +517,14 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
     if setting == "fs":
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega"}, "fs")
         return fs_flow(times, dps=dps, **params)
+    if params.get("width") is not None and not is_inf(params["width"]):
+        _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "width"},
+                "rrs --width (reduced parameterization only)")
+        if "depth" not in params:
+            raise ValueError("depth=None is invalid: dynamics rrs --width needs depth >= 1 "
+                             "or inf")
+        return width_flow(times, dps=dps, **params)
+    params.pop("width", None)
     _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "parameterization",
                      "init_scale"}, "rrs")
     return rrs_flow(times, dps=dps, **params)
@@ -455,7 +540,7 @@ def _cmd_dynamics(args):
     from solvers.cli import _num, emit
 
     params = {}
-    for name in ("alpha", "depth", "sigma2", "nu", "beta", "dim", "init_scale"):
+    for name in ("alpha", "depth", "sigma2", "nu", "beta", "dim", "init_scale", "width"):
         v = getattr(args, name, None)
         if v is not None:
             params[name] = _num(v)
@@ -480,7 +565,8 @@ def register_cli(subparsers):
                        ("sigma2", "label-noise variance (>= 0)"),
                        ("nu", "capacity exponent (> 1)"), ("beta", "source exponent (> 0)"),
                        ("dim", "modes of the power-law spectrum (default inf)"),
-                       ("init-scale", "initial weight scale (full/tied attention)")):
+                       ("init-scale", "initial weight scale (full/tied attention)"),
+                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow)")):
         p.add_argument(f"--{name}", dest=name.replace("-", "_"), default=None, help=text)
     p.add_argument("--parameterization", default=None, choices=srrs.PARAMETERIZATIONS,
                    help="rrs: reduced (Gamma), full (paper's Result 9) or tied (gamma = w^5)")

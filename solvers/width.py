@@ -56,7 +56,7 @@ from solvers.result import ConvergenceError, Result
 from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative)
 
-__all__ = ["risk", "one_point", "support_edge", "projection_risk", "depth1_risk",
+__all__ = ["risk", "slope", "one_point", "support_edge", "projection_risk", "depth1_risk",
            "WidthProblem"]
 
 log = logging.getLogger(__name__)
@@ -333,6 +333,8 @@ class _Contour:
         w0 = self.w[0].real
         # real positive start: x > κ with x ψ(x) = w0
         lo = max(_kappa(pb), w0)        # ψ ≤ 1 so x ≥ w0, and w(κ) = 0 ≤ w0
+        # at N = D, ψ = 1 up to rounding (S/N vs S·(1/D)): keep the bracket end strictly below
+        lo *= 1 - 1e-12
         hi = 2 * lo
         while pb.w_of_x(hi)[0] < w0:
             hi *= 2
@@ -656,3 +658,58 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
                          "working_precision": "float64 contour sums (dps applies to the "
                                               "kappa/projection limit)",
                          "seconds": _time.perf_counter() - t0})
+
+
+class _Landscape:
+    """``R(γ)`` and ``∂R/∂γ`` at fixed spectrum, width and finite-width depth, in the user's γ
+    (``Γ = γ P_N``, or the normalised ``Γ = γ (D/N) P_N`` at dim = inf; see :func:`risk`).
+    The problem and its support edge are built once, so repeated evaluations (a gradient flow)
+    cost one contour each."""
+
+    def __init__(self, spec, N, D, L):
+        self.pb, self.L = WidthProblem(spec, N, D), L
+        self.to_norm = 1.0 if is_inf(D) else _ratio(N, D)
+        self.E = support_edge(self.pb)
+
+    def _on_contour(self, gamma, fn):
+        gn = float(gamma) * self.to_norm
+        for _attempt in range(8):
+            try:
+                con, R, err = _risk_at(self.pb, self.E, gn, self.L)
+                return fn(con, gn, R, err)
+            except _HeadTooSmall as exc:   # dim = inf: grow the head, as in risk()
+                self.pb.head_for(exc.xabs)
+        raise ConvergenceError("width: head of the infinite spectrum did not stabilise",
+                               where=f"K={self.pb.K}")
+
+    def value(self, gamma):
+        """``(R, error)`` at ``gamma``."""
+        return self._on_contour(gamma, lambda con, gn, R, err: (R, err))
+
+    def slope(self, gamma):
+        """``(∂R/∂γ, error)``: ``2 Re v₁ᵀ G v₀`` on the contour converged for R (chain factor
+        ``γ_n/γ``); error = change under halving the nodes plus rounding."""
+        def fn(con, gn, R, err):
+            d1, rnd = _dR(con, gn, self.L)
+            d2, _ = _dR(con, gn, self.L, sub=2)
+            return d1 * self.to_norm, (abs(d1 - d2) + rnd) * self.to_norm
+        return self._on_contour(gamma, fn)
+
+
+def _landscape(*, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None):
+    spec, N, D, _ = _validate(width, nu, beta, dim, lam, omega, 15)
+    L = require_int("depth", depth, minimum=1, allow_inf=True)
+    if is_inf(N):
+        raise ValueError(f"width={width!r} is invalid here: give a finite width >= 1 (at "
+                         "width = inf use solvers.rrs)")
+    return _Landscape(spec, N, D, L)
+
+
+def slope(gamma, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None):
+    """``(∂R/∂γ, error)`` of the case-W risk of :func:`risk` at ``gamma`` (same γ convention:
+    ``Γ = γ P_N`` for a finite spectrum, ``Γ = γ (D/N) P_N`` at dim = inf), from the exact
+    derivative of the contour integrand, ``∂R/∂γ = 2 (2πi)⁻² ∮∮ ∂_γp(w) p(w') F dw dw'``.
+    float64 contour sums; finite width only."""
+    gamma = require_nonnegative("gamma", gamma)
+    return _landscape(width=width, depth=depth, nu=nu, beta=beta, dim=dim, lam=lam,
+                      omega=omega).slope(gamma)

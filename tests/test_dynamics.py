@@ -304,3 +304,110 @@ def test_cli_dynamics_json():
     p = _cli("dynamics", "iso", "--sgd", "--alpha", "1", "--lr", "-1", "--tau", "1",
              "--kappa", "1", "--times", "0,10")
     assert p.returncode == 2 and "lr" in p.stderr and "Traceback" not in p.stderr
+
+
+# --------------------------------------------------------------------------- RRS at finite width
+
+_LAM, _OM = [1, "0.5", "0.2", "0.1", "0.05"], ["0.5", "0.6", "1", "1", "1"]
+
+
+def test_width_slope_matches_finite_difference():
+    """∂R/∂γ of the contour against a Richardson-extrapolated central difference of
+    width.risk (h = 1e-4, 2e-4: truncation ~h⁴R⁽⁵⁾ ≲ 1e-14, rounding ~1e-16/h ≈ 1e-12), on a
+    finite spectrum and at dim = inf, finite and infinite depth."""
+    from solvers import width as swidth
+    cases = [dict(width=3, depth=2, lam=_LAM, omega=_OM), dict(width=3, depth="inf", lam=_LAM,
+                                                                omega=_OM),
+             dict(width=10, depth=2, nu="1.5", beta=1)]
+    for kw, g in zip(cases * 2, (0.3, 2.0, 0.7, 2.0, 0.3)):
+        d, _ = swidth.slope(g, **kw)
+        fd = [(swidth.risk(gamma=g + h, **kw).risk - swidth.risk(gamma=g - h, **kw).risk)
+              / (2 * h) for h in (1e-4, 2e-4)]
+        ref = (4 * fd[0] - fd[1]) / 3
+        assert abs(d - ref) <= 1e-9 * abs(ref), (kw, g, d, ref)
+
+
+@pytest.fixture(scope="module")
+def width_series():
+    ts = ["0.5", 2, 60]
+    return ts, dyn.width_flow(ts, width=3, depth=2, lam=_LAM, omega=_OM)
+
+
+def test_width_flow_against_ode(width_series):
+    """Second method: scipy's DOP853 on dγ/dt = −∂R/∂γ (width.slope), rtol 1e-10; the flow
+    resolves γ(t) to ~1e-9 (float64 contour), so 1e-7 leaves room for the ODE's own error."""
+    from scipy.integrate import solve_ivp
+
+    from solvers import width as swidth
+    ts, res = width_series
+    tf = [float(t) for t in ts[:2]]
+    land = swidth._landscape(width=3, depth=2, lam=_LAM, omega=_OM)  # = width.slope, reused
+    sol = solve_ivp(lambda t, y: [-land.slope(max(y[0], 0.0))[0]], (0.0, tf[-1]), [0.0],
+                    method="DOP853", rtol=1e-10, atol=1e-13, t_eval=tf)
+    assert sol.success
+    for g, ref in zip(res.gamma[:2], sol.y[0]):
+        assert abs(float(g) - ref) <= 1e-7 * ref, (g, ref)
+
+
+def test_width_flow_tends_to_optimum(width_series):
+    """γ(t) increases towards γ* and R(t) decreases to min R; γ* checked against a bounded
+    scalar minimisation of width.risk (independent of the solver's Newton on ∂R/∂γ)."""
+    from scipy.optimize import minimize_scalar
+
+    from solvers import width as swidth
+    _, res = width_series
+    gs = [float(g) for g in res.gamma]
+    rs = [float(r) for r in res.risk]
+    assert all(a < b for a, b in zip(gs, gs[1:]))
+    assert all(a > b for a, b in zip(rs, rs[1:]))
+    opt = minimize_scalar(lambda g: swidth.risk(width=3, depth=2, gamma=g, lam=_LAM,
+                                                omega=_OM).risk,
+                          bounds=(1, 6), method="bounded", options={"xatol": 1e-7})
+    gstar = float(res.extra["gamma_star"])
+    assert abs(gstar - opt.x) < 1e-5 * gstar   # ~sqrt(eps) resolution of a minimiser
+    gaps = [gstar - g for g in gs]
+    assert all(a > b > 0 for a, b in zip(gaps, gaps[1:]))
+    assert gaps[-1] < 2e-3 * gstar              # t = 60: slowest mode e^{-2·R''·t} ≈ 0
+    assert 0 <= rs[-1] - opt.fun < 1e-5 * opt.fun   # excess ≈ R''(γ*)·gap²/2
+    inf = dyn.width_flow(["inf"], width=3, depth=2, lam=_LAM, omega=_OM)
+    assert float(inf.gamma[0]) == gstar and abs(float(inf.risk[0]) - opt.fun) < 1e-10
+
+
+def test_width_flow_full_width_is_rrs_flow():
+    """At N = D the projection is the identity: the case-W flow (contour, ĉ = 0) must equal
+    the bottleneck-free RRS flow of solvers.rrs (closed-form velocity) to ~1e-10."""
+    for depth, ts in ((2, ["0.5", 3]), ("inf", ["1"])):
+        a = dyn.width_flow(ts, width=5, depth=depth, lam=_LAM, omega=_OM)
+        b = dyn.rrs_flow(ts, depth=depth, lam=_LAM, omega=_OM, dps=20)
+        for x, y in zip(a.gamma, b.gamma):
+            assert _rel(x, y) < 1e-10, (depth, x, y)
+        for x, y in zip(a.risk, b.risk):
+            assert _rel(x, y) < 1e-10, (depth, x, y)
+    # γ = 0 at N = D (the flow's start) once failed a rounding-tight bracket: R = Σ ω_kλ_k
+    from solvers import width as swidth
+    r0 = swidth.risk(width=5, depth=2, gamma=0, lam=_LAM, omega=_OM).risk
+    assert abs(r0 - 1.15) < 1e-12
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dyn.width_flow([1], width=0, depth=2, lam=_LAM, omega=_OM),
+    lambda: dyn.width_flow([1], width=6, depth=2, lam=_LAM, omega=_OM),
+    lambda: dyn.width_flow([1], width="2.5", depth=2, lam=_LAM, omega=_OM),
+    lambda: dyn.dynamics("rrs", [1], width=-3, depth=2, lam=_LAM, omega=_OM),
+])
+def test_width_flow_invalid_width(call):
+    with pytest.raises(ValueError, match="width"):
+        call()
+
+
+def test_cli_dynamics_width():
+    p = _cli("dynamics", "rrs", "--width", "2", "--depth", "2", "--nu", "2", "--beta", "1",
+             "--dim", "4", "--times", "0,1", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["params"]["width"] == 2 and len(d["gamma"]) == 2 and float(d["gamma"][0]) == 0
+    # t = 0: the zero predictor, R = Σ ω_kλ_k = 1 for the normalised power law
+    assert abs(float(d["risk"][0]) - 1) < 1e-12 and float(d["risk"][1]) < 1
+    p = _cli("dynamics", "rrs", "--width", "0", "--depth", "2", "--nu", "2", "--beta", "1",
+             "--times", "1")
+    assert p.returncode == 2 and "width" in p.stderr and "Traceback" not in p.stderr
