@@ -380,9 +380,9 @@ def fig_sgd(cfg: Config) -> Figure:
     from solvers.dynamics import sgd_theory
     from solvers.training import train_reduced
 
-    D = cfg.pick(64, 256)
+    D = cfg.pick(64, 128)  # each step samples B·P·D Gaussians: D = 256 costs minutes per run
     lr = 0.02
-    steps = cfg.pick(150, 600)
+    steps = cfg.pick(150, 300)
     grid = list(range(0, steps + 1, max(1, steps // 60)))
     fig = Figure("sgd", "Online SGD at depth 1 (ISO)",
                  "Lines: the corrected linear recursion (true ICL excess risk); points: the "
@@ -402,7 +402,7 @@ def fig_sgd(cfg: Config) -> Figure:
             sim = train_reduced("iso", alpha=kw["alpha"], depth=1, dim=D, steps=steps, lr=lr,
                                 batch=max(1, int(kw["tau"] * D)),
                                 queries=max(1, int(kw["kappa"] * D)),
-                                eval_every=max(1, steps // 6), eval_contexts=cfg.pick(32, 128),
+                                eval_every=max(1, steps // 6), eval_contexts=cfg.pick(32, 64),
                                 seed=cfg.seed + i)
             p["points"].append(_points(f"sim {name}={v}", sim.steps, sim.curve,
                                        sim.curve_stderr, color=f"C{i}"))
