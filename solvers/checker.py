@@ -28,8 +28,6 @@ import json
 import logging
 import math
 import re
-import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -43,6 +41,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from solvers.result import ConvergenceError
+from theory.timeout import Timeout, run_with_timeout
 from theory import symbols as S
 
 __all__ = ["Verdict", "ClaimsError", "QUANTITIES", "check_claim", "check_files", "load_claims",
@@ -1078,27 +1077,6 @@ def load_claims(path):
 
 # ----------------------------------------------------------------------------- evaluation
 
-class _Timeout(Exception):
-    pass
-
-
-def _with_timeout(fn, seconds):
-    """``fn()`` or ``_Timeout`` after ``seconds`` (SIGALRM in the main thread, else no limit)."""
-    if not (hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()):
-        return fn()
-
-    def handler(signum, frame):
-        raise _Timeout()
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _is_zero(expr, timeout=SYMBOLIC_TIMEOUT):
     """True if ``expr`` simplifies to 0, False if it simplifies to a nonzero constant, None if
     sympy cannot decide in time."""
@@ -1106,11 +1084,11 @@ def _is_zero(expr, timeout=SYMBOLIC_TIMEOUT):
         vals = [_is_zero(e, timeout) for e in expr]
         return False if False in vals else (None if None in vals else True)
     try:
-        e = _with_timeout(lambda: sp.cancel(sp.together(sp.expand(expr))), timeout)
+        e = run_with_timeout(lambda: sp.cancel(sp.together(sp.expand(expr))), timeout)
         if e == 0:
             return True
-        e = _with_timeout(lambda: sp.simplify(e), timeout)
-    except (_Timeout, RecursionError, TypeError, NotImplementedError):
+        e = run_with_timeout(lambda: sp.simplify(e), timeout)
+    except (Timeout, RecursionError, TypeError, NotImplementedError):
         return None
     if e == 0:
         return True
@@ -1296,8 +1274,8 @@ def _try_symbolic(claim, symbolic):
         p = {**{k: (v.subs(_subs_map(combo)) if isinstance(v, sp.Basic) else v)
                 for k, v in claim.fixed.items()}, **ranges, **combo}
         try:
-            exact = _with_timeout(lambda: symbolic(p), SYMBOLIC_TIMEOUT)
-        except (_Timeout, _NotAvailable, ArithmeticError, ValueError):
+            exact = run_with_timeout(lambda: symbolic(p), SYMBOLIC_TIMEOUT)
+        except (Timeout, _NotAvailable, ArithmeticError, ValueError):
             return None
         if exact is None:
             return None

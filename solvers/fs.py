@@ -24,28 +24,17 @@ import math
 import time as _time
 
 import mpmath
-import sympy as sp
 
-from solvers.result import Result
+from solvers.result import Result, round_dps, to_mpf
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative, require_positive)
-from theory import fs as tfs
-from theory.symbols import L as s_L, lam as s_lam, t as s_t
+                              require_nonnegative)
 
 __all__ = ["risk", "mode_risk_of_time", "mode_gamma_of_time", "mode_trajectories", "ood_risk"]
 
 
-def _rd(x, dps):
-    """Round an mpf to ``dps`` digits (the precision the caller asked for)."""
-    if isinstance(x, mpmath.mpf):
-        with mpmath.workdps(dps):
-            return +x
-    return x
-
-
-def _mp(x):
-    return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
+_rd = round_dps
+_mp = to_mpf
 
 
 def mode_risk_factor(x, depth):

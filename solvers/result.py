@@ -22,6 +22,24 @@ class ConvergenceError(RuntimeError):
         self.residual = residual
 
 
+def round_dps(x, dps):
+    """Round an mpf to ``dps`` digits (the precision the caller asked for); others unchanged."""
+    if isinstance(x, mpmath.mpf):
+        with mpmath.workdps(dps):
+            return +x
+    return x
+
+
+def to_mpf(x):
+    """mpf of a number (floats through their shortest decimal repr, so 0.1 is 1/10); inf kept."""
+    try:
+        if math.isinf(float(x)):
+            return mpmath.inf if float(x) > 0 else -mpmath.inf
+    except (TypeError, ValueError):
+        pass
+    return mpmath.mpf(str(x) if isinstance(x, float) else x)
+
+
 def format_number(x: Any, digits: int | None = None) -> Any:
     """JSON-friendly form of a number: mpf -> decimal string carrying its precision,
     infinities -> "inf"/"-inf", ints and bools unchanged, floats unchanged when finite."""

@@ -28,7 +28,7 @@ import time as _time
 import mpmath
 import sympy as sp
 
-from solvers.result import ConvergenceError, Result
+from solvers.result import ConvergenceError, Result, round_dps, to_mpf
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
@@ -45,16 +45,8 @@ CLOSED_FORM_TAILS = True
 FLOW_QUAD_DEGREE = 6
 
 
-def _rd(x, dps):
-    """Round an mpf to ``dps`` digits (the precision the caller asked for)."""
-    if isinstance(x, mpmath.mpf):
-        with mpmath.workdps(dps):
-            return +x
-    return x
-
-
-def _mp(x):
-    return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
+_rd = round_dps
+_mp = to_mpf
 
 
 class _Landscape:

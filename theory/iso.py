@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import functools
 import math
-import signal
-import threading
 from fractions import Fraction
 
 import sympy as sp
 
 from theory import mp, symbols
+from theory.timeout import Timeout, run_with_timeout
 
 __all__ = [
     "bias_integrand", "noise_integrand", "risk_integrand", "bias_integrand_dgamma",
@@ -189,38 +188,6 @@ def optimal_depth1():
     return sp.factor(root), sp.factor(sp.simplify(R.subs(_gamma, root)))
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _run_with_timeout(fn, seconds):
-    """Run ``fn()``; return its value, or raise ``_Timeout`` after ``seconds``.
-
-    Uses ``SIGALRM`` in the main thread (interrupts sympy cleanly); elsewhere falls back to a
-    daemon thread that is abandoned on timeout.
-    """
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        def handler(signum, frame):
-            raise _Timeout()
-        old = signal.signal(signal.SIGALRM, handler)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return fn()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
-    box = {}
-
-    def target():
-        box["value"] = fn()
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if "value" not in box:
-        raise _Timeout()
-    return box["value"]
-
-
 _SAMPLES = {
     _alpha: (sp.Rational(1, 5), sp.Rational(1, 2), sp.Integer(1), sp.Integer(2), sp.Integer(7)),
     _sigma2: (sp.Integer(0), sp.Rational(1, 2)),
@@ -255,8 +222,8 @@ def _matches_global_minimum(R, dR, candidate, subs, dps=40):
 
 def _tidy(expr, timeout):
     try:
-        return _run_with_timeout(lambda: sp.factor(sp.together(expr)), timeout)
-    except _Timeout:
+        return run_with_timeout(lambda: sp.factor(sp.together(expr)), timeout)
+    except Timeout:
         return expr
 
 
@@ -289,7 +256,7 @@ def optimal_closed_form(depth, sigma2=0, alpha=_alpha, timeout=30):
             risks = [R.subs(_gamma, r) for r in roots]
             i = min(range(len(roots)), key=lambda j: sp.N(risks[j], 50))
             return roots[i], risks[i]
-        factors = _run_with_timeout(lambda: sp.factor_list(sp.together(dR), _gamma)[1], timeout)
+        factors = run_with_timeout(lambda: sp.factor_list(sp.together(dR), _gamma)[1], timeout)
         factors = sorted((sp.Poly(f, _gamma) for f, _ in factors if f.has(_gamma)),
                          key=lambda p: p.degree())
         points = _sample_points(free)
@@ -298,13 +265,13 @@ def optimal_closed_form(depth, sigma2=0, alpha=_alpha, timeout=30):
         for f in factors:
             if f.degree() > 4:
                 break
-            for root in _run_with_timeout(lambda: sp.solve(f.as_expr(), _gamma), timeout):
+            for root in run_with_timeout(lambda: sp.solve(f.as_expr(), _gamma), timeout):
                 if all(_matches_global_minimum(R, dR, root, subs) for subs in points):
                     if f.degree() <= 2:
                         root = _tidy(root, timeout)
                         return root, _tidy(R.subs(_gamma, root), timeout)
                     return root, R.subs(_gamma, root)
-    except _Timeout:
+    except Timeout:
         return None
     return None
 
