@@ -385,8 +385,9 @@ def fig_sgd(cfg: Config) -> Figure:
     steps = cfg.pick(150, 300)
     grid = list(range(0, steps + 1, max(1, steps // 60)))
     fig = Figure("sgd", "Online SGD at depth 1 (ISO)",
-                 "Lines: the corrected linear recursion (true ICL excess risk); points: the "
-                 "reduced model trained by online SGD (D = %d, η = %g)." % (D, lr))
+                 "Lines: the corrected linear recursion (true ICL excess risk; solid D = ∞, "
+                 "dashed with the finite-D coefficients); points: the reduced model trained by "
+                 "online SGD (D = %d, η = %g)." % (D, lr))
     panels = (("(a) α = κ = 1", "tau", (0.1, 0.2, 0.4), dict(alpha=1, kappa=1)),
               ("(b) τ = κ = 1", "alpha", (0.5, 1, 2), dict(tau=1, kappa=1)),
               ("(c) α = τ = 1", "kappa", (0.25, 0.5, 1), dict(alpha=1, tau=1)))
@@ -398,6 +399,8 @@ def fig_sgd(cfg: Config) -> Figure:
             kw = {**fixed, name: v}
             th = sgd_theory(grid, kw["alpha"], lr, kw["tau"], kw["kappa"], dps=15)
             p["curves"].append(_curve(f"{name}={v}", grid, th.risk, color=f"C{i}"))
+            th_d = sgd_theory(grid, kw["alpha"], lr, kw["tau"], kw["kappa"], dps=15, dim=D)
+            p["curves"].append(_curve(f"D={D}", grid, th_d.risk, color=f"C{i}", ls="--"))
             floors[f"{name}={v}"] = float(th.extra["risk_floor"])
             sim = train_reduced("iso", alpha=kw["alpha"], depth=1, dim=D, steps=steps, lr=lr,
                                 batch=max(1, int(kw["tau"] * D)),
