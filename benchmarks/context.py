@@ -13,15 +13,7 @@ import time
 from solvers import context
 from solvers.simulate import simulate
 from solvers.spectra import PowerLaw
-
-
-def timed(fn, repeat=3):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from timing import timed
 
 
 def sim_time(setting, lam, om, args, gamma, pilot):

@@ -12,16 +12,7 @@ import mpmath
 
 from solvers import iso
 from solvers.simulate import simulate
-
-
-def timed(fn, repeat=3):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from timing import timed
 
 
 def main():

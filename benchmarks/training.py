@@ -20,12 +20,12 @@ Run:  python benchmarks/training.py [--dim 256] [--also-dim 32] [--depth 8] [--a
 """
 import argparse
 import resource
-import time
 import tracemalloc
 
 import numpy as np
 
 from solvers import training as T
+from timing import timed
 
 
 def loop_loss_and_grad(Gammas, batch):
@@ -53,15 +53,6 @@ def loop_loss_and_grad(Gammas, batch):
     return loss / (n * K), grads
 
 
-def best_time(fn, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dim", type=int, default=256)
@@ -82,10 +73,10 @@ def run(args, D):
     P = int(round(args.alpha * D))
     rng = np.random.default_rng(0)
     Gammas = [np.eye(D) * 0.5 + 0.01 * rng.standard_normal((D, D)) for _ in range(L)]
-    t_sample, batch = best_time(
+    t_sample, batch = timed(
         lambda: T.sample_batch("iso", rng, B, D, P, args.queries, sigma2=0.1), args.repeat)
-    t_vec, (lv, gv) = best_time(lambda: T.reduced_loss_and_grad(Gammas, batch), args.repeat)
-    t_loop, (ll, gl) = best_time(lambda: loop_loss_and_grad(Gammas, batch), args.repeat)
+    t_vec, (lv, gv) = timed(lambda: T.reduced_loss_and_grad(Gammas, batch), args.repeat)
+    t_loop, (ll, gl) = timed(lambda: loop_loss_and_grad(Gammas, batch), args.repeat)
     err = max(np.max(np.abs(a - b)) / np.max(np.abs(b)) for a, b in zip(gv, gl))
     assert abs(lv - ll) <= 1e-12 * abs(ll) and err < 1e-12, (lv, ll, err)
 
