@@ -77,7 +77,7 @@ from solvers.spectra import PowerLaw, make_spectrum
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
-__all__ = ["risk", "optimal_gamma", "kappa", "kappa0", "kappa_gap", "upper_edge", "lower_edge",
+__all__ = ["risk", "slope", "optimal_gamma", "kappa", "kappa0", "kappa_gap", "upper_edge", "lower_edge",
            "kappa_on_contour", "Modes", "modes_for",
            "ridgeless_limit", "SETTINGS"]
 
@@ -704,16 +704,7 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
         params["omega"] = [str(x) for x in omega]
     if (alpha is not None and is_inf(alpha)) or (context is not None and is_inf(context)):
         return _delegate_inf(setting, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps)
-    if setting == "iso":
-        P = float(alpha)
-    elif context is not None:
-        P = float(context)
-    else:
-        if is_inf(dim) and lam is None:
-            raise ValueError("alpha is invalid with dim=inf: a power law needs dim (D, with "
-                             "alpha = P/D) or context (absolute P)")
-        n = len(lam) if lam is not None else int(dim)
-        P = float(alpha) * n
+    P = _samples(setting, alpha, context, dim, lam)
     gshape = gamma_shape
     gscale = gamma
     if isinstance(gamma, list):
@@ -725,18 +716,9 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
         if len(gshape) != n:
             raise ValueError(f"gamma (length {len(gshape)}) is invalid: a diagonal Gamma needs "
                              f"one entry per mode ({n})")
-    head = _initial_head(setting, P, nu, dim, lam)
-    while True:
-        try:
-            modes = modes_for(setting, P=P, nu=nu, beta=beta, dim=dim, lam=lam, omega=omega,
-                              gshape=gshape, head=head, dps=dps)
-            out = _solve(modes, depth, sigma2, gscale, rtol)
-            break
-        except _TailTooShort:
-            head *= 4
-            if head > 1 << 18:
-                raise ConvergenceError("power-law tail expansion needs too many head modes",
-                                       where=f"head={head // 4}") from None
+    modes, out = _with_head(lambda m: _solve(m, depth, sigma2, gscale, rtol), setting, P=P,
+                            nu=nu, beta=beta, dim=dim, lam=lam, omega=omega, gshape=gshape,
+                            dps=dps)
     bias, var, err, N, lay, g_used, note = out
     value = bias + var
     method = ("double-contour deterministic equivalent, trapezoid on an ellipse "
@@ -755,6 +737,36 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
                              "gamma_shape": "diag(gamma)" if isinstance(gamma, list) else
                              ("given" if gamma_shape is not None else "identity"),
                              "seconds": _time.perf_counter() - t0})
+
+
+def _samples(setting, alpha, context, dim, lam):
+    """Context length P: ``alpha`` (ISO), ``context``, or ``alpha`` × the number of modes."""
+    if setting == "iso":
+        return float(alpha)
+    if context is not None:
+        return float(context)
+    if is_inf(dim) and lam is None:
+        raise ValueError("alpha is invalid with dim=inf: a power law needs dim (D, with "
+                         "alpha = P/D) or context (absolute P)")
+    n = len(lam) if lam is not None else int(dim)
+    return float(alpha) * n
+
+
+def _with_head(fn, setting, *, P, nu, beta, dim, lam, omega, gshape, dps, head=None):
+    """``(modes, fn(modes))``, the explicit head of a power law (from ``head``, default the
+    estimate of :func:`_initial_head`) enlarged ×4 until the tail expansion converges on every
+    contour ``fn`` uses."""
+    head = head or _initial_head(setting, P, nu, dim, lam)
+    while True:
+        try:
+            modes = modes_for(setting, P=P, nu=nu, beta=beta, dim=dim, lam=lam, omega=omega,
+                              gshape=gshape, head=head, dps=dps)
+            return modes, fn(modes)
+        except _TailTooShort:
+            head *= 4
+            if head > 1 << 18:
+                raise ConvergenceError("power-law tail expansion needs too many head modes",
+                                       where=f"head={head // 4}") from None
 
 
 def _initial_head(setting, P, nu, dim, lam):
@@ -794,6 +806,62 @@ def _solve(modes, depth, sigma2, gamma, rtol):
         prob = _Problem(modes, depth, sigma2)
     b, v, err, N, lay = _evaluate(prob, gamma, rtol)
     return b, v, err, N, lay, gamma, note
+
+
+class _Slope:
+    """``γ ↦ (∂R/∂γ, error)`` at ``Γ = γI`` for one (modes, depth, σ²): the modes and spectral
+    edges are built once (a gradient flow evaluates it many times); error = change against the
+    half-node rule plus the rounding bound of the derivative's terms."""
+
+    def __init__(self, setting, P, depth, sigma2, spec, rtol):
+        self.setting, self.P, self.spec, self.rtol = setting, P, spec, rtol
+        self.depth, self.sigma2 = depth, sigma2
+        self._build(None)
+
+    def _build(self, head):
+        self.modes, self.prob = _with_head(lambda m: _Problem(m, self.depth, self.sigma2),
+                                           self.setting, P=self.P, gshape=None, dps=15,
+                                           head=head, **self.spec)
+
+    def __call__(self, gamma):
+        gamma, depth, sigma2 = float(gamma), self.depth, self.sigma2
+        for _attempt in range(8):
+            try:
+                con, H, _, _, _, N, lay = _converged(self.prob, gamma, self.rtol)
+                d, dscale = _Problem.value(con, H, gamma, depth, sigma2, deriv=True)
+                con2, H2 = self.prob.build(lay, N // 2)
+                d2, _ = _Problem.value(con2, H2, gamma, depth, sigma2, deriv=True)
+                return d, abs(d - d2) + 10 * EPS * dscale
+            except _TailTooShort:   # a contour reached past the tail expansion: as in risk()
+                self._build(4 * len(self.modes.a))
+        raise ConvergenceError("context slope: head of the power law did not stabilise",
+                               where=f"head={len(self.modes.a)}")
+
+
+def _slope_fn(setting, *, alpha=None, context=None, depth, sigma2=0, nu=None, beta=None,
+              dim=math.inf, lam=None, omega=None, rtol=1e-12):
+    """Validated :class:`_Slope` (finite context, Γ = γI)."""
+    (setting, alpha, context, depth, _, sigma2, _,
+     _) = _validate(setting, alpha, context, depth, None, sigma2, nu, beta, dim, lam, omega,
+                    15, None)
+    if (alpha is not None and is_inf(alpha)) or (context is not None and is_inf(context)):
+        raise ValueError("alpha/context = inf is invalid here: slope is for finite context "
+                         "(use solvers.iso / solvers.rrs / solvers.fs at infinite context)")
+    P = _samples(setting, alpha, context, dim, lam)
+    spec = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
+    return _Slope(setting, P, depth, float(sigma2), spec, rtol)
+
+
+def slope(setting, gamma, *, alpha=None, context=None, depth, sigma2=0, nu=None, beta=None,
+          dim=math.inf, lam=None, omega=None, rtol=1e-12):
+    """``(∂R/∂γ, error)`` of :func:`risk` at ``Γ = γI`` and finite context: the exact
+    γ-derivative of the contour integrand (``∂_γp = −s p̂``, ``∂_γψ = p̂``) that the optimal-γ
+    search roots.  float64 contour sums (relative error ~1e-12)."""
+    gamma = require_nonnegative("gamma", gamma)
+    if is_inf(gamma):
+        raise ValueError(f"gamma={gamma!r} is invalid: slope needs a finite gamma >= 0")
+    return _slope_fn(setting, alpha=alpha, context=context, depth=depth, sigma2=sigma2, nu=nu,
+                     beta=beta, dim=dim, lam=lam, omega=omega, rtol=rtol)(gamma)
 
 
 def optimal_gamma(setting, **kw):

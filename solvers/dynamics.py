@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 
 import mpmath
 
+from solvers import context as scontext
 from solvers import fs as sfs
 from solvers import iso as siso
 from solvers import rrs as srrs
@@ -38,7 +39,8 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
 __all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
-           "fs_mode_flow", "rrs_flow", "width_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
+           "fs_mode_flow", "rrs_flow", "width_flow",
+           "context_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
            "dynamics", "parse_times", "register_cli"]
 
 GUARD = 10
@@ -326,40 +328,25 @@ def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=N
                       extra=extra)
 
 
-# Digits to which the width flow resolves γ(t): its velocity is a float64 contour sum (relative
-# error ~1e-12, and γ* is the root of a separately converged contour), so the inversion stops at
-# 1e-10 in s and γ is taken as saturated once γ* − γ < 1e-11 γ*, above that noise.
-WIDTH_FLOW_DIGITS = 8
+# Digits to which the width and context flows resolve γ(t): their velocity is a float64 contour
+# sum (relative error ~1e-12, and γ* is the root of a separately converged contour), so the
+# inversion stops at 1e-10 in s and γ counts as saturated once γ* − γ < 1e-11 γ*, above that noise.
+FLOAT64_FLOW_DIGITS = 8
+WIDTH_FLOW_DIGITS = FLOAT64_FLOW_DIGITS
 
 
-def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
-               dps=15) -> TimeSeries:
-    """RRS gradient flow at finite width N, infinite context (case W): ``dγ/dt = −∂R/∂γ``,
-    ``γ(0) = 0``, in the γ of :func:`solvers.width.risk` — ``Γ = γ P_N`` for a finite spectrum
-    (``lam``/``omega`` or a power law truncated to ``dim``), the normalised ``Γ = γ (D/N) P_N``
-    at ``dim = inf`` — so ``t`` is measured in units of that γ.  At ``width = D`` this is
-    :func:`rrs_flow` (no bottleneck); ``width = inf`` is :func:`rrs_flow`.
-
-    ``∂R/∂γ`` is the exact derivative of the contour integral (:func:`solvers.width.slope`,
-    float64); ``t(γ)`` by Gauss–Legendre quadrature of ``1/(−∂R/∂γ)`` and its Newton inverse
-    resolve γ(t) to about ``1e-9`` relative (``WIDTH_FLOW_DIGITS``), whatever ``dps``.
-    ``γ* =`` :func:`solvers.width.risk`'s optimum (``inf`` at depth = inf, where R(t) tends to
-    the projection risk)."""
-    dps = require_dps(dps)
-    ts = parse_times(times)
-    N = require_int("width", width, minimum=1, allow_inf=True)
-    spec_kw = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
-    if is_inf(N):
-        return rrs_flow(ts, depth=depth, dps=dps, **spec_kw)
-    land = swidth._landscape(width=N, depth=depth, **spec_kw)
-    opt = swidth.risk(width=N, depth=depth, gamma=None, dps=dps, **spec_kw)
-    fd = WIDTH_FLOW_DIGITS
+def _float64_flow(ts, slope, value, opt):
+    """Scalar flow ``dγ/dt = −slope(γ)`` from 0 whose velocity is a float64 contour sum
+    (``slope``/``value`` return ``(number, error)`` at a float γ; ``opt`` is the optimum's
+    :class:`Result`).  γ(t) is resolved to ``FLOAT64_FLOW_DIGITS``; returns
+    ``(γ list, R list, error list, notes, velocity evaluations)``."""
+    fd = FLOAT64_FLOW_DIGITS
     gstar_full = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(float(opt.gamma))
     with mpmath.workdps(fd + 2):
-        gstar = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(float(opt.gamma))
+        gstar = +gstar_full
 
         def velocity(g):
-            v, e = land.slope(float(g))
+            v, e = slope(float(g))
             return -mpmath.mpf(v), mpmath.mpf(e)
 
         flow = _ScalarFlow(velocity, gstar, fd)
@@ -376,15 +363,41 @@ def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=Non
                 s_prev = mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g)
     risks, errs = [], []
     for g, e in zip(gam, terr):
-        if is_inf(g):   # depth = inf, t = inf: the projection limit
+        if is_inf(g):   # depth = inf, t = inf: the γ → ∞ limit is the optimum's risk
             risks.append(opt.risk)
             errs.append(mpmath.mpf(opt.error_estimate))
             continue
-        R, Re = land.value(float(g))
+        R, Re = value(float(g))
         v = float(velocity(g)[0])
         risks.append(mpmath.mpf(R))
         # dR/dt = −V²: an error δt of t(γ) moves R by V²δt; γ itself is resolved to 10^{−fd−1}
         errs.append(mpmath.mpf(Re) + v * v * float(e) + abs(v) * float(g) * 10.0 ** (-fd - 1))
+    gam = [g if is_inf(g) else +g for g in gam]
+    return gam, risks, errs, notes, flow.evaluations
+
+
+def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
+               dps=15) -> TimeSeries:
+    """RRS gradient flow at finite width N, infinite context (case W): ``dγ/dt = −∂R/∂γ``,
+    ``γ(0) = 0``, in the γ of :func:`solvers.width.risk` — ``Γ = γ P_N`` for a finite spectrum
+    (``lam``/``omega`` or a power law truncated to ``dim``), the normalised ``Γ = γ (D/N) P_N``
+    at ``dim = inf`` — so ``t`` is measured in units of that γ.  At ``width = D`` this is
+    :func:`rrs_flow` (no bottleneck); ``width = inf`` is :func:`rrs_flow`.
+
+    ``∂R/∂γ`` is the exact derivative of the contour integral (:func:`solvers.width.slope`,
+    float64); ``t(γ)`` by Gauss–Legendre quadrature of ``1/(−∂R/∂γ)`` and its Newton inverse
+    resolve γ(t) to about ``1e-9`` relative (``FLOAT64_FLOW_DIGITS``), whatever ``dps``.
+    ``γ* =`` :func:`solvers.width.risk`'s optimum (``inf`` at depth = inf, where R(t) tends to
+    the projection risk)."""
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    N = require_int("width", width, minimum=1, allow_inf=True)
+    spec_kw = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
+    if is_inf(N):
+        return rrs_flow(ts, depth=depth, dps=dps, **spec_kw)
+    land = swidth._landscape(width=N, depth=depth, **spec_kw)
+    opt = swidth.risk(width=N, depth=depth, gamma=None, dps=dps, **spec_kw)
+    gam, risks, errs, notes, evaluations = _float64_flow(ts, land.slope, land.value, opt)
     method = ("case-W width contour (float64 dR/dgamma); t(gamma) by Gauss-Legendre quadrature "
               "of 1/(-dR/dgamma) + Newton inversion")
     if notes:
@@ -392,11 +405,44 @@ def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=Non
     params = {"width": N, "depth": opt.params["depth"], "nu": nu, "beta": beta, "dim": dim}
     if lam is not None:
         params.update(lam=[str(x) for x in lam], omega=[str(x) for x in omega])
-    return TimeSeries("rrs", params, ts, risks, [+g if not is_inf(g) else g for g in gam], True,
+    return TimeSeries("rrs", params, ts, risks, gam, True,
                       max(errs), method, dps,
-                      extra={"gamma_star": opt.gamma, "evaluations": flow.evaluations,
+                      extra={"gamma_star": opt.gamma, "evaluations": evaluations,
                              "gamma_convention": "Gamma = gamma P_N" if not is_inf(dim) or
                              lam is not None else "Gamma = gamma (D/N) P_N (dim = inf)"})
+
+
+def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma2=0, nu=None,
+                 beta=None, dim=math.inf, lam=None, omega=None, dps=15) -> TimeSeries:
+    """Gradient flow at finite context (case C, :mod:`solvers.context`) of ``Γ = γI``:
+    ``dγ/dt = −∂R/∂γ``, ``γ(0) = 0``, for ``iso`` (``alpha``), ``rrs`` or ``fs`` (Γ = γI only;
+    ``alpha`` = P/D or absolute ``context`` = P).  ``∂R/∂γ`` is :func:`solvers.context.slope`
+    (exact derivative of the double-contour integrand, float64), so γ(t) is resolved to about
+    ``1e-9`` relative (``FLOAT64_FLOW_DIGITS``) whatever ``dps``; ``γ* =`` the optimum of
+    :func:`solvers.context.risk` (``inf`` when the flow tends to the ridgeless limit)."""
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    kw = dict(alpha=alpha, context=context, depth=depth, sigma2=sigma2, nu=nu, beta=beta,
+              dim=dim, lam=lam, omega=omega)
+    if any(v is not None and is_inf(v) for v in (alpha, context)):
+        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid here: context_flow "
+                         "is for finite context (use iso_flow / rrs_flow / fs_flow)")
+    opt = scontext.risk(setting, gamma=None, dps=dps, **kw)
+
+    def value(g):
+        r = scontext.risk(setting, gamma=g, dps=dps, **kw)
+        return float(r.risk), float(r.error_estimate)
+
+    gam, risks, errs, notes, evaluations = _float64_flow(
+        ts, scontext._slope_fn(setting, **kw), value, opt)
+    method = ("case-C double contour (float64 dR/dgamma); t(gamma) by Gauss-Legendre "
+              "quadrature of 1/(-dR/dgamma) + Newton inversion")
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    params = dict(opt.params)
+    return TimeSeries(opt.setting, params, ts, risks, gam, True, max(errs), method, dps,
+                      extra={"gamma_star": opt.gamma, "evaluations": evaluations,
+                             "gamma_convention": "Gamma = gamma I"})
 
 
 # --------------------------------------------------------------------------- SGD theory
@@ -514,6 +560,17 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         if "alpha" not in params:
             raise ValueError("alpha=None is invalid: dynamics iso needs alpha > 0 or inf")
         return iso_flow(times, dps=dps, **params)
+    finite = [k for k in ("alpha", "context") if params.get(k) is not None
+              and not is_inf(params[k])]
+    if finite:   # fs / rrs at finite context (case C), Γ = γI
+        _reject(params, {"alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "lam",
+                         "omega"}, f"{setting} --{finite[0]} (case C, Gamma = gamma I)")
+        if "depth" not in params:
+            raise ValueError(f"depth=None is invalid: dynamics {setting} --{finite[0]} needs "
+                             "depth >= 1 or inf")
+        return context_flow(times, setting=setting, dps=dps, **params)
+    params.pop("alpha", None)    # alpha/context = inf: the population flows below
+    params.pop("context", None)
     if setting == "fs":
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega"}, "fs")
         return fs_flow(times, dps=dps, **params)
@@ -540,7 +597,8 @@ def _cmd_dynamics(args):
     from solvers.cli import _num, emit
 
     params = {}
-    for name in ("alpha", "depth", "sigma2", "nu", "beta", "dim", "init_scale", "width"):
+    for name in ("alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "init_scale",
+                 "width"):
         v = getattr(args, name, None)
         if v is not None:
             params[name] = _num(v)
@@ -566,7 +624,9 @@ def register_cli(subparsers):
                        ("nu", "capacity exponent (> 1)"), ("beta", "source exponent (> 0)"),
                        ("dim", "modes of the power-law spectrum (default inf)"),
                        ("init-scale", "initial weight scale (full/tied attention)"),
-                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow)")):
+                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow)"),
+                       ("context", "fs/rrs: absolute context length P (finite-context flow; "
+                                   "finite alpha also selects it)")):
         p.add_argument(f"--{name}", dest=name.replace("-", "_"), default=None, help=text)
     p.add_argument("--parameterization", default=None, choices=srrs.PARAMETERIZATIONS,
                    help="rrs: reduced (Gamma), full (paper's Result 9) or tied (gamma = w^5)")

@@ -411,3 +411,54 @@ def test_cli_dynamics_width():
     p = _cli("dynamics", "rrs", "--width", "0", "--depth", "2", "--nu", "2", "--beta", "1",
              "--times", "1")
     assert p.returncode == 2 and "width" in p.stderr and "Traceback" not in p.stderr
+
+
+# --------------------------------------------------------------------------- finite context (C)
+
+def test_context_slope_matches_finite_difference():
+    """context.slope against a Richardson-extrapolated central difference of context.risk
+    (h = 1e-4, 2e-4: truncation ≲ 1e-14, rounding of the float64 contour ~1e-13/h ≈ 1e-9 at
+    worst, so 1e-8 relative): ISO at finite α, RRS power law at absolute P, FS discrete."""
+    from solvers import context as sctx
+    cases = [("iso", dict(alpha=2, depth=3, sigma2=0.1), 0.4),
+             ("rrs", dict(context=30, depth=2, nu="1.5", beta=1), 0.7),
+             ("fs", dict(alpha="0.5", depth="inf", sigma2=0.2, lam=_LAM, omega=_OM), 1.5)]
+    for setting, kw, g in cases:
+        d, err = sctx.slope(setting, g, **kw)
+        fd = [(sctx.risk(setting, gamma=g + h, **kw).risk
+               - sctx.risk(setting, gamma=g - h, **kw).risk) / (2 * h) for h in (1e-4, 2e-4)]
+        ref = (4 * fd[0] - fd[1]) / 3
+        assert abs(d - ref) <= 1e-8 * abs(ref), (setting, d, ref)
+        assert err < 1e-10 * abs(d)
+
+
+def test_context_flow_flat_spectrum_is_iso_flow():
+    """Case C with a flat spectrum (D equal modes, P = αD) is ISO at α: the contour flow
+    (context_flow, routed by dynamics('rrs'/'fs', alpha=…)) against iso_flow's exact
+    Gauss–Chebyshev velocity, at two times and t = inf; γ(t) resolved to ~1e-9 by design."""
+    ts = ["0.5", 3, "inf"]
+    ref = dyn.iso_flow(ts, alpha=2, depth=2, sigma2="0.1", dps=20)
+    # ω = 1/D keeps the zero predictor's risk Σω_kλ_k = 1, as in ISO
+    flat = dict(alpha=2, depth=2, sigma2="0.1", lam=[1] * 4, omega=["0.25"] * 4)
+    for res in (dyn.dynamics("rrs", ts, dps=15, **flat),
+                dyn.dynamics("fs", ts, dps=15, **flat)):
+        for a, b in zip(res.gamma + res.risk, ref.gamma + ref.risk):
+            assert _rel(a, b) < 1e-9, (res.setting, a, b)
+
+
+def test_context_flow_rises_to_optimum():
+    """Power law (D = 40 modes, P = 20): γ(t) increases from 0 toward γ* of context.risk
+    (reached at t = inf), R(t) decreases from Σω_kλ_k = 1; CLI --context gives the same γ."""
+    ts = [0, 1, 4, 20, "inf"]
+    kw = dict(context=20, depth=2, nu="1.5", beta=1, dim=40, sigma2="0.05")
+    res = dyn.context_flow(ts, setting="rrs", **kw)
+    g = [float(x) for x in res.gamma]
+    r = [float(x) for x in res.risk]
+    gstar = float(res.extra["gamma_star"])
+    assert g[0] == 0 and all(a < b for a, b in zip(g, g[1:-1])) and g[-2] < gstar
+    assert g[-1] == gstar and gstar - g[-2] < 0.5 * gstar
+    assert abs(r[0] - 1) < 1e-10 and all(a > b for a, b in zip(r, r[1:]))
+    p = _cli("dynamics", "rrs", "--context", "20", "--depth", "2", "--nu", "1.5", "--beta", "1",
+             "--dim", "40", "--sigma2", "0.05", "--times", "4", "--json")
+    assert p.returncode == 0, p.stderr
+    assert _rel(json.loads(p.stdout)["gamma"][0], res.gamma[2]) < 1e-12
