@@ -37,22 +37,13 @@ import sympy as sp
 from theory import fs as tfs
 from theory import iso as tiso
 from theory import rrs as trrs
-from theory.symbols import L, alpha, gamma, sigma2, t
+# the SGD symbols η, τ_B, κ, n are re-exported here for callers of this module
+from theory.symbols import L, alpha, eta, gamma, kappa, n_step, sigma2, t, tau_batch
 
 __all__ = ["eta", "tau_batch", "kappa", "n_step", "iso_flow", "iso_depth1_flow", "fs_mode_flow",
            "rrs_flow", "time_to_reach", "gaussian_moments", "sgd_depth1", "sgd_solution",
            "stability_boundary"]
 
-# SGD symbols.  theory/symbols.py has no learning-rate, batch-ratio or query-ratio symbol and
-# its ``tau`` is the τ-transform value, so these live here (one definition, imported from here).
-#: learning rate η
-eta = sp.Symbol("eta", positive=True)
-#: batch ratio τ = B/D (named apart from the τ-transform symbol)
-tau_batch = sp.Symbol("tau_B", positive=True)
-#: query ratio κ = K/D
-kappa = sp.Symbol("kappa", positive=True)
-#: SGD step count
-n_step = sp.Symbol("n", nonnegative=True, integer=True)
 # finite sizes for the exact-moment stage of the derivation
 _D, _P, _K, _B = sp.symbols("D P K B", positive=True)
 _g = sp.Symbol("g", nonnegative=True)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.symbols import L, gamma, tau, z
+from theory.symbols import L, alpha_N, gamma, q, tau, tau2, z, z2
 
 __all__ = [
     "q", "alpha_N", "tau2", "z2", "y", "y2", "x", "x2",
@@ -44,12 +44,7 @@ __all__ = [
     "free_product_moments",
 ]
 
-#: MP ratio D/P of the Wishart factor, width ratio N/D of the projection
-q = sp.Symbol("q", positive=True)
-alpha_N = sp.Symbol("alpha_N", positive=True)
-#: second contour point and its τ; Wishart-side arguments y = x_B(τ); A-side arguments x = x_A(τ)
-z2 = sp.Symbol("z'")
-tau2 = sp.Symbol("tau'")
+#: Wishart-side arguments y = x_B(τ); A-side arguments x = x_A(τ)
 y, y2 = sp.symbols("y y'")
 x, x2 = sp.symbols("x x'")
 m = sp.Symbol("m")

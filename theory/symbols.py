@@ -34,5 +34,20 @@ theta = sp.Symbol("theta", real=True)
 #: tau-transform value
 tau = sp.Symbol("tau")
 
+#: width ratio N/D of the rank-N projection (proportional regime)
+alpha_N = sp.Symbol("alpha_N", positive=True)
+#: Marchenko–Pastur ratio D/P of the Wishart factor of Σ̂
+q = sp.Symbol("q", positive=True)
+#: second contour point and its τ-transform value (two-point functions)
+z2 = sp.Symbol("z'")
+tau2 = sp.Symbol("tau'")
+#: SGD: learning rate η, batch ratio τ_B = B/D (named apart from the τ-transform), query ratio
+#: κ = K/D, step count n
+eta = sp.Symbol("eta", positive=True)
+tau_batch = sp.Symbol("tau_B", positive=True)
+kappa = sp.Symbol("kappa", positive=True)
+n_step = sp.Symbol("n", nonnegative=True, integer=True)
+
 __all__ = ["alpha", "c", "gamma", "L", "sigma2", "nu", "beta", "lam", "z", "t", "N", "P",
-           "k", "theta", "tau"]
+           "k", "theta", "tau", "alpha_N", "q", "z2", "tau2", "eta", "tau_batch", "kappa",
+           "n_step"]

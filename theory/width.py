@@ -27,18 +27,15 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from theory.symbols import N, tau, z
+from theory.symbols import N, alpha_N, tau, tau2, z, z2
 
 __all__ = ["alpha_N", "tau2", "z2", "y", "y2", "x", "D", "S", "S2", "psi_n", "psi_n2",
            "projection_tau", "projection_x", "one_point_relation", "psi", "B_two_point",
            "sigma_vchi", "c_dmft", "c_closed", "two_point", "absolute_regime",
            "depth1_coefficient", "printed_variants"]
 
-#: width ratio N/D (proportional regime) — case-W specific, not in theory.symbols
-alpha_N = sp.Symbol("alpha_N", positive=True)
-#: the second contour point's τ and z, and the B-side spectral variables y, y'
-tau2 = sp.Symbol("tau'")
-z2 = sp.Symbol("z'")
+#: width ratio α_N = N/D, the second contour point z' and its τ' come from theory.symbols;
+#: the B-side spectral variables y, y'
 y = sp.Symbol("y")
 y2 = sp.Symbol("y'")
 #: A-side spectral variable x = x_A(τ)
