@@ -473,37 +473,32 @@ def _flow_rrs_symbolic(p):
     return trrs.flow(depth, p["gamma"], modes=list(zip(lam, om)))
 
 
-# finite context (dmft.md case C, solvers.context; float64 contour arithmetic) ---------------------
+# finite context and finite width (dmft.md cases C and W; float64 contour arithmetic) -----------
 
-def _context_numeric(field_name):
+def _contour_numeric(kind, field_name):
+    """Risk or optimal γ from a float64 contour solver: ``kind`` is ``"context"`` (case C,
+    solvers.context) or ``"width"`` (case W, solvers.width).  γ* is the root of an exact
+    derivative evaluated in float64: its error is a stated relative 1e-11 (context) or 1e-10
+    (width)."""
+    names = {"context": ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim"),
+             "width": ("width", "depth", "gamma", "nu", "beta", "dim")}[kind]
+    gamma_rel = mpmath.mpf("1e-11") if kind == "context" else mpmath.mpf("1e-10")
+
     def f(p, dps):
-        from solvers import context
-        kw = _solver_args(p, ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta",
-                              "dim"))
+        import importlib
+        solver = importlib.import_module(f"solvers.{kind}")
+        kw = _solver_args(p, names)
         kw.update(_spectrum_args(p))
-        res = context.risk(p.get("_setting", "iso"), dps=dps, **kw)
+        args = (p.get("_setting", "iso"),) if kind == "context" else ()
+        res = solver.risk(*args, dps=dps, **kw)
         if field_name == "risk":
             return mpmath.mpf(res.risk), _err(res)
         g = mpmath.mpf(res.gamma)
-        # γ* is the root of an exact-in-closed-form derivative evaluated in float64
-        return g, abs(g) * mpmath.mpf("1e-11") if mpmath.isfinite(g) else 0
+        return g, abs(g) * gamma_rel if mpmath.isfinite(g) else 0
     return f
 
 
-# finite width (dmft.md case W, solvers.width) and gradient-flow time series (solvers.dynamics) ---
-
-def _width_numeric(field_name):
-    def f(p, dps):
-        from solvers import width
-        kw = _solver_args(p, ("width", "depth", "gamma", "nu", "beta", "dim"))
-        kw.update(_spectrum_args(p))
-        res = width.risk(dps=dps, **kw)
-        if field_name == "risk":
-            return mpmath.mpf(res.risk), _err(res)
-        g = mpmath.mpf(res.gamma)
-        return g, abs(g) * mpmath.mpf("1e-10") if mpmath.isfinite(g) else 0
-    return f
-
+# gradient-flow time series (solvers.dynamics) ---------------------------------------------------
 
 def _dynamics_numeric(field_name):
     def f(p, dps):
@@ -597,9 +592,9 @@ def _build_quantities():
         ("iso", "rrs", "fs"), requires="solvers.context")
     add("width.risk", "RRS risk at finite width N, infinite context (solvers.width, case W; "
         "float64 contour sums)", ("width", "depth", "gamma", "nu", "beta", "dim", "lam", "omega"),
-        (), _width_numeric("risk"), requires="solvers.width")
+        (), _contour_numeric("width", "risk"), requires="solvers.width")
     add("width.gamma", "optimal gamma at finite width (solvers.width)",
-        ("width", "depth", "nu", "beta", "dim", "lam", "omega"), (), _width_numeric("gamma"),
+        ("width", "depth", "nu", "beta", "dim", "lam", "omega"), (), _contour_numeric("width", "gamma"),
         requires="solvers.width")
     dyn_p = ("alpha", "depth", "sigma2", "time", "nu", "beta", "dim", "lam", "omega")
     add("dynamics.risk", "risk along the gradient flow from Gamma = 0 at time t "
@@ -661,7 +656,7 @@ def _evaluators(qty: Quantity, setting):
         return ((lambda p, dps: fn({**p, "_setting": setting}, dps)),
                 (lambda p: fs_({**p, "_setting": setting})))
     if qty.name.startswith("context."):
-        f = _context_numeric(qty.name.split(".", 1)[1])
+        f = _contour_numeric("context", qty.name.split(".", 1)[1])
         return (lambda p, dps: f({**p, "_setting": setting}, dps)), None
     return num, sym
 

@@ -24,7 +24,7 @@ states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mod
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import mpmath
@@ -34,7 +34,7 @@ from solvers import fs as sfs
 from solvers import iso as siso
 from solvers import rrs as srrs
 from solvers import width as swidth
-from solvers.result import ConvergenceError, _jsonable
+from solvers.result import ConvergenceError, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
@@ -68,18 +68,10 @@ class TimeSeries:
         return self.risk
 
     def to_dict(self) -> dict:
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "extra":
-                out.update({k: _jsonable(ev, self.dps) for k, ev in v.items()})
-            elif not (f.name == "gamma" and v is None):
-                out[f.name] = _jsonable(v, self.dps)
-        return out
+        return fields_to_dict(self, self.dps, omit_none=("gamma",))
 
 
-def _mp(x):
-    return mpmath.inf if is_inf(x) else mpmath.mpf(str(x) if isinstance(x, float) else x)
+_mp = to_mpf
 
 
 def parse_times(times, *, integer=False):

@@ -75,6 +75,21 @@ def _jsonable(obj: Any, digits: int | None) -> Any:
     return format_number(obj, digits)
 
 
+def fields_to_dict(obj, digits, *, omit_none=(), skip=()) -> dict:
+    """JSON-friendly dict of a result dataclass: every field (``extra`` flattened into the top
+    level), fields in ``skip`` left out, fields in ``omit_none`` left out when None."""
+    out = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if f.name in skip or (v is None and f.name in omit_none):
+            continue
+        if f.name == "extra":
+            out.update({k: _jsonable(ev, digits) for k, ev in v.items()})
+        else:
+            out[f.name] = _jsonable(v, digits)
+    return out
+
+
 @dataclass(frozen=True)
 class Result:
     """Outcome of a numeric computation (theory) or a Monte-Carlo estimate (simulator).
@@ -104,14 +119,5 @@ class Result:
 
     def to_dict(self) -> dict:
         """Plain-JSON dictionary; mpf numbers become decimal strings of ``dps`` digits."""
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "extra":
-                for k, ev in v.items():
-                    out[k] = _jsonable(ev, self.dps)
-                continue
-            if v is None and f.name in ("stderr", "dim", "contexts", "seed", "iterations"):
-                continue
-            out[f.name] = _jsonable(v, self.dps)
-        return out
+        return fields_to_dict(self, self.dps,
+                              omit_none=("stderr", "dim", "contexts", "seed", "iterations"))

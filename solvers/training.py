@@ -23,13 +23,13 @@ Full model (:mod:`solvers.attention`).  Manual backprop through the masked resid
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from solvers.attention import AttentionWeights, random_weights
-from solvers.result import _jsonable
+from solvers.result import fields_to_dict
 from solvers.simulate import (SETTINGS, context_risk, gd_predictor, gd_predictor_population,
                               projection, sample_contexts)
 from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
@@ -67,16 +67,7 @@ class TrainResult:
         return self.risk
 
     def to_dict(self) -> dict:
-        out = {}
-        for f in fields(self):
-            if f.name == "state":
-                continue
-            v = getattr(self, f.name)
-            if f.name == "extra":
-                out.update({k: _jsonable(ev, None) for k, ev in v.items()})
-            else:
-                out[f.name] = _jsonable(v, None)
-        return out
+        return fields_to_dict(self, None, skip=("state",))
 
 
 # --------------------------------------------------------------------------- data
