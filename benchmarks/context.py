@@ -10,8 +10,8 @@ Run:  python benchmarks/context.py [--dim 512] [--alpha 0.5] [--depth 4] [--rrs]
 import argparse
 import time
 
-from solvers import context
-from solvers.simulate import simulate
+from solvers.settings import context
+from solvers.simulators.reduced import simulate
 from solvers.spectra import PowerLaw
 from timing import timed
 

@@ -10,8 +10,8 @@ import time
 
 import mpmath
 
-from solvers import iso
-from solvers.simulate import simulate
+from solvers.settings import iso
+from solvers.simulators.reduced import simulate
 from timing import timed
 
 

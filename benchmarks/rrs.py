@@ -3,9 +3,9 @@
 Run ``python benchmarks/rrs.py`` (options: ``--dps``, ``--nu``, ``--beta``, ``--repeat``).
 Prints wall-clock seconds (best of ``--repeat``) for
 
-* ``solvers.rrs.risk`` at the optimal γ (time = inf, α = ∞) for depth 10³ and 10⁶;
-* ``solvers.rrs.risk`` at a finite gradient-flow time (depth ∞), when the flow solver accepts it;
-* ``solvers.exponents.check_exponent`` for every law.
+* ``solvers.settings.rrs.risk`` at the optimal γ (time = inf, α = ∞) for depth 10³ and 10⁶;
+* ``solvers.settings.rrs.risk`` at a finite gradient-flow time (depth ∞), when the flow solver accepts it;
+* ``solvers.analysis.exponents.check_exponent`` for every law.
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def main(argv=None):
     p.add_argument("--check-dps", type=int, default=15, help="dps of the exponent checks")
     args = p.parse_args(argv)
 
-    from solvers import rrs
-    from solvers.exponents import LAWS, check_exponent
+    from solvers.settings import rrs
+    from solvers.analysis.exponents import LAWS, check_exponent
 
     print(f"RRS risk points (nu={args.nu}, beta={args.beta}, dps={args.dps})")
     for depth in (10**3, 10**6):

@@ -3,11 +3,11 @@
 Measures contexts per second for computing the loss and the analytic gradient with respect to
 all L matrices Γ_ℓ (untied) at D = 256, L = 8, in three ways:
 
-* ``vectorised``: :func:`solvers.training.reduced_loss_and_grad` on the whole batch (batched
+* ``vectorised``: :func:`solvers.simulators.training.reduced_loss_and_grad` on the whole batch (batched
   matmul forward, backprop through the L GD steps), excluding data generation;
 * ``loop``: a straightforward per-context Python loop doing the same forward/backward pass one
   context at a time (same numbers — checked);
-* ``sampling``: the cost of drawing the batch (:func:`solvers.training.sample_batch`), which
+* ``sampling``: the cost of drawing the batch (:func:`solvers.simulators.training.sample_batch`), which
   dominates a training step.
 
 Peak memory of one vectorised step is measured with ``tracemalloc`` (numpy reports its buffers
@@ -24,7 +24,7 @@ import tracemalloc
 
 import numpy as np
 
-from solvers import training as T
+from solvers.simulators import training as T
 from timing import timed
 
 

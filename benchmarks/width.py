@@ -2,9 +2,9 @@
 
 Run ``python benchmarks/width.py`` (options ``--dim``, ``--pilot``, ``--nu``, ``--beta``).
 For a power law truncated to ``dim`` modes (proportional regime) and several (N, L), prints:
-the time of ``solvers.width.risk`` at a given γ and at the optimal γ, its error estimate (the
+the time of ``solvers.settings.width.risk`` at a given γ and at the optimal γ, its error estimate (the
 doubling change of the contour rule; 10 digits means ``error/risk ≤ 1e-10``), and the time the
-simulator (``solvers.simulate.simulate("rrs", alpha="inf", width=N, …)``) needs for a 1%
+simulator (``solvers.simulators.reduced.simulate("rrs", alpha="inf", width=N, …)``) needs for a 1%
 standard error, extrapolated from a pilot run (contexts needed ``= (spread/(0.01 R))²``).
 Also one ``dim = inf`` point (absolute N).
 """
@@ -30,8 +30,8 @@ def main(argv=None):
     p.add_argument("--beta", type=float, default=1.0 / 1.2)
     args = p.parse_args(argv)
 
-    from solvers import width
-    from solvers.simulate import simulate
+    from solvers.settings import width
+    from solvers.simulators.reduced import simulate
     from solvers.spectra import PowerLaw
 
     D = args.dim

@@ -1,7 +1,42 @@
-"""Numeric layer of icl-theory: mpmath/scipy solvers for the equations of :mod:`theory`,
-the numpy simulator that validates them, and the ``icl-theory`` command line."""
-import solvers.simulate  # noqa: F401  (import the module first: the function below shadows it)
-from solvers.api import risk, simulate
-from solvers.result import ConvergenceError, Result
+"""Numeric layer of icl-theory: mpmath/scipy solvers for the equations of :mod:`theory`, the
+numpy simulators that validate them, and the ``icl-theory`` command line (:mod:`solvers.cli`).
 
-__all__ = ["risk", "simulate", "Result", "ConvergenceError"]
+Public API (one function per command, the same parameter names as the command line)::
+
+    risk, simulate, dynamics, exponents, shape, check, sweep, report
+
+Layers: :mod:`solvers.settings` (exact solvers) → :mod:`solvers.analysis` (dynamics, exponents,
+shape) → :mod:`solvers.checker`, :mod:`solvers.sweep`, :mod:`solvers.report` → :mod:`solvers.cli`.
+"""
+from solvers.analysis.dynamics import dynamics
+from solvers.analysis.exponents import exponents
+from solvers.analysis.shape import shape
+from solvers.api import risk, simulate
+from solvers.result import ConvergenceError, Result, to_json
+
+
+def check(*paths, progress=None):
+    """Check claims files (a directory means every ``*.toml`` in it); a list of verdicts
+    (:func:`solvers.checker.check_files`)."""
+    from solvers.checker import check_files
+
+    return check_files(paths, progress=progress)
+
+
+def sweep(quantity, setting, grid, **kwargs):
+    """A quantity over a parameter grid (:func:`solvers.sweep.sweep`)."""
+    from solvers.sweep import sweep as _sweep
+
+    return _sweep(quantity, setting, grid, **kwargs)
+
+
+def report(out=None, quick=False, **kwargs):
+    """The paper's figures from the exact theory with simulator points
+    (:func:`solvers.report.report`)."""
+    from solvers.report import report as _report
+
+    return _report(out=out, quick=quick, **kwargs)
+
+
+__all__ = ["risk", "simulate", "dynamics", "exponents", "shape", "check", "sweep", "report",
+           "Result", "ConvergenceError", "to_json"]

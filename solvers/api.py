@@ -1,35 +1,46 @@
-"""Setting-independent entry points: dispatch ``risk`` and ``simulate`` to the setting's module.
+"""Setting-independent entry points: one driver routing ``risk`` and ``simulate`` to the solver
+that owns the parameter combination (a method table in the spirit of ``scipy.integrate``'s
+``solve_ivp``).
 
-Each setting module (``solvers.iso``, ``solvers.fs``, ``solvers.rrs``) defines ``risk(**params)``
-with explicit keyword parameters; parameters a setting does not use are rejected here with a
-``ValueError`` that names them.
+Routing of :func:`risk` (docs/theory.md, "Which solver"):
+
+====================  ==================================  ==========================================
+setting               finite parameters                   solver
+====================  ==================================  ==========================================
+iso                   any ``alpha``                       :mod:`solvers.settings.iso` (Marchenko–Pastur)
+fs, rrs               none (``alpha = context = inf``)    :mod:`solvers.settings.fs` / ``rrs``
+fs, rrs, iso          ``alpha`` or ``context``            :mod:`solvers.settings.context` (case C)
+rrs                   ``width``                           :mod:`solvers.settings.width` (case W)
+====================  ==================================  ==========================================
+
+Parameters a solver does not take are rejected with a ``ValueError`` naming them.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
+import math
 
+from solvers.settings import context, fs, iso, rrs, width
+from solvers.simulators import reduced
 from solvers.validate import is_inf, require_choice
 
-SETTINGS = ("iso", "fs", "rrs")
+#: the α = ∞ (population-covariance) solver of each setting
+SETTINGS = {"iso": iso.risk, "fs": fs.risk, "rrs": rrs.risk}
 
 
-def _call(module_name: str, func_name: str, setting: str, params: dict):
-    require_choice("setting", setting, SETTINGS)
-    try:
-        module = importlib.import_module(f"solvers.{module_name}")
-    except ModuleNotFoundError as exc:  # a setting not built yet
-        if exc.name == f"solvers.{module_name}":
-            raise ValueError(f"setting={setting!r} is not available yet in this version") from None
-        raise
-    func = getattr(module, func_name)
+def _finite(params, name):
+    v = params.get(name)
+    return v is not None and not is_inf(v)
+
+
+def _checked(func, setting, params):
+    """Call ``func`` after rejecting parameters it does not take and requiring those without a
+    default (each a ValueError naming them)."""
     accepted = inspect.signature(func).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        unknown = sorted(k for k in params if k not in accepted)
-        if unknown:
-            valid = ", ".join(k for k in accepted)
-            raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r}; "
-                             f"valid parameters: {valid}")
+    unknown = sorted(k for k in params if k not in accepted)
+    if unknown:
+        raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r} "
+                         f"here; valid parameters: {', '.join(accepted)}")
     missing = [k for k, p in accepted.items()
                if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
                and k not in params]
@@ -39,59 +50,85 @@ def _call(module_name: str, func_name: str, setting: str, params: dict):
     return func(**params)
 
 
-def _finite(params, name):
-    v = params.get(name)
-    return v is not None and not is_inf(v)
+def solver_for(setting: str, params: dict):
+    """``(function, keyword arguments)`` that :func:`risk` calls for these parameters.
 
-
-def risk(setting: str, **params):
-    """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``).
-
-    Routing: ISO → :mod:`solvers.iso` (any α).  FS/RRS with a finite ``alpha`` or ``context``
-    → :mod:`solvers.context` (finite context, case C); RRS with a finite ``width`` →
-    :mod:`solvers.width` (finite width, case W); otherwise the α = ∞ solvers
-    :mod:`solvers.fs` / :mod:`solvers.rrs`.  ``alpha``/``context``/``width`` equal to ``inf`` are
-    the defaults and are dropped before the call."""
-    require_choice("setting", setting, SETTINGS)
+    ``alpha``/``context``/``width`` equal to ``inf`` are the defaults and are dropped."""
+    require_choice("setting", setting, tuple(SETTINGS))
+    params = dict(params)
     if setting == "iso":
-        return _call("iso", "risk", setting, params)
+        return iso.risk, params
     finite_ctx = _finite(params, "alpha") or _finite(params, "context")
     finite_width = _finite(params, "width")
     if finite_ctx and finite_width:
-        raise ValueError(f"width={params['width']} with a finite context is not available: "
-                         "finite width needs alpha=inf (finite width and context together is "
-                         "an open problem; see dmft.md)")
+        raise ValueError(f"width={params['width']} with a finite context is not available yet: "
+                         "finite width needs alpha=inf and context=inf")
+    if finite_width and setting != "rrs":
+        raise ValueError(f"width={params['width']} is available for setting 'rrs' only "
+                         f"(got setting={setting!r})")
+    for name in ("alpha", "context", "width"):
+        if name in params and not _finite(params, name):
+            params.pop(name)
     if finite_ctx:
-        from solvers import context
-
-        sub = {k: v for k, v in params.items() if not (k in ("width",) and is_inf(v))}
-        return _checked(context.risk, setting, {"setting": setting, **sub})
-    for name in ("alpha", "context"):
-        params.pop(name, None)
+        return context.risk, {"setting": setting, **params}
     if finite_width:
-        if setting != "rrs":
-            raise ValueError(f"width={params['width']} is available for setting 'rrs' only "
-                             f"(got setting={setting!r})")
-        from solvers import width
-
-        return _checked(width.risk, setting, params)
-    params.pop("width", None)
-    return _call(setting, "risk", setting, params)
+        return width.risk, params
+    return SETTINGS[setting], params
 
 
-def _checked(func, setting, params):
-    """Call ``func`` after rejecting parameters it does not take (ValueError naming them)."""
-    accepted = inspect.signature(func).parameters
-    unknown = sorted(k for k in params if k not in accepted)
-    if unknown:
-        raise ValueError(f"parameter(s) {', '.join(unknown)} not used by setting={setting!r} "
-                         f"here; valid parameters: {', '.join(accepted)}")
-    return func(**params)
+def risk(setting: str, **params):
+    """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``): see the routing table of
+    this module.  Returns a frozen :class:`~solvers.result.Result`."""
+    func, kwargs = solver_for(setting, params)
+    return _checked(func, setting, kwargs)
 
 
-def simulate(setting: str, **params):
-    """Monte-Carlo risk from the numpy simulator for ``setting``."""
-    # the module solvers.simulate is shadowed by this function in the package namespace
-    sim = importlib.import_module("solvers.simulate")
-    require_choice("setting", setting, SETTINGS)
-    return sim.simulate(setting, **params)
+#: theory parameters that also describe a simulator run (the rest are simulator-only)
+_THEORY_KEYS = ("alpha", "depth", "sigma2", "nu", "beta", "width")
+
+
+def default_gamma(setting: str, *, dim, **params):
+    """The theory's optimal γ for a simulator run at dimension ``dim`` (the truncated spectrum the
+    simulator draws): ``solvers.risk(setting, …, dim=dim).gamma``.  ValueError when the optimum
+    is not a finite scalar (FS at α = ∞: Γ = LΣ⁻¹; depth = ∞)."""
+    sub = {k: v for k, v in params.items() if k in _THEORY_KEYS and v is not None}
+    if setting != "iso":
+        sub["dim"] = dim
+    g = risk(setting, dps=20, **sub).gamma
+    try:
+        g = float(g)
+    except (TypeError, ValueError):
+        g = math.nan
+    if not math.isfinite(g):
+        raise ValueError(f"gamma=None is invalid for simulate {setting} here: the theory's "
+                         f"optimum is not a finite scalar ({g}); pass gamma >= 0")
+    return g
+
+
+def simulate(setting: str, *, alpha="inf", depth, gamma=None, nu=None, beta=None, dim, contexts,
+             seed=0, **params):
+    """Monte-Carlo risk from the numpy simulator (:func:`solvers.simulators.reduced.simulate`).
+
+    ``alpha`` defaults to ``inf`` (population covariance).  ``gamma=None`` runs at the theory's
+    optimal γ (:func:`default_gamma`).  For ``fs``/``rrs``, ``nu``/``beta`` build the power-law
+    spectrum truncated to ``dim`` modes (or pass ``lam``/``omega`` arrays)."""
+    require_choice("setting", setting, tuple(SETTINGS))
+    if setting == "iso":
+        for k, v in (("nu", nu), ("beta", beta)):
+            if v is not None:
+                raise ValueError(f"{k}={v} is invalid: not a parameter of setting 'iso'")
+    elif params.get("lam") is None:
+        if nu is None or beta is None:
+            raise ValueError(f"nu={nu}, beta={beta} is invalid: simulate {setting} needs nu > 1 "
+                             "and beta > 0 (or explicit lam/omega arrays)")
+        from solvers.spectra import PowerLaw
+        import numpy as np
+
+        lam, omega = PowerLaw(nu, beta, dim=dim).modes(dps=20)
+        params["lam"] = np.array([float(v) for v in lam])
+        params["omega"] = np.array([float(v) for v in omega])
+    if gamma is None:
+        gamma = default_gamma(setting, alpha=alpha, depth=depth, nu=nu, beta=beta, dim=dim,
+                              sigma2=params.get("sigma2"), width=params.get("width"))
+    return reduced.simulate(setting, alpha=alpha, depth=depth, gamma=gamma, dim=dim,
+                            contexts=contexts, seed=seed, **params)

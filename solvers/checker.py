@@ -45,7 +45,7 @@ from theory.timeout import Timeout, run_with_timeout
 from theory import symbols as S
 
 __all__ = ["Verdict", "ClaimsError", "QUANTITIES", "check_claim", "check_files", "load_claims",
-           "register_cli", "MIN_DPS"]
+           "MIN_DPS"]
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _sym_int(v):
 
 def _iso_numeric(field_name):
     def f(p, dps):
-        from solvers import iso
+        from solvers.settings import iso
         res = iso.risk(dps=dps, **_solver_args(p, ("alpha", "depth", "sigma2", "gamma")))
         if field_name == "risk":
             return res.risk, _err(res)
@@ -215,7 +215,7 @@ def _iso_numeric(field_name):
             L = mpmath.mpf(p["depth"])
             return g / L, abs(g / L) * mpmath.mpf(10) ** (-dps) if mpmath.isfinite(g) else 0
         if field_name not in res.extra:
-            raise _NotAvailable(f"solvers.iso.risk gives no {field_name} split here")
+            raise _NotAvailable(f"solvers.settings.iso.risk gives no {field_name} split here")
         return res.extra[field_name], _err(res)
     return f
 
@@ -276,7 +276,7 @@ def _spectrum_args(p):
 
 def _rrs_numeric(field_name):
     def f(p, dps):
-        from solvers import rrs
+        from solvers.settings import rrs
         kw = _solver_args(p, ("nu", "beta", "depth", "time", "gamma", "dim", "parameterization",
                               "init_scale"))
         kw.update(_spectrum_args(p))
@@ -308,7 +308,7 @@ def _rrs_symbolic(field_name):
 
 def _fs_numeric(field_name):
     def f(p, dps):
-        from solvers import fs
+        from solvers.settings import fs
         if field_name == "mode_gamma":
             kw = _solver_args(p, ("lam", "omega", "time", "depth"))
             return fs.mode_gamma_of_time(dps=dps, **kw), mpmath.mpf(10) ** (-dps)
@@ -374,7 +374,7 @@ _SLOPE_LAW = {("rrs", "time"): "time", ("rrs", "time_full"): "time_full",
 
 def _slope_numeric(law):
     def f(p, dps, setting):
-        from solvers.exponents import check_exponent
+        from solvers.analysis.exponents import check_exponent
         key = _SLOPE_LAW.get((setting, law))
         if key is None:
             raise _NotAvailable(f"slope.{law} is not available for setting {setting!r}")
@@ -454,7 +454,7 @@ def _flow_iso_symbolic(p):
 
 
 def _flow_rrs_numeric(p, dps):
-    from solvers import rrs
+    from solvers.settings import rrs
     kw = _solver_args(p, ("nu", "beta", "depth", "gamma", "dim", "parameterization"))
     kw.update(_spectrum_args(p))
     return rrs.flow_velocity(dps=dps, **kw), mpmath.mpf(10) ** (-dps)
@@ -477,7 +477,7 @@ def _flow_rrs_symbolic(p):
 
 def _contour_numeric(kind, field_name):
     """Risk or optimal γ from a float64 contour solver: ``kind`` is ``"context"`` (case C,
-    solvers.context) or ``"width"`` (case W, solvers.width).  γ* is the root of an exact
+    solvers.settings.context) or ``"width"`` (case W, solvers.settings.width).  γ* is the root of an exact
     derivative evaluated in float64: its error is a stated relative 1e-11 (context) or 1e-10
     (width)."""
     names = {"context": ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim"),
@@ -498,11 +498,11 @@ def _contour_numeric(kind, field_name):
     return f
 
 
-# gradient-flow time series (solvers.dynamics) ---------------------------------------------------
+# gradient-flow time series (solvers.analysis.dynamics) ---------------------------------------------------
 
 def _dynamics_numeric(field_name):
     def f(p, dps):
-        from solvers import dynamics
+        from solvers.analysis import dynamics
         setting = p.get("_setting", "iso")
         t = p["time"]
         times = ["inf" if mpmath.isinf(t) else t]
@@ -574,7 +574,7 @@ def _build_quantities():
         add(f"exponent.{law}", f"decay exponent a of R ∝ {law}^-a (theory.exponents, symbolic)",
             ("nu", "beta"), settings, None, _exponent_symbolic(law))
         add(f"slope.{law}", f"extrapolated local slope -dlogR/dlog({law}) of the exact risk "
-            "(solvers.exponents.check_exponent, numeric)", ("nu", "beta"), settings,
+            "(solvers.analysis.exponents.check_exponent, numeric)", ("nu", "beta"), settings,
             _slope_numeric(law))
     for r in ("L", "N", "t", "P", "risk", "L_vs_N"):
         add(f"shape.{r}", f"compute-optimal exponent of {r} vs the budget (theory.shape)",
@@ -586,25 +586,25 @@ def _build_quantities():
     ctx_p = ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim", "lam",
              "omega")
     add("context.risk", "finite-context risk by the case-C double-contour deterministic "
-        "equivalent (solvers.context; about 12 correct digits)", ctx_p, ("iso", "rrs", "fs"),
-        requires="solvers.context")
-    add("context.gamma", "optimal gamma at finite context (solvers.context)", ctx_p,
-        ("iso", "rrs", "fs"), requires="solvers.context")
-    add("width.risk", "RRS risk at finite width N, infinite context (solvers.width, case W; "
+        "equivalent (solvers.settings.context; about 12 correct digits)", ctx_p, ("iso", "rrs", "fs"),
+        requires="solvers.settings.context")
+    add("context.gamma", "optimal gamma at finite context (solvers.settings.context)", ctx_p,
+        ("iso", "rrs", "fs"), requires="solvers.settings.context")
+    add("width.risk", "RRS risk at finite width N, infinite context (solvers.settings.width, case W; "
         "float64 contour sums)", ("width", "depth", "gamma", "nu", "beta", "dim", "lam", "omega"),
-        (), _contour_numeric("width", "risk"), requires="solvers.width")
-    add("width.gamma", "optimal gamma at finite width (solvers.width)",
+        (), _contour_numeric("width", "risk"), requires="solvers.settings.width")
+    add("width.gamma", "optimal gamma at finite width (solvers.settings.width)",
         ("width", "depth", "nu", "beta", "dim", "lam", "omega"), (), _contour_numeric("width", "gamma"),
-        requires="solvers.width")
+        requires="solvers.settings.width")
     dyn_p = ("alpha", "depth", "sigma2", "time", "nu", "beta", "dim", "lam", "omega")
     add("dynamics.risk", "risk along the gradient flow from Gamma = 0 at time t "
-        "(solvers.dynamics; symbolic: theory.dynamics.iso_depth1_flow)", dyn_p,
-        ("iso", "fs", "rrs"), requires="solvers.dynamics")
-    add("dynamics.gamma", "gamma(t) along the gradient flow from 0 (solvers.dynamics)", dyn_p,
-        ("iso", "rrs"), requires="solvers.dynamics")
+        "(solvers.analysis.dynamics; symbolic: theory.dynamics.iso_depth1_flow)", dyn_p,
+        ("iso", "fs", "rrs"), requires="solvers.analysis.dynamics")
+    add("dynamics.gamma", "gamma(t) along the gradient flow from 0 (solvers.analysis.dynamics)", dyn_p,
+        ("iso", "rrs"), requires="solvers.analysis.dynamics")
     add("flow.iso", "d gamma/dt = -dR/dgamma of the ISO landscape (theory.dynamics.iso_flow)",
         ("alpha", "depth", "sigma2", "gamma"), (), None, _flow_iso_symbolic)
-    add("flow.rrs", "d gamma/dt of the RRS flow at alpha = inf (solvers.rrs.flow_velocity; "
+    add("flow.rrs", "d gamma/dt of the RRS flow at alpha = inf (solvers.settings.rrs.flow_velocity; "
         "parameterization reduced/full/tied)",
         ("nu", "beta", "depth", "gamma", "dim", "lam", "omega", "parameterization"), (),
         _flow_rrs_numeric, _flow_rrs_symbolic)
@@ -1424,40 +1424,3 @@ def check_files(paths, progress=None) -> list[Verdict]:
             if progress is not None:
                 progress(v)
     return out
-
-
-# ----------------------------------------------------------------------------- command line
-
-def _cmd_check(args):
-    as_json = args.json
-    lines = []
-
-    def show(v):
-        if not as_json:
-            print(v.line, flush=True)
-    verdicts = check_files(args.paths, progress=show)
-    bad = [v for v in verdicts if not v.ok and v.status != "skipped"]
-    counts = {}
-    for v in verdicts:
-        key = f"{v.status} ({v.method})" if v.status != "skipped" else "skipped"
-        counts[key] = counts.get(key, 0) + 1
-    if as_json:
-        print(json.dumps({"verdicts": [v.to_dict() for v in verdicts], "counts": counts,
-                          "unexpected": len(bad), "ok": not bad}))
-    else:
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        lines.append(f"{len(verdicts)} claims: {summary}; {len(bad)} unexpected")
-        for ln in lines:
-            print(ln)
-    return 1 if bad else 0
-
-
-def register_cli(subparsers):
-    """Add ``icl-theory check FILE_OR_DIR…`` to the command line."""
-    p = subparsers.add_parser("check", help="check claims files (hand derivations) against the "
-                                            "exact model")
-    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",
-                   help="claims files (TOML); a directory means every *.toml in it")
-    p.add_argument("--json", action="store_true", help="one JSON object with the verdict list")
-    p.set_defaults(func=_cmd_check)
-    return p

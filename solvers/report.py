@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import mpmath
 from tqdm import tqdm
 
-from solvers import iso
-from solvers.result import format_number
+from solvers.settings import iso
+from solvers.result import format_number, to_json
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _points(label, xs, ys, errs, **style):
 def fig_iso_landscape(cfg: Config) -> Figure:
     """ISO landscape R(γ) against γ/L for several depths (α = 0.5, α = 2) and for several
     noise levels at L = 16 (paper Fig. 2), with simulator points."""
-    from solvers.simulate import simulate
+    from solvers.simulators.reduced import simulate
 
     depths = cfg.pick((1, 4, 16), (1, 2, 4, 8, 16, 32))
     n_g = cfg.pick(21, 61)
@@ -115,7 +115,7 @@ def fig_iso_landscape(cfg: Config) -> Figure:
 def fig_iso_optimal(cfg: Config) -> Figure:
     """Optimal ISO risk against α for L ∈ {1, 2, 4, 8, 16, ∞} (paper Fig. 1c), simulator points
     at the theory's optimal γ."""
-    from solvers.simulate import simulate
+    from solvers.simulators.reduced import simulate
 
     n_a = cfg.pick(13, 41)
     D, C = cfg.pick(64, 256), cfg.pick(40, 150)
@@ -151,8 +151,8 @@ def fig_fs(cfg: Config) -> Figure:
     """FS (paper Fig. 3): (a) per-mode γ_k(t)λ_k at L = 4 against L = ∞ (closed-form flows);
     (b) power-law risk vs time for several depths with the derived exponent νβ/(νβ+2ν+1);
     (c) out-of-distribution risk of Γ = LΣ⁻¹ on a rotated covariance, vs θ."""
-    from solvers import fs
-    from solvers.simulate import simulate
+    from solvers.settings import fs
+    from solvers.simulators.reduced import simulate
     from theory import exponents as texp
     from theory import symbols as S
 
@@ -245,8 +245,8 @@ def fig_rrs(cfg: Config) -> Figure:
     """RRS (paper Fig. 4): (a) risk vs time for several β with the derived law β/(β+2);
     (b) landscape vs depth; (c) optimal risk vs depth with the law L^{−β}; (d) risk vs width N
     at infinite depth (case W) with the law N^{−νβ}."""
-    from solvers import rrs
-    from solvers.simulate import simulate
+    from solvers.settings import rrs
+    from solvers.simulators.reduced import simulate
     from theory import exponents as texp
     from theory import symbols as S
 
@@ -318,7 +318,7 @@ def fig_rrs(cfg: Config) -> Figure:
     fig.panels.append(pc)
     # (d) width (case W), infinite depth
     try:
-        from solvers import width as swidth
+        from solvers.settings import width as swidth
     except ImportError:
         swidth = None
     if swidth is not None:
@@ -345,8 +345,8 @@ def fig_compute(cfg: Config) -> Figure:
     """Compute-optimal shape (paper Fig. 5) from the exact finite-width, finite-depth RRS risk
     (case W, D = ∞, optimal γ): L = 1 with growing N hits a depth floor, N = 8 with growing L
     hits a width floor, and L = ⌊(N/4)^ν⌋ improves steadily with compute C = L·N²."""
-    from solvers import width as swidth
-    from solvers.shape import shape
+    from solvers.settings import width as swidth
+    from solvers.analysis.shape import shape
 
     nu, beta = "1.25", "1"
     fig = Figure("compute", "Compute-optimal shape",
@@ -377,8 +377,8 @@ def fig_sgd(cfg: Config) -> Figure:
     """Online SGD at depth 1, ISO (paper Fig. 7): the corrected recursion's true ICL excess risk
     (lines) against trained simulators (points), varying the batch ratio τ, the context ratio α
     and the query ratio κ."""
-    from solvers.dynamics import sgd_theory
-    from solvers.training import train_reduced
+    from solvers.analysis.dynamics import sgd_theory
+    from solvers.simulators.training import train_reduced
 
     D = cfg.pick(64, 128)  # each step samples B·P·D Gaussians: D = 256 costs minutes per run
     lr = 0.02
@@ -496,11 +496,11 @@ def report(out=None, quick=False, progress=True, figures=None, seed=0):
         if out is not None:
             _draw(fig, os.path.join(out, f"{fig.name}.png"))
             with open(os.path.join(out, f"{fig.name}.json"), "w") as fh:
-                json.dump(data, fh, indent=1)
+                fh.write(to_json(data, indent=1) + "\n")
             md += [f"![{fig.title}]({fig.name}.png)", ""]
         md += [fig.caption, ""]
         for key, val in data["headline"].items():
-            md.append(f"- **{key}**: `{json.dumps(val)}`")
+            md.append(f"- **{key}**: `{to_json(val)}`")
         md += ["", f"_{time.time() - t1:.1f} s_", ""]
     text = "\n".join(md)
     if out is not None:

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from solvers.attention import AttentionWeights, aligned_weights, forward, random_weights
-from solvers.simulate import gd_predictor
+from solvers.simulators.attention import AttentionWeights, aligned_weights, forward, random_weights
+from solvers.simulators.reduced import gd_predictor
 
 B, P, K, D = 4, 11, 3, 6
 

@@ -1,5 +1,6 @@
 """The command line: JSON contract of interface.md, exit statuses, ``python -m solvers``."""
 import json
+from decimal import Decimal
 import subprocess
 import sys
 
@@ -29,7 +30,7 @@ def test_risk_keeps_decimal_inputs_exact(capsys):
     # R*(L=1) = (1+σ²)/(α+1+σ²) = 1.1/3.1 at 40 digits: only exact if "0.1" is not a binary float
     code, out, _ = run(capsys, "risk", "iso", "--alpha", "2", "--depth", "1", "--sigma2", "0.1",
                        "--dps", "40", "--json")
-    d = json.loads(out)
+    d = json.loads(out, parse_float=Decimal)
     from fractions import Fraction
     expected = Fraction(11, 31)
     got = Fraction(d["risk"])
@@ -113,7 +114,7 @@ def test_risk_routes_finite_context_and_width(capsys):
     """`risk rrs --alpha` is case C, `--width` case W; at depth 1 with Γ = γI both reduce to
     quadratics in γ whose exact values the solvers' own limits pin down: here we check the
     routing (same numbers as the modules called directly) and the full-width limit N = D."""
-    from solvers import context, rrs
+    from solvers.settings import context, rrs
 
     code, out, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
                          "--alpha", "2", "--dim", "32", "--gamma", "1.5", "--json")

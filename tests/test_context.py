@@ -1,4 +1,4 @@
-"""Tests of solvers.context (finite-context risk, case C of dmft.md).
+"""Tests of solvers.settings.context (finite-context risk, case C of dmft.md).
 
 Independent references: the ISO solver (Gauss–Chebyshev quadrature of the MP law), the
 Monte-Carlo simulator, the α = ∞ solvers, a global fixed-point iteration and bisection for the
@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from solvers import context as C
-from solvers import fs, iso, rrs
-from solvers.simulate import simulate
+from solvers.settings import context as C
+from solvers.settings import fs, iso, rrs
+from solvers.simulators.reduced import simulate
 from solvers.spectra import PowerLaw
 
 

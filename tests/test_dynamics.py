@@ -3,7 +3,7 @@
 References are independent of the code under test: the depth-1 closed form γ(t) solved by
 hand, a partial-fraction integral of the exact stationarity polynomial (theory.iso) for the ISO
 flow at depth 2–3, mpmath's Taylor-series ODE solver for FS/RRS/full-attention flows, the depth-1
-optimum of theory.iso / solvers.iso, and a direct iteration of the SGD recursion.
+optimum of theory.iso / solvers.settings.iso, and a direct iteration of the SGD recursion.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import mpmath
 import pytest
 import sympy as sp
 
-from solvers import dynamics as dyn
-from solvers import iso as siso
+from solvers.analysis import dynamics as dyn
+from solvers.settings import iso as siso
 from theory import dynamics as tdyn
 from theory import iso as tiso
 from theory.symbols import alpha, gamma, sigma2
@@ -181,7 +181,7 @@ def test_iso_flow_against_ode():
 
 def test_iso_flow_limit_is_optimum():
     """At large t the flow saturates at the smallest positive root of R' — computed here from
-    the exact polynomial — which is also solvers.iso's optimal γ."""
+    the exact polynomial — which is also solvers.settings.iso's optimal γ."""
     with mpmath.workdps(60):
         _, roots = _partial_fraction_time(2, "0.6", "0.2", mpmath.mpf("0.1"))
         pos = min(r.real for r in roots if abs(r.imag) < 1e-40 and r.real > 0)
@@ -315,7 +315,7 @@ def test_width_slope_matches_finite_difference():
     """∂R/∂γ of the contour against a Richardson-extrapolated central difference of
     width.risk (h = 1e-4, 2e-4: truncation ~h⁴R⁽⁵⁾ ≲ 1e-14, rounding ~1e-16/h ≈ 1e-12), on a
     finite spectrum and at dim = inf, finite and infinite depth."""
-    from solvers import width as swidth
+    from solvers.settings import width as swidth
     cases = [dict(width=3, depth=2, lam=_LAM, omega=_OM), dict(width=3, depth="inf", lam=_LAM,
                                                                 omega=_OM),
              dict(width=10, depth=2, nu="1.5", beta=1)]
@@ -338,7 +338,7 @@ def test_width_flow_against_ode(width_series):
     resolves γ(t) to ~1e-9 (float64 contour), so 1e-7 leaves room for the ODE's own error."""
     from scipy.integrate import solve_ivp
 
-    from solvers import width as swidth
+    from solvers.settings import width as swidth
     ts, res = width_series
     tf = [float(t) for t in ts[:2]]
     land = swidth._landscape(width=3, depth=2, lam=_LAM, omega=_OM)  # = width.slope, reused
@@ -354,7 +354,7 @@ def test_width_flow_tends_to_optimum(width_series):
     scalar minimisation of width.risk (independent of the solver's Newton on ∂R/∂γ)."""
     from scipy.optimize import minimize_scalar
 
-    from solvers import width as swidth
+    from solvers.settings import width as swidth
     _, res = width_series
     gs = [float(g) for g in res.gamma]
     rs = [float(r) for r in res.risk]
@@ -375,7 +375,7 @@ def test_width_flow_tends_to_optimum(width_series):
 
 def test_width_flow_full_width_is_rrs_flow():
     """At N = D the projection is the identity: the case-W flow (contour, ĉ = 0) must equal
-    the bottleneck-free RRS flow of solvers.rrs (closed-form velocity) to ~1e-10."""
+    the bottleneck-free RRS flow of solvers.settings.rrs (closed-form velocity) to ~1e-10."""
     for depth, ts in ((2, ["0.5", 3]), ("inf", ["1"])):
         a = dyn.width_flow(ts, width=5, depth=depth, lam=_LAM, omega=_OM)
         b = dyn.rrs_flow(ts, depth=depth, lam=_LAM, omega=_OM, dps=20)
@@ -384,7 +384,7 @@ def test_width_flow_full_width_is_rrs_flow():
         for x, y in zip(a.risk, b.risk):
             assert _rel(x, y) < 1e-10, (depth, x, y)
     # γ = 0 at N = D (the flow's start) once failed a rounding-tight bracket: R = Σ ω_kλ_k
-    from solvers import width as swidth
+    from solvers.settings import width as swidth
     r0 = swidth.risk(width=5, depth=2, gamma=0, lam=_LAM, omega=_OM).risk
     assert abs(r0 - 1.15) < 1e-12
 
@@ -419,7 +419,7 @@ def test_context_slope_matches_finite_difference():
     """context.slope against a Richardson-extrapolated central difference of context.risk
     (h = 1e-4, 2e-4: truncation ≲ 1e-14, rounding of the float64 contour ~1e-13/h ≈ 1e-9 at
     worst, so 1e-8 relative): ISO at finite α, RRS power law at absolute P, FS discrete."""
-    from solvers import context as sctx
+    from solvers.settings import context as sctx
     cases = [("iso", dict(alpha=2, depth=3, sigma2=0.1), 0.4),
              ("rrs", dict(context=30, depth=2, nu="1.5", beta=1), 0.7),
              ("fs", dict(alpha="0.5", depth="inf", sigma2=0.2, lam=_LAM, omega=_OM), 1.5)]

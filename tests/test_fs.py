@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from solvers import fs
+from solvers.settings import fs
 from solvers.spectra import PowerLaw
 from theory import fs as tfs
 from theory.symbols import L as s_L, beta as s_beta, lam as s_lam, nu as s_nu, t as s_t

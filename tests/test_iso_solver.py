@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from solvers import iso
+from solvers.settings import iso
 from solvers.result import Result
 from theory import iso as tiso
 from theory import symbols as S
@@ -200,7 +200,7 @@ SIM_GRID = [  # (alpha, depth, sigma2, gamma as a multiple of the optimum)
 def test_theory_matches_simulator(alpha, depth, sigma2, mult):
     """Within 3 standard errors plus a finite-D allowance of 4/D (relative): the Wishart
     corrections to the MP moments are O(1/D); at depth 1 the exact finite-D correction is γ²/P."""
-    from solvers.simulate import simulate
+    from solvers.simulators.reduced import simulate
 
     D = 256
     gamma = float(iso.risk(alpha, depth, sigma2=sigma2, dps=20).gamma) * mult

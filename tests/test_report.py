@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from solvers import iso, rrs
+from solvers.settings import iso, rrs
 from solvers.cli import main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

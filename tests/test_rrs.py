@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from solvers import rrs
+from solvers.settings import rrs
 from theory import rrs as trrs
 
 LAM = [1, 0.5, 0.2, 0.05]
@@ -183,7 +183,7 @@ def test_full_parameterization_vs_four_weight_gradient_flow(depth):
 
 
 def test_rrs_vs_numpy_simulator():
-    sim = pytest.importorskip("solvers.simulate")
+    sim = pytest.importorskip("solvers.simulators.reduced")
     D = 12
     k = np.arange(1, D + 1)
     lam = k ** -1.5

@@ -8,14 +8,17 @@ separable law's optimum is an exact power law in C, so the slopes agree to the o
 tolerance (1e-6); we allow 1e-4.
 """
 import json
+from decimal import Decimal
 
 import numpy as np
 import pytest
+
+from solvers.result import to_json
 import sympy as sp
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import logsumexp
 
-from solvers.shape import shape
+from solvers.analysis.shape import shape
 from theory import shape as tshape
 from theory.symbols import L, N, beta, nu
 
@@ -133,7 +136,7 @@ def test_parameter_budget_two_thirds_allocation_needs_nu_two():
 
 def test_to_dict_keys_and_parsable_exprs():
     d = shape(1.5, 1.0, budget="L*N**2").to_dict()
-    json.dumps(d)
+    json.loads(to_json(d), parse_float=Decimal)  # valid JSON, numbers with all digits
     for k in ("L", "N", "risk"):
         expr = sp.sympify(d[k]["expr"], locals={"nu": nu, "beta": beta})
         assert float(expr.subs({nu: 1.5, beta: 1.0})) == pytest.approx(float(d[k]["value"]))

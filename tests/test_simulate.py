@@ -13,7 +13,9 @@ import math
 import numpy as np
 import pytest
 
-from solvers.simulate import (
+from solvers.result import to_json
+
+from solvers.simulators.reduced import (
     context_risk,
     gd_predictor,
     gd_predictor_population,
@@ -263,7 +265,7 @@ def test_result_object():
     assert res.stderr > 0 and res.risk >= 0
     assert res.params["context"] == 20 and res.params["width"] == 5
     assert len(res.extra["chunk_risks"]) == 2
-    out = json.loads(json.dumps(res.to_dict()))
+    out = json.loads(to_json(res.to_dict()))
     for key in ("risk", "stderr", "dim", "contexts", "seed", "gamma"):
         assert key in out
 

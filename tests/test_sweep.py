@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from solvers import iso
+from solvers.settings import iso
 from solvers.cli import main
 from solvers.sweep import parse_grid, parse_values, sweep
 

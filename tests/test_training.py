@@ -1,9 +1,9 @@
 """Tests of the training simulators (solvers/training.py).
 
 References: central finite differences (gradients), the fixed-Γ simulator's own predictor
-(solvers.simulate.gd_predictor, a separate implementation of the forward pass), the SGD theory
-(solvers.dynamics.sgd_theory, derived in theory.dynamics), the closed-form FS flow
-(solvers.fs) and the exact finite-D depth-1 ISO optimum ``R*_D = 1 − 1/c_D``,
+(solvers.simulators.reduced.gd_predictor, a separate implementation of the forward pass), the SGD theory
+(solvers.analysis.dynamics.sgd_theory, derived in theory.dynamics), the closed-form FS flow
+(solvers.settings.fs) and the exact finite-D depth-1 ISO optimum ``R*_D = 1 − 1/c_D``,
 ``c_D = 1 + (D + 1 + σ²D)/P`` (theory.dynamics.gaussian_moments).
 Simulator tolerances: 3 standard errors plus a stated allowance (finite D, SGD trajectory noise).
 """
@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solvers import dynamics as dyn
-from solvers import fs as sfs
-from solvers import rrs
-from solvers import training as T
-from solvers.attention import AttentionWeights, forward, random_weights
-from solvers.simulate import gd_predictor, projection
+from solvers.analysis import dynamics as dyn
+from solvers.settings import fs as sfs
+from solvers.settings import rrs
+from solvers.simulators import training as T
+from solvers.simulators.attention import AttentionWeights, forward, random_weights
+from solvers.simulators.reduced import gd_predictor, projection
 
 
 def _fd_check(loss_fn, params, grads, h=1e-5):
@@ -90,7 +90,7 @@ def test_reduced_forward_matches_simulator_predictor():
     Gs = [np.eye(D) * 0.5 + 0.1 * rng.standard_normal((D, D)) for _ in range(L)]
     bt = T.sample_batch("iso", rng, 4, D, 9, 7, sigma2=0.3)
     loss, _ = T.reduced_loss_and_grad(Gs, bt)
-    w = gd_predictor(bt.X, bt.y, Gs, L)  # independent forward pass (solvers.simulate)
+    w = gd_predictor(bt.X, bt.y, Gs, L)  # independent forward pass (solvers.simulators.reduced)
     ref = np.mean((np.einsum("nkd,nd->nk", bt.Xq, w) - bt.yq) ** 2)
     assert loss == pytest.approx(ref, rel=1e-12)
 
@@ -191,7 +191,7 @@ def test_untied_sgd_balance_holds_only_in_expectation():
 
 def test_rrs_sgd_follows_scalar_flow():
     """RRS at α = ∞, depth 2, D = 64: small-lr SGD on the full matrix Γ tracks the scalar flow
-    of solvers.rrs at t = n·lr/2 (risk within 3 stderr + 10%: SGD noise and the O(lr) step;
+    of solvers.settings.rrs at t = n·lr/2 (risk within 3 stderr + 10%: SGD noise and the O(lr) step;
     learned tr Γ/D within 10% of γ(t))."""
     D, lr = 64, 0.05
     k = np.arange(1, D + 1)

@@ -1,4 +1,4 @@
-"""Case W (finite width N, infinite context): solvers.width against independent references.
+"""Case W (finite width N, infinite context): solvers.settings.width against independent references.
 
 References: the unbottlenecked RRS sum (N = D), the exact Haar moments of a random projection at
 depth 1, the least-squares projection limit, Monte Carlo (a sampler with the simulator's law,
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from solvers import rrs, width
+from solvers.settings import rrs, width
 from solvers.result import ConvergenceError
-from solvers.simulate import haar_orthogonal, simulate
+from solvers.simulators.reduced import haar_orthogonal, simulate
 from theory import exponents as texp
 from theory import width as tw
 from theory.symbols import beta as sym_beta, nu as sym_nu

@@ -368,7 +368,7 @@ def _ridge_law(resource, name, power, note):
 
 @lru_cache(maxsize=None)
 def width_exponent():
-    """Width law at ``L = ∞`` (projection limit of case W, :mod:`solvers.width`):
+    """Width law at ``L = ∞`` (projection limit of case W, :mod:`solvers.settings.width`):
     ``R_∞ = κ Σ ω_kλ_k/(κ + λ_k)`` with ``Σ λ_k/(κ + λ_k) = N`` is linear in κ, so
     ``R ∝ N^{−ν min(β,1)}``, ``k* ∝ N`` (not dmft.md's κ² form, which would give ``ν min(β,2)``)."""
     return _ridge_law(N, "width", 1,

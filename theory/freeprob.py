@@ -25,7 +25,7 @@ Checks provided here (each returns sympy expressions that must simplify to 0):
 renormalisation ``τ = tr Λ(z(1 − qτ)⁻¹ + Λ)⁻¹``, ``Ψ = 1 − qτ``) and
 :func:`check_two_point_wishart` (the dmft two-point equations with ``B = W``, ``C = I`` equal the
 leave-one-out result ``F = (xx'/(zz')) tr[T r r'] / (1 − q tr[A² r r'])``, ``r = (x + A)⁻¹``,
-which is what :mod:`solvers.context` evaluates).
+which is what :mod:`solvers.settings.context` evaluates).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The weight error after L steps is ``p(−M)β`` with ``M = O B Oᵀ A``, ``A = Λ`` (fixed),
 ``B = P_N`` (rank-N projection, ``α_N = N/D``, Haar-rotated by ``O``), ``C = Ω``, test matrix
 ``T = Λ``.  This module derives, from the general free-product and two-point relations of
-dmft.md, the case-W forms that :mod:`solvers.width` evaluates:
+dmft.md, the case-W forms that :mod:`solvers.settings.width` evaluates:
 
 * ``τ_B(y) = α_N/(y + 1)``, ``x_B(τ) = α_N/τ − 1`` (:func:`projection_tau`, :func:`projection_x`);
 * the free-product relation ``x_A(τ) x_B(τ) = z(1 − τ)/τ`` (dmft.md ✎: not ``(τ − 1)/τ``)

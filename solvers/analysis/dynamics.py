@@ -3,18 +3,18 @@
 Convention (spec §7, :mod:`theory.dynamics`): ``dΓ/dt = −∇_Γ R`` with the full gradient.  Scalar
 states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mode,
 ``dγ_k/dt = −∂R/∂γ_k``.  One online-SGD step of learning rate η (``Γ ← Γ − η(D/2)∇ℓ̂``, see
-:mod:`solvers.training`) advances the scalar flow by ``η/2``.
+:mod:`solvers.simulators.training`) advances the scalar flow by ``η/2``.
 
 * :func:`iso_flow` — ISO at finite α, noise and depth.  The flow is scalar and autonomous, so
   ``t(γ) = ∫_0^γ dg / V(g)``, ``V = −∂R/∂γ`` (exact, from the Gauss–Chebyshev integrator of
-  :mod:`solvers.iso`).  The integral is taken in ``s = −log(γ* − γ)`` (finite γ*: the integrand
+  :mod:`solvers.settings.iso`).  The integral is taken in ``s = −log(γ* − γ)`` (finite γ*: the integrand
   tends to the constant ``1/R''(γ*)``) or ``s = log(1 + γ)`` (γ* = ∞) by Gauss–Legendre
   quadrature, and inverted for each requested t by a safeguarded Newton iteration.
-* :func:`fs_flow` — FS at α = ∞: the closed forms of :mod:`solvers.fs`; :func:`integrate_flow`
+* :func:`fs_flow` — FS at α = ∞: the closed forms of :mod:`solvers.settings.fs`; :func:`integrate_flow`
   (mpmath's Taylor-series ODE solver) is the independent check.
 * :func:`rrs_flow` — RRS at α = ∞, reduced and full-attention (paper's Result 9:
-  ``γ = w⁵``, ``w = γ^{1/5}``) parameterisations, via :func:`solvers.rrs.gamma_of_time`.
-* :func:`width_flow` — RRS at α = ∞ and finite width N (case W, :mod:`solvers.width`): the
+  ``γ = w⁵``, ``w = γ^{1/5}``) parameterisations, via :func:`solvers.settings.rrs.gamma_of_time`.
+* :func:`width_flow` — RRS at α = ∞ and finite width N (case W, :mod:`solvers.settings.width`): the
   scalar flow of ``Γ = γ P_N`` with ``∂R/∂γ`` from the width contour (float64), same
   quadrature-and-inversion scheme as the ISO flow.
 * :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
@@ -29,11 +29,11 @@ from typing import Any, Mapping, Sequence
 
 import mpmath
 
-from solvers import context as scontext
-from solvers import fs as sfs
-from solvers import iso as siso
-from solvers import rrs as srrs
-from solvers import width as swidth
+from solvers.settings import context as scontext
+from solvers.settings import fs as sfs
+from solvers.settings import iso as siso
+from solvers.settings import rrs as srrs
+from solvers.settings import width as swidth
 from solvers.result import ConvergenceError, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
@@ -41,7 +41,7 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
 __all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
            "fs_mode_flow", "rrs_flow", "width_flow",
            "context_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
-           "dynamics", "parse_times", "register_cli"]
+           "dynamics", "parse_times"]
 
 GUARD = 10
 _MAX_NEWTON = 100
@@ -92,7 +92,7 @@ def parse_times(times, *, integer=False):
 
 
 def iso_slope(gamma, alpha, depth, sigma2=0, dps=30):
-    """``(∂R/∂γ, error)`` of the ISO risk at γ (exact, Gauss–Chebyshev; :mod:`solvers.iso`)."""
+    """``(∂R/∂γ, error)`` of the ISO risk at γ (exact, Gauss–Chebyshev; :mod:`solvers.settings.iso`)."""
     alpha = require_positive("alpha", alpha)
     depth = require_int("depth", depth, minimum=1, allow_inf=True)
     sigma2 = require_nonnegative("sigma2", sigma2)
@@ -257,7 +257,7 @@ def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
 def fs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
             dps=30) -> TimeSeries:
     """FS (α = ∞) per-mode flow ``dγ_k/dt = 2ω_kλ_k²(1 − γ_kλ_k/L)^{2L−1}``: total risk on the
-    grid (closed form per mode, :func:`solvers.fs.risk`).  The state is a vector, so ``gamma``
+    grid (closed form per mode, :func:`solvers.settings.fs.risk`).  The state is a vector, so ``gamma``
     is omitted; :func:`fs_mode_flow` gives individual modes."""
     ts = parse_times(times)
     out = [sfs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
@@ -265,7 +265,7 @@ def fs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=No
     return TimeSeries("fs", {**out[0].params, "time": None}, ts, [r.risk for r in out], None,
                       all(r.converged for r in out), max(mpmath.mpf(r.error_estimate)
                                                          for r in out),
-                      "closed-form per-mode gradient flow (solvers.fs)", dps)
+                      "closed-form per-mode gradient flow (solvers.settings.fs)", dps)
 
 
 def fs_mode_flow(lam, omega, times, depth=1, dps=30) -> TimeSeries:
@@ -316,7 +316,7 @@ def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=N
     return TimeSeries("rrs", params, ts, [r.risk for r in out], gs,
                       all(r.converged for r in out),
                       max(mpmath.mpf(r.error_estimate) for r in out),
-                      f"gradient flow ({parameterization}; solvers.rrs.gamma_of_time)", dps,
+                      f"gradient flow ({parameterization}; solvers.settings.rrs.gamma_of_time)", dps,
                       extra=extra)
 
 
@@ -371,15 +371,15 @@ def _float64_flow(ts, slope, value, opt):
 def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
                dps=15) -> TimeSeries:
     """RRS gradient flow at finite width N, infinite context (case W): ``dγ/dt = −∂R/∂γ``,
-    ``γ(0) = 0``, in the γ of :func:`solvers.width.risk` — ``Γ = γ P_N`` for a finite spectrum
+    ``γ(0) = 0``, in the γ of :func:`solvers.settings.width.risk` — ``Γ = γ P_N`` for a finite spectrum
     (``lam``/``omega`` or a power law truncated to ``dim``), the normalised ``Γ = γ (D/N) P_N``
     at ``dim = inf`` — so ``t`` is measured in units of that γ.  At ``width = D`` this is
     :func:`rrs_flow` (no bottleneck); ``width = inf`` is :func:`rrs_flow`.
 
-    ``∂R/∂γ`` is the exact derivative of the contour integral (:func:`solvers.width.slope`,
+    ``∂R/∂γ`` is the exact derivative of the contour integral (:func:`solvers.settings.width.slope`,
     float64); ``t(γ)`` by Gauss–Legendre quadrature of ``1/(−∂R/∂γ)`` and its Newton inverse
     resolve γ(t) to about ``1e-9`` relative (``FLOAT64_FLOW_DIGITS``), whatever ``dps``.
-    ``γ* =`` :func:`solvers.width.risk`'s optimum (``inf`` at depth = inf, where R(t) tends to
+    ``γ* =`` :func:`solvers.settings.width.risk`'s optimum (``inf`` at depth = inf, where R(t) tends to
     the projection risk)."""
     dps = require_dps(dps)
     ts = parse_times(times)
@@ -406,12 +406,12 @@ def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=Non
 
 def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma2=0, nu=None,
                  beta=None, dim=math.inf, lam=None, omega=None, dps=15) -> TimeSeries:
-    """Gradient flow at finite context (case C, :mod:`solvers.context`) of ``Γ = γI``:
+    """Gradient flow at finite context (case C, :mod:`solvers.settings.context`) of ``Γ = γI``:
     ``dγ/dt = −∂R/∂γ``, ``γ(0) = 0``, for ``iso`` (``alpha``), ``rrs`` or ``fs`` (Γ = γI only;
-    ``alpha`` = P/D or absolute ``context`` = P).  ``∂R/∂γ`` is :func:`solvers.context.slope`
+    ``alpha`` = P/D or absolute ``context`` = P).  ``∂R/∂γ`` is :func:`solvers.settings.context.slope`
     (exact derivative of the double-contour integrand, float64), so γ(t) is resolved to about
     ``1e-9`` relative (``FLOAT64_FLOW_DIGITS``) whatever ``dps``; ``γ* =`` the optimum of
-    :func:`solvers.context.risk` (``inf`` when the flow tends to the ridgeless limit)."""
+    :func:`solvers.settings.context.risk` (``inf`` when the flow tends to the ridgeless limit)."""
     dps = require_dps(dps)
     ts = parse_times(times)
     kw = dict(alpha=alpha, context=context, depth=depth, sigma2=sigma2, nu=nu, beta=beta,
@@ -583,54 +583,3 @@ def _reject(params, allowed, where):
     for k, v in params.items():
         if k not in allowed:
             raise ValueError(f"{k}={v!r} is invalid: not a parameter of dynamics {where}")
-
-
-def _cmd_dynamics(args):
-    from solvers.cli import _num, emit
-
-    params = {}
-    for name in ("alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "init_scale",
-                 "width"):
-        v = getattr(args, name, None)
-        if v is not None:
-            params[name] = _num(v)
-    if args.parameterization is not None:
-        params["parameterization"] = args.parameterization
-    if args.sgd:
-        for k in ("lr", "tau", "kappa"):
-            params[k] = None if getattr(args, k) is None else _num(getattr(args, k))
-        if args.noiseless_queries:
-            params["query_noise"] = False
-    res = dynamics(args.setting, args.times, sgd=args.sgd, dps=_num(args.dps), **params)
-    emit(res.to_dict(), args.json)
-
-
-def register_cli(subparsers):
-    """Add ``icl-theory dynamics SETTING [params] --times T1,T2,… [--sgd --lr --tau --kappa]``."""
-    p = subparsers.add_parser(
-        "dynamics", help="gradient-flow time series, or the depth-1 SGD theory (--sgd)")
-    p.add_argument("setting", choices=("iso", "fs", "rrs"))
-    for name, text in (("alpha", "context ratio P/D (> 0 or inf)"),
-                       ("depth", "depth L (integer >= 1 or inf)"),
-                       ("sigma2", "label-noise variance (>= 0)"),
-                       ("nu", "capacity exponent (> 1)"), ("beta", "source exponent (> 0)"),
-                       ("dim", "modes of the power-law spectrum (default inf)"),
-                       ("init-scale", "initial weight scale (full/tied attention)"),
-                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow)"),
-                       ("context", "fs/rrs: absolute context length P (finite-context flow; "
-                                   "finite alpha also selects it)")):
-        p.add_argument(f"--{name}", dest=name.replace("-", "_"), default=None, help=text)
-    p.add_argument("--parameterization", default=None, choices=srrs.PARAMETERIZATIONS,
-                   help="rrs: reduced (Gamma), full (paper's Result 9) or tied (gamma = w^5)")
-    p.add_argument("--times", required=True,
-                   help="comma-separated times (flow) or integer steps (--sgd)")
-    p.add_argument("--sgd", action="store_true", help="online-SGD theory (iso, depth 1)")
-    p.add_argument("--lr", default=None, help="SGD learning rate eta (> 0)")
-    p.add_argument("--tau", default=None, help="batch ratio B/D (> 0)")
-    p.add_argument("--kappa", default=None, help="query ratio K/D (> 0)")
-    p.add_argument("--noiseless-queries", action="store_true",
-                   help="SGD: query labels without noise (reproduces dmft.md's b)")
-    p.add_argument("--dps", default="30", help="decimal digits (>= 15)")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(func=_cmd_dynamics)
-    return p

@@ -689,7 +689,7 @@ def risk(setting, *, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=N
     context : absolute P (power law with ``dim = inf``; or any finite spectrum, α = P/D).
     depth : L ≥ 1 or inf (p = e^{−γx}).  sigma2 : label noise.
     nu, beta, dim / lam, omega : spectrum (power law, ``dim`` modes) or explicit lists.
-    alpha = inf: delegated to :mod:`solvers.iso` / :mod:`solvers.rrs` / :mod:`solvers.fs`.
+    alpha = inf: delegated to :mod:`solvers.settings.iso` / :mod:`solvers.settings.rrs` / :mod:`solvers.settings.fs`.
     """
     t0 = _time.perf_counter()
     (setting, alpha, context, depth, gamma, sigma2, dps,
@@ -846,7 +846,7 @@ def _slope_fn(setting, *, alpha=None, context=None, depth, sigma2=0, nu=None, be
                     15, None)
     if (alpha is not None and is_inf(alpha)) or (context is not None and is_inf(context)):
         raise ValueError("alpha/context = inf is invalid here: slope is for finite context "
-                         "(use solvers.iso / solvers.rrs / solvers.fs at infinite context)")
+                         "(use solvers.settings.iso / solvers.settings.rrs / solvers.settings.fs at infinite context)")
     P = _samples(setting, alpha, context, dim, lam)
     spec = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
     return _Slope(setting, P, depth, float(sigma2), spec, rtol)
@@ -871,9 +871,9 @@ def optimal_gamma(setting, **kw):
 
 def _delegate_inf(setting, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps):
     if setting == "iso":
-        from solvers import iso
+        from solvers.settings import iso
         return iso.risk(math.inf, depth, sigma2=sigma2, gamma=gamma, dps=dps)
-    from solvers import fs, rrs
+    from solvers.settings import fs, rrs
     mod = fs if setting == "fs" else rrs
     return mod.risk(nu=nu, beta=beta, depth=depth, gamma=gamma, dim=dim, lam=lam, omega=omega,
                     dps=dps)

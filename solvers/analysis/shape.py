@@ -15,7 +15,7 @@ import sympy as sp
 
 from solvers.result import _jsonable, format_number
 from solvers.validate import require_choice, require_dps, require_positive
-from solvers.exponents import _sym, _validate_nu_beta, _value
+from solvers.analysis.exponents import _sym, _validate_nu_beta, _value
 from theory import shape as tshape
 from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
 

@@ -600,7 +600,7 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
     (``lam``/``omega`` or a power law truncated to ``dim``, width ratio N/D; the simulator's
     convention); at ``dim = inf`` the normalised ``Γ = γ (D/N) P_N``.  ``gamma=None``: the
     optimal γ (root of the exact ∂R/∂γ; ``inf`` at ``depth = inf``).  ``width = inf``: no
-    bottleneck (:func:`solvers.rrs.risk`).  Values are float64 contour sums (``dps`` is used for
+    bottleneck (:func:`solvers.settings.rrs.risk`).  Values are float64 contour sums (``dps`` is used for
     the closed-form limits); ``error_estimate`` is the doubling change plus rounding.
     """
     spec, N, D, dps = _validate(width, nu, beta, dim, lam, omega, dps)
@@ -608,7 +608,7 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
     if gamma is not None:
         gamma = require_nonnegative("gamma", gamma, allow_inf=True)
     if is_inf(N):
-        from solvers import rrs
+        from solvers.settings import rrs
         r = rrs.risk(nu=nu, beta=beta, depth=L, gamma=gamma, dim=dim, lam=lam, omega=omega,
                      dps=dps)
         return Result("rrs", _params(width, nu, beta, dim, lam, omega, depth=L, gamma=gamma),
@@ -701,7 +701,7 @@ def _landscape(*, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omeg
     L = require_int("depth", depth, minimum=1, allow_inf=True)
     if is_inf(N):
         raise ValueError(f"width={width!r} is invalid here: give a finite width >= 1 (at "
-                         "width = inf use solvers.rrs)")
+                         "width = inf use solvers.settings.rrs)")
     return _Landscape(spec, N, D, L)
 
 

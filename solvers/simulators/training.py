@@ -7,7 +7,7 @@ labelled pairs and ``queries`` labelled query points each (query labels carry th
 
     θ ← θ − lr · (D/2) · ∇_θ ℓ̂,     ℓ̂ = mean over the batch's queries of (f(x) − y)².
 
-The factor ``D/2`` makes ``lr`` the η of the SGD theory (:func:`solvers.dynamics.sgd_theory`):
+The factor ``D/2`` makes ``lr`` the η of the SGD theory (:func:`solvers.analysis.dynamics.sgd_theory`):
 at depth 1 in ISO, ``E[−(D/2)∇_Γ ℓ̂] = I − cΓ``, and one step advances the scalar gradient flow
 ``dγ/dt = −dR/dγ`` by ``lr/2`` (the per-mode FS flow by ``lr·D/2``).
 
@@ -17,7 +17,7 @@ Reduced model (theory.md §2).  Layer ℓ updates the in-context weights by
 ``g_L = ∂ℓ̂/∂w_L = (2/(BK)) Σ_k δ_k x_k``; ``∂ℓ̂/∂Γ̃_ℓ = L⁻¹ Σ_batch g_{ℓ+1} r_ℓᵀ``;
 ``g_ℓ = (I − L⁻¹Σ̂Γ̃_ℓᵀ) g_{ℓ+1}``; ``∂ℓ̂/∂Γ_ℓ = P_N (∂ℓ̂/∂Γ̃_ℓ) P_N``; tied layers sum over ℓ.
 
-Full model (:mod:`solvers.attention`).  Manual backprop through the masked residual recursion
+Full model (:mod:`solvers.simulators.attention`).  Manual backprop through the masked residual recursion
 (:func:`attention_loss_and_grad`), checked against finite differences in the tests.
 """
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from solvers.attention import AttentionWeights, random_weights
+from solvers.simulators.attention import AttentionWeights, random_weights
 from solvers.result import fields_to_dict
-from solvers.simulate import (SETTINGS, context_risk, gd_predictor, gd_predictor_population,
+from solvers.simulators.reduced import (SETTINGS, context_risk, gd_predictor, gd_predictor_population,
                               projection, sample_contexts)
 from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
                               require_positive)
@@ -184,7 +184,7 @@ def population_risk_and_grad(Gammas: Sequence[np.ndarray], lam, omega, proj=None
 
 def _eval_risk(setting, rng, Gammas, proj, D, P, L, n_eval, lam, omega, sigma2, chunk=256):
     """Monte-Carlo ICL risk (mean, stderr) of the current Γ on fresh contexts (exact over the
-    test point, without σ²; :func:`solvers.simulate.context_risk`)."""
+    test point, without σ²; :func:`solvers.simulators.reduced.context_risk`)."""
     G = [g if proj is None else proj @ g @ proj for g in Gammas]
     risks = []
     done = 0
@@ -332,7 +332,7 @@ def _layer_mats(weights: AttentionWeights):
 
 
 def attention_loss_and_grad(weights: AttentionWeights, X, y, Xq, yq, *, mask=(-1.0, 1.0)):
-    """Query MSE of :func:`solvers.attention.forward` and its gradient with respect to every
+    """Query MSE of :func:`solvers.simulators.attention.forward` and its gradient with respect to every
     weight, by manual backprop through the masked residual recursion
     ``H ← H + s·(LP)⁻¹ (H W_qᵀ) C``, ``C = (H_c W_kᵀ)ᵀ(H_c W_vᵀ)`` (training tokens ``H_c``).
 
@@ -389,7 +389,7 @@ def attention_loss_and_grad(weights: AttentionWeights, X, y, Xq, yq, *, mask=(-1
 def _attention_risk(weights, setting, rng, D, P, n_eval, lam, omega, sigma2, n_query=64):
     """ICL excess risk of the network on fresh contexts: query MSE against the noise-free
     target ``β·x/√D`` (Monte Carlo over contexts and ``n_query`` queries each)."""
-    from solvers.attention import forward
+    from solvers.simulators.attention import forward
 
     bt = sample_batch(setting, rng, n_eval, D, P, n_query, lam, omega, 0.0)
     if sigma2:  # context labels carry noise; the target of the risk does not
@@ -405,7 +405,7 @@ def train_attention(setting, *, alpha, depth, dim, width, steps, lr, batch, quer
                     eval_every=None, eval_contexts=256, progress=False) -> TrainResult:
     """Train the full deep linear-attention model (``W_x, w_y, W_q, W_k, W_v, w_o``, residual
     width ``width`` ≥ 1, mask of theory.md §2) by online SGD with analytic gradients,
-    ``θ ← θ − lr·(D/2)∇_θ ℓ̂``, from :func:`solvers.attention.random_weights` of scale
+    ``θ ← θ − lr·(D/2)∇_θ ℓ̂``, from :func:`solvers.simulators.attention.random_weights` of scale
     ``init_scale``.  Finite ``alpha`` only (the network reads the context tokens).
 
     Returns a :class:`TrainResult` (``state`` = final :class:`AttentionWeights`; ``gamma`` =

@@ -136,7 +136,7 @@ def forward(weights: AttentionWeights, X, y, Xq, *, mask=(-1.0, 1.0)) -> np.ndar
 def aligned_weights(Gamma, D: int, N: int | None = None, *, depth: int | None = None
                     ) -> AttentionWeights:
     """Weights for which :func:`forward` is exactly ``depth`` steps of GD with preconditioner
-    ``Gamma`` (:func:`solvers.simulate.gd_predictor`), in the reduced-Γ layout:
+    ``Gamma`` (:func:`solvers.simulators.reduced.gd_predictor`), in the reduced-Γ layout:
     x in coordinates ``0..D-1``, y in coordinate ``D`` (``N ≥ D+1``, default ``D+1``); value
     reads and writes the y coordinate; ``W_k = I`` and ``W_q = Γᵀ`` on the x block, so
     ``W_qᵀ W_k = Γ`` (see the module docstring for why the transpose).

@@ -15,11 +15,11 @@ summed to working precision by :class:`solvers.spectra.PowerLaw`):
 * ``time_full`` (one scale ``w``, ``γ = w⁵``): ``dγ/dt = 25γ^{8/5}F(γ)`` from ``γ(0) = 10⁻²``;
   slope ``t V F/R``.
 * ``time_fs`` (FS, ``L = α = ∞``): ``R(t) = Σω_kλ_k/(1 + 4ω_kλ_k³t)`` from
-  :func:`solvers.fs.risk`, slope from the exact derivative sum.
+  :func:`solvers.settings.fs.risk`, slope from the exact derivative sum.
 * ``depth`` (RRS, ``α = ∞``, optimal γ): ``R*(L) = min_γ Σω_kλ_k(1 − γλ_k/L)^{2L}`` by a bracketed
-  Newton iteration (cross-checked against :func:`solvers.rrs.optimal_gamma` in the tests); secant
+  Newton iteration (cross-checked against :func:`solvers.settings.rrs.optimal_gamma` in the tests); secant
   slopes between consecutive depths of the ladder.
-* ``width`` (RRS, ``α = L = ∞``, optimal γ): the projection limit of :mod:`solvers.width`,
+* ``width`` (RRS, ``α = L = ∞``, optimal γ): the projection limit of :mod:`solvers.settings.width`,
   ``R_∞ = κ Σλ_kω_k/(κ+λ_k)`` with ``Σλ_k/(κ+λ_k) = N`` — GD never leaves the N-dimensional
   subspace, so this is the infimum over depth and γ and is linear in κ; parametrised by κ (no root
   finding), slope ``(κ∂_κ log R)/(−κ∂_κ log N)``.
@@ -337,8 +337,8 @@ def _time_slopes(nu, beta, dps, ladder, full):
 
 
 def _fs_depth_slopes(nu, beta, dps, ladder, depth):
-    """FS at finite depth: secant slopes of :func:`solvers.fs.risk` along the time ladder."""
-    from solvers import fs
+    """FS at finite depth: secant slopes of :func:`solvers.settings.fs.risk` along the time ladder."""
+    from solvers.settings import fs
     risks = [fs.risk(nu=nu, beta=beta, depth=depth, time=mpmath.mpf(t), dps=dps).risk
              for t in ladder]
     slopes = [-mpmath.log(risks[i + 1] / risks[i]) / mpmath.log(mpmath.mpf(ladder[i + 1]) / ladder[i])
@@ -348,9 +348,9 @@ def _fs_depth_slopes(nu, beta, dps, ladder, depth):
 
 
 def _fs_slopes(nu, beta, dps, ladder):
-    """FS slopes: ``R(t)`` from :func:`solvers.fs.risk` (L = ∞), ``−t R'(t)`` by its own exact sum
+    """FS slopes: ``R(t)`` from :func:`solvers.settings.fs.risk` (L = ∞), ``−t R'(t)`` by its own exact sum
     ``Σ ω_kλ_k x_k/(1 + x_k)²``, ``x_k = 4ω_kλ_k³t``."""
-    from solvers import fs
+    from solvers.settings import fs
     spec = _spectrum(nu, beta)
     Z = mpmath.zeta(mpmath.mpf(nu) * mpmath.mpf(beta) + 1)
     resources, slopes = [], []
@@ -466,9 +466,9 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
     ``law`` is one of :data:`LAWS`; ``ladder`` (optional) is the geometric ladder of the scale
     the law is parametrised by (γ for ``time``/``time_full``, t for ``time_fs``, L for ``depth``,
     κ for ``width``/``context``).  Width uses the projection limit ``R_∞ = κΣω_kλ_k/(κ+λ_k)`` of
-    :mod:`solvers.width` (the infinite-depth optimum, linear in κ); context uses dmft.md's
+    :mod:`solvers.settings.width` (the infinite-depth optimum, linear in κ); context uses dmft.md's
     ridge form ``Σκ²ω_kλ_k/(κ+λ_k)²``; both with ``Σλ_k/(κ+λ_k) = r``.  ``depth`` (``time_fs`` only): a
-    finite FS depth uses secant slopes of :func:`solvers.fs.risk` (same exponent at every
+    finite FS depth uses secant slopes of :func:`solvers.settings.fs.risk` (same exponent at every
     depth, :func:`theory.exponents.time_exponent_fs`).  Returns a :class:`CheckResult` with
     the extrapolated slope, its error estimate and the derived exponent for comparison.
     """
@@ -503,12 +503,12 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
                                    where=f"nu={nu}, beta={beta}", residual=err)
     method = {"time": "t(gamma) Gauss-Legendre quadrature; slope t F^2/R",
               "time_full": "t(gamma) quadrature of dgamma/dt = 25 gamma^(8/5) F, gamma(0)=0.01",
-              "time_fs": "R(t) from solvers.fs.risk (depth inf), exact derivative sum",
+              "time_fs": "R(t) from solvers.settings.fs.risk (depth inf), exact derivative sum",
               "depth": "secant slopes of the optimal R*(L) (Newton on dR/dgamma in [L, 2L])",
               "width": "kappa-parametrised projection limit R = kappa sum(w l/(kappa+l)), "
-                       "sum(l/(kappa+l)) = N (solvers.width, L = inf)",
+                       "sum(l/(kappa+l)) = N (solvers.settings.width, L = inf)",
               "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
     if finite_fs:
-        method = f"secant slopes of solvers.fs.risk at depth {depth}"
+        method = f"secant slopes of solvers.settings.fs.risk at depth {depth}"
     return CheckResult(law, nu, beta, target, str(sym.expr), val, err, tuple(res), tuple(sl),
                        method + "; Aitken delta^2 extrapolation", dps)

@@ -1,0 +1,98 @@
+"""Shared pieces of the command line: the one-line-error parser, numeric flag values, output.
+
+Only :mod:`solvers.cli` prints or exits; the library returns values and raises.
+"""
+from __future__ import annotations
+
+import argparse
+
+import mpmath
+
+from solvers.result import human_value, to_json
+from solvers.validate import INF_SPELLINGS
+
+SETTINGS = ("iso", "fs", "rrs")
+
+
+class UsageError(Exception):
+    """A command-line usage error (reported as one line, exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit status 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def num(text: str):
+    """Numeric flag value: decimal strings stay exact as mpf (integers stay int, inf -> "inf");
+    anything else is returned unchanged for the library's validation to reject by name."""
+    s = text.strip().lower()
+    if s in INF_SPELLINGS:
+        return "inf"
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        float(s)
+    except ValueError:
+        return text
+    with mpmath.workdps(80):  # an mpf keeps the precision it was made with: 0.1 stays 0.1
+        return mpmath.mpf(s)
+
+
+#: the model parameters shared by several commands, with their help text
+MODEL_PARAMS = {
+    "alpha": "context ratio P/D (> 0 or inf; default inf)",
+    "depth": "depth L = number of layers = in-context GD steps (integer >= 1 or inf)",
+    "sigma2": "label-noise variance sigma^2 (>= 0; default 0)",
+    "gamma": "total step gamma, Gamma = gamma*I, per-layer step gamma/L (>= 0); "
+             "omitted = the optimal gamma",
+    "nu": "capacity exponent of the power-law spectrum, lambda_k = k^-nu (> 1)",
+    "beta": "source exponent, omega_k lambda_k ~ k^(-nu*beta-1) (> 0)",
+    "time": "gradient-flow time t from Gamma = 0 (>= 0 or inf)",
+    "width": "residual-stream width N = rank of the projection (integer >= 1 or inf)",
+    "context": "context length P at dim = inf (integer >= 1 or inf)",
+}
+
+
+def add_model_params(p, names):
+    for name in names:
+        p.add_argument(f"--{name}", type=str, default=None, help=MODEL_PARAMS[name])
+
+
+def given(args, names):
+    """The model parameters the user gave, as numbers (see :func:`num`)."""
+    out = {}
+    for name in names:
+        v = getattr(args, name, None)
+        if v is not None:
+            out[name] = num(v)
+    return out
+
+
+def add_json(p):
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object; every number is a JSON number with all its "
+                        "digits (read exactly with json.loads(s, parse_float=decimal.Decimal)); "
+                        "an infinite value is the string \"inf\"")
+
+
+def add_dps(p, default="30"):
+    p.add_argument("--dps", default=default,
+                   help=f"decimal digits of working precision (integer >= 15; default {default})")
+
+
+def emit(obj: dict, as_json: bool):
+    """Print ``obj`` as one JSON object (``--json``) or as aligned ``key: value`` lines."""
+    if as_json:
+        print(to_json(obj))
+        return
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            inner = ", ".join(f"{ik}={human_value(iv)}" for ik, iv in v.items())
+            print(f"{k:>16}: {inner}")
+        else:
+            print(f"{k:>16}: {human_value(v)}")

@@ -1,0 +1,45 @@
+"""The ``icl-theory`` command line (also ``python -m solvers``): a thin shell over ``solvers``.
+
+Invalid input prints one line on stderr and exits with status 2; a solver that does not converge
+prints one line and exits with status 3.  ``--json`` prints one JSON object.  Each command lives in
+its own module of :mod:`solvers.cli` with ``register(subparsers)``; library modules never import
+the command line.
+"""
+from __future__ import annotations
+
+import sys
+
+from solvers.cli import check, dynamics, exponents, report, risk, simulate, sweep
+from solvers.cli.common import Parser, UsageError
+from solvers.result import ConvergenceError
+
+#: command modules, in the order ``--help`` lists them
+COMMANDS = (risk, simulate, dynamics, exponents, sweep, check, report)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="icl-theory",
+                    description="Exact asymptotic theory of in-context regression by deep linear "
+                                "attention (Bordelon, Letey, Pehlevan, arXiv 2510.01098). "
+                                "Notation and output fields: docs/theory.md.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        status = args.func(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"icl-theory: error: {exc}", file=sys.stderr)
+        return 2
+    except ConvergenceError as exc:
+        print(f"icl-theory: not converged: {exc}", file=sys.stderr)
+        return 3
+    return int(status or 0)
