@@ -28,6 +28,7 @@ from functools import lru_cache
 import mpmath
 
 from solvers.result import ConvergenceError, Result
+from solvers.roots import expand_bracket, find_root
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
@@ -337,21 +338,19 @@ def _optimal(a, L, s2, dps, params, method):
 
     slope = integ.slope
 
-    lo, hi = mpmath.mpf(0), mpmath.mpf(1) / (1 + 1 / a)  # depth-1 noise-free optimum as a start
-    s_hi, _ = slope(hi)
-    doublings = 0
-    while s_hi < 0:
-        lo, hi = hi, 2 * hi
-        doublings += 1
-        if L == mpmath.inf and s2 == 0:
-            # ∂R/∂γ = −2∫e^{−2γλ}λ dρ < 0 for every γ: the infimum is the γ → ∞ limit
+    if L == mpmath.inf and s2 == 0:
+        # ∂R/∂γ = −2∫e^{−2γλ}λ dρ < 0 for every γ: the infimum is the γ → ∞ limit
+        if slope(mpmath.mpf(1) / (1 + 1 / a))[0] < 0:
             return _risk_at(a, L, s2, mpmath.inf, dps, params)
-        if doublings > 4000:
-            raise ConvergenceError("no sign change of dR/dgamma found", where=f"gamma<={hi}",
-                                   residual=s_hi)
-        s_hi, _ = slope(hi)
-    # bracketed root of the exact stationarity condition
-    g, iters = bracketed_root(slope, lo, hi, dps + 2)
+    # the depth-1 noise-free optimum as a start; grow until ∂R/∂γ > 0, then the bracketed root
+    # of the exact stationarity condition
+    lo, hi = expand_bracket(slope, mpmath.mpf(1) / (1 + 1 / a), lo=mpmath.mpf(0),
+                            max_steps=4000, where="optimal gamma (dR/dgamma)")
+    root = find_root(slope, lo, hi, rtol=mpmath.mpf(10) ** (-(dps + 2)),
+                     where="optimal gamma (dR/dgamma)")
+    g, iters = root.root, root.iterations
+    if hi == lo:
+        lo = hi = g
     s_g, err_s = slope(g)
     # |∂R/∂γ| at the root must be at the quadrature noise level relative to the bracket scale
     if not (lo <= g <= hi) or abs(s_g) > mpmath.mpf(10) ** (-(dps - 2)) * max(1, abs(hi)):
@@ -362,46 +361,6 @@ def _optimal(a, L, s2, dps, params, method):
     return Result(**{**res.__dict__, "method": "bracketed root of dR/dgamma + " + res.method,
                      "extra": {**res.extra, "stationarity_residual": +s_g,
                                "root_iterations": iters}})
-
-
-def bracketed_root(f, a, b, digits, maxiter=400):
-    """Root of ``f`` in ``[a, b]`` with a sign change, by the Illinois (modified regula falsi)
-    method.  ``f`` returns ``(value, error_estimate)``; iteration stops when the bracket is below
-    ``10^-digits`` relative width or ``|value|`` is within its own error estimate (the root is
-    then determined to the precision of ``f``).  Returns ``(root, iterations)``; raises
-    ``ConvergenceError`` otherwise."""
-    (fa, ea), (fb, eb) = f(a), f(b)
-    if abs(fa) <= ea:
-        return a, 0
-    if abs(fb) <= eb:
-        return b, 0
-    if (fa > 0) == (fb > 0):
-        raise ConvergenceError("root not bracketed", where=f"[{a}, {b}]",
-                               residual=min(abs(fa), abs(fb)))
-    tol = mpmath.mpf(10) ** (-digits)
-    side = 0
-    for it in range(1, maxiter + 1):
-        x = (a * fb - b * fa) / (fb - fa)
-        if not (min(a, b) < x < max(a, b)):
-            x = (a + b) / 2
-        fx, ex = f(x)
-        if abs(fx) <= ex:
-            return x, it
-        if (fx > 0) == (fb > 0):
-            b, fb = x, fx
-            if side == -1:
-                fa /= 2
-            side = -1
-        else:
-            a, fa = x, fx
-            if side == 1:
-                fb /= 2
-            side = 1
-        if abs(b - a) <= tol * max(abs(a), abs(b)):
-            return (a + b) / 2, it
-    raise ConvergenceError("bracketed root-finder reached its iteration limit",
-                           where=f"[{mpmath.nstr(a, 12)}, {mpmath.nstr(b, 12)}]",
-                           residual=min(abs(fa), abs(fb)))
 
 
 def optimal_gamma(alpha, depth, sigma2=0, dps=30):
