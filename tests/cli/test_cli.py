@@ -6,17 +6,10 @@ import sys
 
 import pytest
 
-from solvers.cli import main
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_risk_iso_json_keys_and_values(capsys):
-    code, out, err = run(capsys, "risk", "iso", "--alpha", "2", "--depth", "1", "--json")
+def test_risk_iso_json_keys_and_values(cli):
+    code, out, err = cli("risk", "iso", "--alpha", "2", "--depth", "1", "--json")
     assert code == 0, err
     d = json.loads(out)
     for key in ("setting", "params", "risk", "gamma", "converged", "error_estimate", "method", "dps"):
@@ -26,9 +19,9 @@ def test_risk_iso_json_keys_and_values(capsys):
     assert d["converged"] is True and d["dps"] == 30 and d["setting"] == "iso"
 
 
-def test_risk_keeps_decimal_inputs_exact(capsys):
+def test_risk_keeps_decimal_inputs_exact(cli):
     # R*(L=1) = (1+σ²)/(α+1+σ²) = 1.1/3.1 at 40 digits: only exact if "0.1" is not a binary float
-    code, out, _ = run(capsys, "risk", "iso", "--alpha", "2", "--depth", "1", "--sigma2", "0.1",
+    code, out, _ = cli("risk", "iso", "--alpha", "2", "--depth", "1", "--sigma2", "0.1",
                        "--dps", "40", "--json")
     d = json.loads(out, parse_float=Decimal)
     from fractions import Fraction
@@ -37,8 +30,8 @@ def test_risk_keeps_decimal_inputs_exact(capsys):
     assert abs(got - expected) < Fraction(1, 10 ** 38)
 
 
-def test_simulate_json_keys(capsys):
-    code, out, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "2", "--dim", "64",
+def test_simulate_json_keys(cli):
+    code, out, err = cli("simulate", "iso", "--alpha", "1", "--depth", "2", "--dim", "64",
                          "--contexts", "20", "--seed", "3", "--json")
     assert code == 0, err
     d = json.loads(out)
@@ -57,8 +50,8 @@ def test_simulate_json_keys(capsys):
     (["risk", "bogus"], "setting"),
     (["simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "0"], "dim"),
 ])
-def test_invalid_input_one_line_exit_2(capsys, argv, name):
-    code, out, err = run(capsys, *argv)
+def test_invalid_input_one_line_exit_2(cli, argv, name):
+    code, out, err = cli(*argv)
     assert code == 2
     assert err.count("\n") == 1 and name in err and "Traceback" not in err
 
@@ -74,8 +67,8 @@ def test_python_m_solvers_is_the_same_command():
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
-def test_simulate_train_steps_learns(capsys):
-    code, out, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "32",
+def test_simulate_train_steps_learns(cli):
+    code, out, err = cli("simulate", "iso", "--alpha", "1", "--depth", "1", "--dim", "32",
                          "--contexts", "64", "--train-steps", "60", "--lr", "0.05", "--seed", "1",
                          "--json")
     assert code == 0, err
@@ -84,13 +77,13 @@ def test_simulate_train_steps_learns(capsys):
     # after training the risk is near the depth-1 optimum 1/(1+α) = 1/2, far below 1
     # (finite-D optimum 1/(2 + 1/D) plus SGD noise: allow 0.15)
     assert abs(d["risk"] - 0.5) < 0.15
-    code, _, err = run(capsys, "simulate", "iso", "--alpha", "1", "--depth", "1",
+    code, _, err = cli("simulate", "iso", "--alpha", "1", "--depth", "1",
                        "--train-steps", "5")
     assert code == 2 and "lr" in err
 
 
-def test_exponents_and_shape_json_contract(capsys):
-    code, out, err = run(capsys, "exponents", "rrs", "--nu", "1.5", "--beta", "1", "--json")
+def test_exponents_and_shape_json_contract(cli):
+    code, out, err = cli("exponents", "rrs", "--nu", "1.5", "--beta", "1", "--json")
     assert code == 0, err
     d = json.loads(out)
     for key in ("time", "width", "depth", "context"):
@@ -100,32 +93,32 @@ def test_exponents_and_shape_json_contract(capsys):
     assert float(d["depth"]["value"]) == pytest.approx(1.0)
     assert float(d["width"]["value"]) == pytest.approx(1.5)
     assert float(d["shape"]["value"]) == pytest.approx(1.5)
-    code, out, err = run(capsys, "shape", "--nu", "2", "--beta", "1", "--budget", "L*N", "--json")
+    code, out, err = cli("shape", "--nu", "2", "--beta", "1", "--budget", "L*N", "--json")
     assert code == 0, err
     d = json.loads(out)
     # parameter budget C = L·N with R = c_N N^{-νβ} + c_L L^{-β}: L ∝ C^{ν/(1+ν)}, N ∝ C^{1/(1+ν)}
     assert float(d["L"]["value"]) == pytest.approx(2 / 3)
     assert float(d["N"]["value"]) == pytest.approx(1 / 3)
-    code, _, err = run(capsys, "shape", "--nu", "2", "--beta", "1", "--budget", "L*foo")
+    code, _, err = cli("shape", "--nu", "2", "--beta", "1", "--budget", "L*foo")
     assert code == 2 and "budget" in err
 
 
-def test_risk_routes_finite_context_and_width(capsys):
+def test_risk_routes_finite_context_and_width(cli):
     """`risk rrs --alpha` is case C, `--width` case W; at depth 1 with Γ = γI both reduce to
     quadratics in γ whose exact values the solvers' own limits pin down: here we check the
     routing (same numbers as the modules called directly) and the full-width limit N = D."""
     from solvers.settings import context, rrs
 
-    code, out, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+    code, out, err = cli("risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
                          "--alpha", "2", "--dim", "32", "--gamma", "1.5", "--json")
     assert code == 0, err
     direct = context.risk("rrs", alpha=2, depth=2, gamma=1.5, nu=1.5, beta=1, dim=32)
     assert float(json.loads(out)["risk"]) == pytest.approx(float(direct.risk), rel=1e-12)
-    code, out, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+    code, out, err = cli("risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
                          "--width", "32", "--dim", "32", "--gamma", "1.5", "--json")
     assert code == 0, err
     full = rrs.risk(nu=1.5, beta=1, depth=2, dim=32, gamma=1.5)  # N = D: no bottleneck
     assert float(json.loads(out)["risk"]) == pytest.approx(float(full.risk), rel=1e-10)
-    code, _, err = run(capsys, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+    code, _, err = cli("risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
                        "--width", "8", "--alpha", "2", "--dim", "32")
     assert code == 2 and "width" in err
