@@ -56,6 +56,10 @@ def solver_for(setting: str, params: dict):
     ``alpha``/``context``/``width`` equal to ``inf`` are the defaults and are dropped."""
     require_choice("setting", setting, tuple(SETTINGS))
     params = dict(params)
+    if params.get("gamma") is not None and params.get("time") is not None:
+        raise ValueError(f"time={params['time']} is invalid together with gamma="
+                         f"{params['gamma']}: gamma fixes the step, time runs the gradient flow "
+                         "from Gamma = 0 to find it; give one of them")
     if setting == "iso":
         return iso.risk, params
     finite_ctx = _finite(params, "alpha") or _finite(params, "context")
@@ -105,14 +109,18 @@ def default_gamma(setting: str, *, dim, **params):
     return g
 
 
-def simulate(setting: str, *, alpha="inf", depth, gamma=None, nu=None, beta=None, dim, contexts,
-             seed=0, **params):
+def simulate(setting: str, *, alpha="inf", depth=None, gamma=None, nu=None, beta=None, dim=None,
+             contexts=None, seed=0, **params):
     """Monte-Carlo risk from the numpy simulator (:func:`solvers.simulators.reduced.simulate`).
 
     ``alpha`` defaults to ``inf`` (population covariance).  ``gamma=None`` runs at the theory's
     optimal γ (:func:`default_gamma`).  For ``fs``/``rrs``, ``nu``/``beta`` build the power-law
     spectrum truncated to ``dim`` modes (or pass ``lam``/``omega`` arrays)."""
     require_choice("setting", setting, tuple(SETTINGS))
+    for name, value, valid in (("depth", depth, "an integer >= 1"), ("dim", dim, "an integer >= 1"),
+                               ("contexts", contexts, "an integer >= 2")):
+        if value is None:
+            raise ValueError(f"{name}=None is invalid: simulate needs {name}, {valid}")
     if setting == "iso":
         for k, v in (("nu", nu), ("beta", beta)):
             if v is not None:

@@ -20,6 +20,7 @@ import mpmath
 from tqdm import tqdm
 
 from solvers.settings import iso
+from solvers.outputs import check_dir, staged_dir, write_file
 from solvers.result import format_number, to_json
 
 log = logging.getLogger(__name__)
@@ -471,12 +472,20 @@ def _clean(obj):
 def report(out=None, quick=False, progress=True, figures=None, seed=0):
     """Run every figure; write PNG + JSON per figure and ``index.md`` into ``out``.
 
-    Returns a dict with ``text`` (the markdown summary), ``figures`` (name → data or error) and
-    ``seconds``."""
+    ``out`` is validated before any computation; files are written into a staging directory and
+    moved into ``out`` only when every figure is done (``index.md`` last), so an interrupted run
+    leaves ``out`` as it was.  Returns a dict with ``text`` (the markdown summary), ``figures``
+    (name → data or error) and ``seconds``."""
+    if out is not None:
+        check_dir("out", out)
+        with staged_dir(out) as stage:
+            return _report(stage, out, quick, progress, figures, seed)
+    return _report(None, None, quick, progress, figures, seed)
+
+
+def _report(stage, out, quick, progress, figures, seed):
     cfg = Config(quick=quick, out=out, seed=seed)
     todo = figures or FIGURES
-    if out is not None:
-        os.makedirs(out, exist_ok=True)
     results, md, t0 = {}, ["# icl-theory report", ""], time.time()
     md.append(f"Mode: {'quick' if quick else 'full'}. Every curve is the exact theory; points "
               "are the numpy simulator (±1 standard error). Data behind each figure: "
@@ -493,17 +502,15 @@ def report(out=None, quick=False, progress=True, figures=None, seed=0):
         data = _clean(fig.to_dict())
         results[fig.name] = data
         md += [f"## {fig.title}", ""]
-        if out is not None:
-            _draw(fig, os.path.join(out, f"{fig.name}.png"))
-            with open(os.path.join(out, f"{fig.name}.json"), "w") as fh:
-                fh.write(to_json(data, indent=1) + "\n")
+        if stage is not None:
+            _draw(fig, os.path.join(stage, f"{fig.name}.png"))
+            write_file(os.path.join(stage, f"{fig.name}.json"), to_json(data, indent=1) + "\n")
             md += [f"![{fig.title}]({fig.name}.png)", ""]
         md += [fig.caption, ""]
         for key, val in data["headline"].items():
             md.append(f"- **{key}**: `{to_json(val)}`")
         md += ["", f"_{time.time() - t1:.1f} s_", ""]
     text = "\n".join(md)
-    if out is not None:
-        with open(os.path.join(out, "index.md"), "w") as fh:
-            fh.write(text + "\n")
+    if stage is not None:
+        write_file(os.path.join(stage, "index.md"), text + "\n")
     return {"text": text, "figures": results, "out": out, "seconds": time.time() - t0}

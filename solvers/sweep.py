@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ from tqdm import tqdm
 from solvers.validate import require_int
 
 _SIM_PREFIX = "simulate."
+#: the largest grid one sweep evaluates (split larger sweeps into several runs)
+MAX_POINTS = 100_000
+#: seconds to wait for a Dask scheduler before reporting it unreachable
+CONNECT_TIMEOUT = 10
 
 
 def parse_values(name: str, text: str) -> list[str]:
@@ -42,7 +47,7 @@ def parse_values(name: str, text: str) -> list[str]:
     start, stop, spec = parts
     kind = "log" if spec.startswith("log") else "lin" if spec.startswith("lin") else "lin"
     count = spec[3:] if spec[:3] in ("log", "lin") else spec
-    n = require_int(f"grid {name} point count", count, minimum=1)
+    n = require_int(f"grid {name} point count", count, minimum=1, maximum=MAX_POINTS)
     with mpmath.workdps(40):
         try:
             a, b = mpmath.mpf(start), mpmath.mpf(stop)
@@ -142,6 +147,10 @@ def sweep(quantity: str, setting: str, grid: dict, *, scheduler: str | None = No
     ``scheduler``: address of a running ``dask.distributed`` scheduler (or pass a ``client``);
     otherwise local processes (``workers``, default the CPU count; 1 = in-process)."""
     names = list(grid)
+    size = math.prod(len(grid[n]) for n in names)
+    if size > MAX_POINTS:
+        raise ValueError(f"grid={'x'.join(str(len(grid[n])) for n in names)} is invalid: "
+                         f"{size} points, above the limit of {MAX_POINTS}; split the sweep")
     points = [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
     tasks = [(quantity, setting, p) for p in points]
     if scheduler is not None or client is not None:
@@ -170,7 +179,11 @@ def _run_dask(tasks, scheduler, client, progress):
                          "pip install 'icl-theory[dask]'") from None
     own = client is None
     if own:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"scheduler={scheduler!r} is invalid: no Dask scheduler answered "
+                             f"there within {CONNECT_TIMEOUT} s ({type(exc).__name__})") from None
     address = getattr(client, "scheduler_info", lambda: {})().get("address", scheduler)
     try:
         futures = client.map(_evaluate_row, tasks, pure=True)

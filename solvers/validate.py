@@ -5,10 +5,13 @@ infinity) or raises ``ValueError`` naming the parameter, its value and the valid
 """
 from __future__ import annotations
 
+import decimal
+import fractions
 import math
 import numbers
 
 import mpmath
+import numpy as np
 
 INF_SPELLINGS = ("inf", "+inf", "infinity", "+infinity")
 
@@ -17,16 +20,49 @@ def _fail(name, value, valid):
     raise ValueError(f"{name}={value!r} is invalid: {name} must be {valid}")
 
 
+#: the largest working precision accepted (mpmath cost grows faster than linearly in digits)
+MAX_DPS = 1000
+
+
+def _normalise(value):
+    """Plain Python/mpmath form of the numeric types users pass: numpy scalars and 0-d arrays,
+    ``Decimal`` (exact, through its text), ``Fraction`` (exact ratio at 80 digits)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, decimal.Decimal):
+        if value.is_nan():
+            return math.nan
+        if value.is_infinite():
+            return math.inf if value > 0 else -math.inf
+        if value == value.to_integral_value():
+            return int(value)
+        with mpmath.workdps(80):
+            return mpmath.mpf(str(value))
+    if isinstance(value, fractions.Fraction):
+        if value.denominator == 1:
+            return int(value)
+        with mpmath.workdps(80):
+            return mpmath.mpf(value.numerator) / value.denominator
+    return value
+
+
 def as_number(name, value, valid, *, allow_inf=False):
-    """Parse ``value`` (number, numeric string, mpf) to a float-compatible number."""
-    if isinstance(value, bool) or value is None:
+    """Parse ``value`` (number, numeric string, mpf, numpy scalar, Decimal, Fraction) to a
+    float-compatible number; anything else is a ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (bytes,
+                                                                                   bytearray)):
         _fail(name, value, valid)
+    value = _normalise(value)
     if isinstance(value, str):
         s = value.strip().lower()
         if s in INF_SPELLINGS:
             value = math.inf
         else:
             try:
+                if len(s) > 100:
+                    raise ValueError
                 if any(ch in s for ch in ".en"):
                     float(s)  # rejects what mpmath would accept but is not a plain number
                     with mpmath.workdps(80):  # keep decimal strings exact: "0.1" stays 0.1
@@ -35,9 +71,11 @@ def as_number(name, value, valid, *, allow_inf=False):
                     value = int(s)
             except ValueError:
                 _fail(name, value, valid)
+    if not isinstance(value, (int, float, mpmath.mpf)):
+        _fail(name, value, valid)
     try:
         as_float = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         _fail(name, value, valid)
     if math.isnan(as_float):
         _fail(name, value, valid)
@@ -64,9 +102,11 @@ def require_nonnegative(name, value, *, allow_inf=False):
     return v
 
 
-def require_int(name, value, *, minimum=1, allow_inf=False):
-    """An integer >= ``minimum`` (or inf).  Integral floats such as 4.0 are accepted."""
-    valid = f"an integer >= {minimum}" + (" or inf" if allow_inf else "")
+def require_int(name, value, *, minimum=1, allow_inf=False, maximum=None):
+    """An integer >= ``minimum`` (<= ``maximum`` if given; or inf).  Integral floats such as 4.0
+    are accepted."""
+    valid = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "") \
+        + (" or inf" if allow_inf else "")
     v = as_number(name, value, valid, allow_inf=allow_inf)
     if v == math.inf:
         return v
@@ -77,13 +117,13 @@ def require_int(name, value, *, minimum=1, allow_inf=False):
         if not f.is_integer():
             _fail(name, value, valid)
         iv = int(f)
-    if iv < minimum:
+    if iv < minimum or (maximum is not None and iv > maximum):
         _fail(name, value, valid)
     return iv
 
 
 def require_dps(dps):
-    return require_int("dps", dps, minimum=15)
+    return require_int("dps", dps, minimum=15, maximum=MAX_DPS)
 
 
 def require_choice(name, value, choices):

@@ -8,7 +8,7 @@ import argparse
 
 import mpmath
 
-from solvers.result import human_value, to_json
+from solvers.result import ConvergenceError, human_value, to_json
 from solvers.validate import INF_SPELLINGS
 
 SETTINGS = ("iso", "fs", "rrs")
@@ -86,7 +86,14 @@ def add_dps(p, default="30"):
 
 
 def emit(obj: dict, as_json: bool):
-    """Print ``obj`` as one JSON object (``--json``) or as aligned ``key: value`` lines."""
+    """Print ``obj`` as one JSON object (``--json``) or as aligned ``key: value`` lines.
+
+    A result that says ``converged: false`` (e.g. a diverging training run) is not printed as a
+    number: it raises :class:`ConvergenceError` (one line, exit status 3)."""
+    if obj.get("converged") is False:
+        shown = {k: human_value(obj[k]) for k in ("risk", "method") if k in obj}
+        raise ConvergenceError("the computation did not converge or diverged "
+                               f"({', '.join(f'{k}={v}' for k, v in shown.items())})")
     if as_json:
         print(to_json(obj))
         return

@@ -42,4 +42,8 @@ def main(argv=None) -> int:
     except ConvergenceError as exc:
         print(f"icl-theory: not converged: {exc}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        # outputs are written atomically at the end, so nothing partial is left behind
+        print("icl-theory: interrupted (no output written)", file=sys.stderr)
+        return 130
     return int(status or 0)

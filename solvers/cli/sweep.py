@@ -2,6 +2,7 @@
 on local processes or a Dask scheduler (:func:`solvers.sweep.sweep`)."""
 from __future__ import annotations
 
+from solvers.outputs import check_file, write_file
 from solvers.result import to_json
 
 
@@ -15,7 +16,10 @@ def register(subparsers):
                    help="comma list or START:STOP:logN|linN; repeatable")
     p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
     p.add_argument("--workers", default=None, help="local worker processes (default: CPUs)")
-    p.add_argument("--out", default=None, help="write the CSV (or JSON with --json) here")
+    p.add_argument("--out", default=None,
+                   help="write the CSV (or JSON with --json) to this file (checked before "
+                        "computing; written atomically)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.add_argument("--progress", action="store_true")
     p.add_argument("--json", action="store_true", help="a JSON list of rows instead of CSV")
     p.set_defaults(func=run)
@@ -25,12 +29,13 @@ def run(args):
     from solvers.sweep import parse_grid, sweep
 
     grid = parse_grid(args.grid)
+    if args.out is not None:
+        check_file("out", args.out, force=args.force)
     res = sweep(args.quantity, args.setting, grid, scheduler=args.scheduler,
                 workers=args.workers, progress=args.progress)
     text = to_json(res.rows) if args.json else res.to_csv()
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text if text.endswith("\n") else text + "\n")
+    if args.out is not None:
+        write_file(args.out, text if text.endswith("\n") else text + "\n")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     return 0

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from solvers.result import Result
+from solvers.result import ConvergenceError, Result
 from solvers.validate import (
     is_inf,
     require_choice,
@@ -39,6 +39,10 @@ from solvers.validate import (
 
 SETTINGS = ("iso", "fs", "rrs")
 CHUNK_BYTES = 200_000_000  # memory budget for one chunk of contexts
+#: refuse runs whose single context needs more memory than this (bytes) ...
+MAX_CONTEXT_BYTES = 4_000_000_000
+#: ... or whose estimated work exceeds this many floating-point operations (hours of CPU)
+MAX_FLOPS = 5e13
 
 __all__ = [
     "simulate",
@@ -314,6 +318,23 @@ def _default_chunk(setting: str, D: int, P, depth: int) -> int:
     return max(1, CHUNK_BYTES // (8 * floats))
 
 
+def _check_budget(setting, D, P, L, n_ctx):
+    """Refuse, before allocating anything, a run that cannot fit in memory or finish: one context
+    holds the P×D data and (rrs) D×D rotations; the work is ~contexts·(L·(4PD + 2D²) + 2D³)."""
+    Pn = D if P is None else P
+    per_ctx = 8.0 * (2 * Pn * D + 4 * D * D + 3 * Pn + 8 * D)
+    if per_ctx > MAX_CONTEXT_BYTES:
+        raise ValueError(f"dim={D}, context P={Pn} is invalid: one context needs "
+                         f"{per_ctx / 1e9:.3g} GB, above the simulator's limit of "
+                         f"{MAX_CONTEXT_BYTES / 1e9:.3g} GB per context; reduce dim or alpha")
+    flops = float(n_ctx) * (L * (4.0 * Pn * D + 2.0 * D * D)
+                            + (2.0 * D ** 3 if setting == "rrs" else 0.0))
+    if flops > MAX_FLOPS:
+        raise ValueError(f"contexts={n_ctx}, dim={D}, depth={L}, P={Pn} is invalid: about "
+                         f"{flops:.2g} floating-point operations, above the simulator's limit "
+                         f"of {MAX_FLOPS:.2g}; reduce contexts, dim, depth or alpha")
+
+
 def simulate(setting: str, *, alpha, depth, gamma, sigma2=0.0, dim, contexts, seed=0,
              lam=None, omega=None, width=None, chunk=None, progress=False) -> Result:
     """Monte-Carlo ICL risk of ``depth`` steps of preconditioned GD with preconditioner ``gamma``
@@ -352,6 +373,7 @@ def simulate(setting: str, *, alpha, depth, gamma, sigma2=0.0, dim, contexts, se
             raise ValueError(f"alpha={alpha!r} is invalid: alpha*dim must round to a context "
                              f"length P >= 1 (dim={D})")
     sigma2 = float(require_nonnegative("sigma2", sigma2))
+    _check_budget(setting, D, P, L, n_ctx)
     if isinstance(seed, np.random.Generator):
         rng, seed_out = seed, None
     else:
@@ -398,7 +420,9 @@ def simulate(setting: str, *, alpha, depth, gamma, sigma2=0.0, dim, contexts, se
     risks = np.empty(n_ctx)
     chunk_risks = []
     done = 0
-    with tqdm(total=n_ctx, disable=not progress, unit="ctx", desc=f"simulate {setting}") as bar:
+    # a diverging iteration overflows: it is reported below as a ConvergenceError, not warned
+    with np.errstate(over="ignore", invalid="ignore"), \
+            tqdm(total=n_ctx, disable=not progress, unit="ctx", desc=f"simulate {setting}") as bar:
         while done < n_ctx:
             n = min(chunk, n_ctx - done)
             ctx = sample_contexts(setting, rng, n, D, P, lam, omega, sigma2)
@@ -412,6 +436,12 @@ def simulate(setting: str, *, alpha, depth, gamma, sigma2=0.0, dim, contexts, se
             done += n
             bar.update(n)
 
+    if not np.all(np.isfinite(risks)):
+        bad = int(np.count_nonzero(~np.isfinite(risks)))
+        raise ConvergenceError(
+            f"the in-context GD iteration diverged in {bad} of {n_ctx} contexts (gamma="
+            f"{gamma_summary}): the step exceeds the stability edge gamma*lambda_max(Sigma_hat)/L"
+            f" < 2; use a smaller gamma", where=f"setting={setting}, depth={L}, dim={D}")
     mean = float(risks.mean())
     stderr = float(risks.std(ddof=1) / math.sqrt(n_ctx))
     params = {

@@ -39,6 +39,9 @@ __all__ = ["TrainResult", "train_reduced", "reduced_loss_and_grad", "population_
            "attention_loss_and_grad",
            "train_attention", "Batch", "sample_batch"]
 
+#: a training run whose final risk exceeds this multiple of its initial risk has diverged
+DIVERGED_FACTOR = 10.0
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -307,7 +310,11 @@ def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigm
             params = [G - scale * g for G, g in zip(params, grads)]
         if not all(np.all(np.isfinite(G)) for G in params):
             break  # diverged: report the curve so far, converged=False
-    finite = all(np.all(np.isfinite(G)) for G in params)
+    # diverged: the weights overflowed, or the risk ended far above where it started (training
+    # from Gamma = 0 starts at the zero predictor; a run ending 10x above it is unstable, e.g. a
+    # learning rate beyond the SGD stability edge)
+    finite = all(np.all(np.isfinite(G)) for G in params) and bool(np.isfinite(curve[-1])) \
+        and not curve[-1] > DIVERGED_FACTOR * curve[0]
     spread = 0.0 if tied else float(max(np.max(np.abs(G - params[0])) for G in params))
     summary = [float(np.trace(G)) / D for G in params]
     return TrainResult(
