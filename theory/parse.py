@@ -586,9 +586,10 @@ def _number(value, field, allow_inf, constants, limits):
     return v
 
 
-def monomial_powers(expr, symbols, *, field="expression", text=None):
+def monomial_powers(expr, symbols, *, field="expression", text=None, noun="symbol"):
     """``(coefficient, {symbol: power})`` of a monomial ``c·Π s_i^{b_i}`` in ``symbols`` with a
-    positive numeric coefficient and positive numeric powers; ExpressionError otherwise."""
+    positive numeric coefficient and positive numeric powers; ExpressionError otherwise
+    (``noun`` names the symbols in messages, e.g. ``"resource"``)."""
     text = str(expr) if text is None else text
     symbols = set(symbols)
 
@@ -600,7 +601,7 @@ def monomial_powers(expr, symbols, *, field="expression", text=None):
     if unknown:
         raise bad(f"unknown symbol(s) {', '.join(sorted(map(str, unknown)))}")
     if not expr.free_symbols:
-        raise bad("contains no resource")
+        raise bad(f"contains no {noun}")
     coeff, factors = expr.as_coeff_mul()
     if coeff != 1 and not (coeff.is_number and coeff.is_positive):
         raise bad("non-positive coefficient")
@@ -608,19 +609,19 @@ def monomial_powers(expr, symbols, *, field="expression", text=None):
     for f in factors:
         base, e = f.as_base_exp()
         if base not in symbols or not e.is_number or e.free_symbols:
-            raise bad(f"factor {f} is not a power of a resource (not a monomial)")
+            raise bad(f"factor {f} is not a power of a {noun} (not a monomial)")
         if not e.is_positive:
             raise bad(f"factor {f} has a non-positive power")
         powers[base] = powers.get(base, 0) + e
     return coeff, powers
 
 
-def parse_monomial(text, names, *, field="expression", limits=DEFAULT_LIMITS):
+def parse_monomial(text, names, *, field="expression", noun="symbol", limits=DEFAULT_LIMITS):
     """``(coefficient, {symbol: power}, expression)`` of a monomial formula such as
     ``"t*P**2*N**2*L"`` in the symbols of ``names`` (mapping name → Symbol), read by
     :func:`parse_expression` (so ``L**0.5`` has the exact power 1/2)."""
     expr = parse_expression(text, names, field=field, limits=limits)
-    coeff, powers = monomial_powers(expr, names.values(), field=field, text=text)
+    coeff, powers = monomial_powers(expr, names.values(), field=field, text=text, noun=noun)
     return coeff, powers, expr
 
 
