@@ -75,7 +75,9 @@ class Limits:
     satisfies ``|b| ≤ max_exponent``; ``max_exp_argument``: a numeric argument of ``exp`` satisfies
     ``|x| ≤`` it (``exp(exp(10))`` is refused: towers cannot even be evaluated);
     ``max_special_argument``: numeric arguments of ``binomial``, ``Gamma``, ``zeta``;
-    ``max_minmax_args``: arguments of one ``Min``/``Max`` (sympy compares them pairwise).
+    ``max_minmax_args``: arguments of one ``Min``/``Max`` (sympy compares them pairwise);
+    ``max_number_digits``: the digit limit of :func:`parse_number` (400: every finite float,
+    down to 5e-324, is accepted exactly; number fields take no roots while parsing).
     """
 
     max_length: int = 2000
@@ -86,6 +88,7 @@ class Limits:
     max_exp_argument: int = 10_000
     max_special_argument: int = 1000
     max_minmax_args: int = 4
+    max_number_digits: int = 400
 
 
 DEFAULT_LIMITS = Limits()
@@ -143,6 +146,15 @@ _PLAIN_NUMBER = re.compile(rf"([+-]?{_DECIMAL})(?:\s*/\s*({_DECIMAL}))?")
 _INF_WORDS = ("inf", "+inf", "infinity", "+infinity", "oo", "+oo")
 
 
+_GROUPS = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1}
+
+
+def _chained(node):
+    """True for ``(a ∘ b) ∘' c`` with ∘, ∘' both additive or both multiplicative."""
+    return isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp) and \
+        _GROUPS.get(type(node.op), -1) == _GROUPS.get(type(node.left.op), -2)
+
+
 def _quote(text, n=80):
     s = text if isinstance(text, str) else repr(text)
     return repr(s if len(s) <= n else s[:n] + "…")
@@ -153,13 +165,15 @@ def _segment(text, node, n=40):
     return seg if len(seg) <= n else seg[:n] + "…"
 
 
-def _digits_ok(r, limits):
-    """|p|, q ≤ 10^max_digits for a sympy Rational (bit lengths first: no big-int powers)."""
-    bound_bits = limits.max_digits * 3.3219280948873626 + 1
+def _digits_ok(r, limits, digits=None):
+    """|p|, q ≤ 10^digits (default ``limits.max_digits``) for a sympy Rational (bit lengths
+    first: no big-int powers)."""
+    digits = limits.max_digits if digits is None else digits
+    bound_bits = digits * 3.3219280948873626 + 1
     p, q = abs(int(r.p)), int(r.q)
     if p.bit_length() > bound_bits or q.bit_length() > bound_bits:
         return False
-    bound = 10 ** limits.max_digits
+    bound = 10 ** digits
     return p <= bound and q <= bound
 
 
@@ -185,14 +199,15 @@ def _number_size(expr):
     return size
 
 
-def _decimal_to_rational(d, limits):
+def _decimal_to_rational(d, limits, max_digits=None):
     """Exact sympy Rational of a finite Decimal, or None when over the digit limit."""
-    sign, digits, exp = d.as_tuple()
-    if len(digits) > limits.max_digits + 1 or abs(exp) > limits.max_digits + len(digits):
+    max_digits = limits.max_digits if max_digits is None else max_digits
+    _, digits, exp = d.as_tuple()
+    if len(digits) > max_digits + 1 or abs(exp) > max_digits + len(digits):
         return None
     n, q = d.as_integer_ratio()
     r = sp.Rational(n, q)
-    return r if _digits_ok(r, limits) else None
+    return r if _digits_ok(r, limits, max_digits) else None
 
 
 class _Builder:
@@ -236,7 +251,9 @@ class _Builder:
                 self.limit(f"nesting deeper than {lim.max_depth} levels (limit max_depth = "
                            f"{lim.max_depth})")
             children = self.check_node(node)
-            stack.extend((c, depth + 1) for c in reversed(children))
+            flat = _chained(node)  # a + b + c: the left operand continues the chain
+            stack.extend((c, depth if flat and i == 0 else depth + 1)
+                         for i, c in reversed(list(enumerate(children))))
 
     def check_node(self, node):
         """Raise for a node outside the whitelist; return its sub-expressions in source order."""
@@ -305,29 +322,22 @@ class _Builder:
 
     # -- pass 2: build the sympy expression bottom-up, checking sizes
     def build(self, node):
+        """The sympy expression of a validated node.  Left-associative chains ``a + b - c + …``
+        and ``a * b / c * …`` are folded in a loop, so a long sum is not a deep recursion."""
+        if _chained(node):
+            chain, n = [], node
+            while _chained(n):
+                chain.append(n)
+                n = n.left
+            acc = self.build(n)
+            for m in reversed(chain):
+                acc = self.step(m, lambda m=m, a=acc: self.binop(m, a, self.build(m.right)))
+            return acc
+        return self.step(node, lambda: self.make(node))
+
+    def step(self, node, make):
         try:
-            if isinstance(node, ast.Constant):
-                out = self.literal(node)
-            elif isinstance(node, ast.Name):
-                out = self.name(node.id)
-            elif isinstance(node, ast.UnaryOp):
-                x = self.build(node.operand)
-                out = -x if isinstance(node.op, ast.USub) else x
-            elif isinstance(node, ast.BinOp):
-                a, b = self.build(node.left), self.build(node.right)
-                op = type(node.op)
-                if op is ast.Add:
-                    out = a + b
-                elif op is ast.Sub:
-                    out = a - b
-                elif op is ast.Mult:
-                    out = a * b
-                elif op is ast.Div:
-                    out = a / b
-                else:
-                    out = self.power(a, b, node)
-            else:  # ast.Call (validated)
-                out = self.call(node)
+            out = make()
         except ExpressionError:
             raise
         except Exception as exc:  # sympy raises many types on odd input: report, do not leak
@@ -335,6 +345,30 @@ class _Builder:
                       f"{str(exc)[:80]})", allowed=False)
         self.check_built(out, node)
         return out
+
+    def make(self, node):
+        if isinstance(node, ast.Constant):
+            return self.literal(node)
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.UnaryOp):
+            x = self.build(node.operand)
+            return -x if isinstance(node.op, ast.USub) else x
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, self.build(node.left), self.build(node.right))
+        return self.call(node)  # ast.Call (validated)
+
+    def binop(self, node, a, b):
+        op = type(node.op)
+        if op is ast.Add:
+            return a + b
+        if op is ast.Sub:
+            return a - b
+        if op is ast.Mult:
+            return a * b
+        if op is ast.Div:
+            return a / b
+        return self.power(a, b, node)
 
     def literal(self, node):
         seg = ast.get_source_segment(self.text, node) or ""
@@ -499,7 +533,8 @@ def parse_number(value, *, field="number", allow_inf=False, integer=False, const
     ``allow_inf``.  With ``constants=True`` a string may also be a constant formula without names
     (``"pi/4"``, ``"sqrt(2)"``), read by :func:`parse_expression`, whose value must be real.
     ``integer=True`` requires an integer (or ``oo``).  NaN, booleans, ``None``, negative infinity
-    and everything else raise :class:`ExpressionError`; so do numbers over ``limits.max_digits``.
+    and everything else raise :class:`ExpressionError`; so do numbers with more than
+    ``limits.max_number_digits`` digits (400: any finite float passes).
     """
     v = _number(value, field, allow_inf, constants, limits)
     if integer and v is not sp.oo and not v.is_integer:
@@ -516,16 +551,21 @@ def _number(value, field, allow_inf, constants, limits):
             raise bad("inf is not allowed here (finite numbers only)")
         return sp.oo
 
+    nd = limits.max_number_digits
+
     def checked(r):
-        if r is None or not _digits_ok(r, limits):
-            raise bad(f"the number needs more than {limits.max_digits} digits exactly (limit "
-                      f"max_digits = {limits.max_digits})")
+        if r is None or not _digits_ok(r, limits, nd):
+            raise bad(f"the number needs more than {nd} digits exactly (limit "
+                      f"max_number_digits = {nd})")
         return r
+
+    def exact(d):
+        return checked(_decimal_to_rational(d, limits, nd))
     if isinstance(value, bool) or value is None:
         raise bad()
     if isinstance(value, int):
-        if value.bit_length() > limits.max_digits * 3.33 + 1:
-            raise bad(f"the integer has more than {limits.max_digits} digits (limit max_digits)")
+        if value.bit_length() > nd * 3.33 + 1:
+            raise bad(f"the integer has more than {nd} digits (limit max_number_digits)")
         return checked(sp.Integer(value))
     if isinstance(value, float):
         if math.isnan(value):
@@ -534,7 +574,7 @@ def _number(value, field, allow_inf, constants, limits):
             if value < 0:
                 raise bad("-inf is not allowed")
             return inf()
-        return checked(_decimal_to_rational(decimal.Decimal(repr(value)), limits))
+        return exact(decimal.Decimal(repr(value)))
     if isinstance(value, fractions.Fraction):
         return checked(sp.Rational(value.numerator, value.denominator))
     if isinstance(value, decimal.Decimal):
@@ -544,14 +584,14 @@ def _number(value, field, allow_inf, constants, limits):
             if value < 0:
                 raise bad("-inf is not allowed")
             return inf()
-        return checked(_decimal_to_rational(value, limits))
+        return exact(value)
     if isinstance(value, sp.Basic):
         if value is sp.oo:
             return inf()
         if value.is_Rational:
             return checked(value)
         if value.is_Float:
-            return checked(_decimal_to_rational(decimal.Decimal(str(value)), limits))
+            return exact(decimal.Decimal(str(value)))
         if constants and value.is_number and value.is_extended_real and value.is_finite:
             return value
         raise bad()
@@ -566,9 +606,9 @@ def _number(value, field, allow_inf, constants, limits):
     m = _PLAIN_NUMBER.fullmatch(s)
     if m:
         num, den = (decimal.Decimal(g) if g else None for g in m.groups())
-        r = checked(_decimal_to_rational(num, limits))
+        r = exact(num)
         if den is not None:
-            q = checked(_decimal_to_rational(den, limits))
+            q = exact(den)
             if q == 0:
                 raise bad("division by zero")
             r = checked(r / q)
