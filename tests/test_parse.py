@@ -324,6 +324,9 @@ def test_random_trees_round_trip(tree):
 def test_sympy_str_output_round_trips(tree):
     _, expected = tree
     assume(expected is not None and not expected.has(sp.I))
+    # sympy may rewrite into functions outside the whitelist (Abs(exp(x)) -> exp(re(x)))
+    assume(all(type(f).__name__ in ("exp", "log", "Abs", "Min", "Max")
+               for f in expected.atoms(sp.Function)))
     text = str(expected)
     assume(len(text) <= DEFAULT_LIMITS.max_length)
     parsed = parse_expression(text, _SYMS)
