@@ -862,8 +862,11 @@ class _Deferred(str):
 def _looks_numeric(text):
     """True for a number, ``inf`` or a formula without names (``pi/4``); False for a formula in
     the parameters (``depth/lam``), which is parsed later."""
-    if text.strip().lower() in ("inf", "infinity", "oo", "+inf"):
+    try:
+        parse_number(text, field="value", allow_inf=True)
         return True
+    except ExpressionError:
+        pass
     try:
         return parse_expression(text, {}, field="value").is_number
     except ExpressionError:

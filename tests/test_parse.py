@@ -538,3 +538,13 @@ def test_checker_keeps_aliases_where_and_constant_values(tmp_path):
     p = _claims_file(tmp_path, fixed='{ depth = 1, sigma2 = "pi/4", gamma = "alpha/2" }')
     (claim,) = load_claims(p)
     assert claim.fixed["sigma2"] == sp.pi / 4 and claim.fixed["gamma"] == S.alpha / 2
+    p = _claims_file(tmp_path, fixed='{ depth = "inf", sigma2 = "1e-300" }')
+    (claim,) = load_claims(p)
+    assert claim.fixed["depth"] is sp.oo and claim.fixed["sigma2"] == sp.Rational(1, 10 ** 300)
+
+
+def test_checker_refuses_negative_infinity(tmp_path):
+    from solvers.checker import ClaimsError, load_claims
+    p = _claims_file(tmp_path, fixed='{ depth = "-inf", sigma2 = 0 }')
+    with pytest.raises(ClaimsError, match="depth"):
+        load_claims(p)

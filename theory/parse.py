@@ -113,8 +113,8 @@ DEFAULT_FUNCTIONS = {
     "exp": Function(sp.exp, kind="exp"),
     "log": Function(sp.log, 1, 2),
     "Abs": Function(sp.Abs),
-    "Min": Function(sp.Min, 1, DEFAULT_LIMITS.max_minmax_args, "minmax"),
-    "Max": Function(sp.Max, 1, DEFAULT_LIMITS.max_minmax_args, "minmax"),
+    "Min": Function(sp.Min, 1, 10 ** 6, "minmax"),   # the count is capped by the limits
+    "Max": Function(sp.Max, 1, 10 ** 6, "minmax"),
     "binomial": Function(sp.binomial, 2, 2, "special"),
     "zeta": Function(sp.zeta, 1, 2, "special"),
     "Gamma": Function(sp.gamma, 1, 1, "special"),
