@@ -191,6 +191,8 @@ def test_messages_name_field_problem_and_whitelist(text, words):
     ("x**1000", "x**1001"),                        # max_exponent = 1000
     ("x**-1000", "x**-1001"),
     ("(x**10)**100", "(x**10)**101"),              # combined exponent
+    ("(pi + 2)**1000", "(pi + 2)**1001"),          # a sum is not expanded: no big numbers
+    ("2**332", "2**333"),                          # 2**333 > 10**100
     ("exp(10000)", "exp(10001)"),                  # max_exp_argument
     ("E**1000", "E**1001"),
     ("binomial(1000, 3)", "binomial(1001, 3)"),    # max_special_argument

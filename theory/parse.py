@@ -184,18 +184,19 @@ def _log10(r):
 
 
 def _number_size(expr):
-    """Largest log10 of the rationals of ``expr`` that a power of it raises (numeric exponents
-    and ``exp`` arguments are left out: raising multiplies them, a cheap and separately bounded
-    operation)."""
+    """Largest log10 of the rationals that raising ``expr`` to a numeric power raises: sympy
+    distributes a power over the factors of a product and into the base of a power, but leaves
+    ``(a + b)**n`` and ``f(x)**n`` alone, and only multiplies numeric exponents (a cheap operation,
+    bounded separately)."""
     size, stack = 0.0, [expr]
     while stack:
         e = stack.pop()
         if e.is_Rational:
             size = max(size, _log10(e))
+        elif e.is_Mul:
+            stack.extend(e.args)
         elif e.is_Pow and e.exp.is_number:
             stack.append(e.base)
-        elif not isinstance(e, sp.exp):
-            stack.extend(e.args)
     return size
 
 
@@ -398,14 +399,12 @@ class _Builder:
 
     def magnitude(self, x):
         """|x| as a float for a finite number (math.inf if it cannot be bounded)."""
-        if x.is_Rational:
-            return float(abs(fractions.Fraction(int(x.p), int(x.q))))
-        v = sp.Abs(x).evalf(15)
-        if not v.is_Number or not v.is_finite:
-            return math.inf
         try:
-            return float(v)
-        except OverflowError:
+            if x.is_Rational:
+                return float(abs(fractions.Fraction(int(x.p), int(x.q))))
+            v = sp.Abs(x).evalf(15)
+            return float(v) if v.is_Number and v.is_finite else math.inf
+        except OverflowError:  # a caller's huge name value, or |x| beyond double range
             return math.inf
 
     def power(self, a, b, node):
