@@ -26,7 +26,6 @@ import functools
 import itertools
 import json
 import logging
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from solvers.result import ConvergenceError
+from theory.parse import ExpressionError, parse_expression, parse_number
 from theory.timeout import Timeout, run_with_timeout
 from theory import symbols as S
 
@@ -821,32 +821,12 @@ class _Locator:
 
 
 def _parse_number(name, value, where, allow_inf=False, kind="real"):
-    """A TOML value → sympy number (exact: floats via their decimal repr) or oo."""
-    if isinstance(value, bool):
-        raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, float):
-        if math.isinf(value):
-            if allow_inf and value > 0:
-                return sp.oo
-            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not allowed (finite only)")
-        return sp.Rational(repr(value))
-    if isinstance(value, str):
-        s = value.strip().lower()
-        if s in ("inf", "infinity", "oo", "+inf"):
-            if allow_inf:
-                return sp.oo
-            raise ClaimsError(f"{where}: field {name!r}: inf is not a valid value here")
-        try:
-            v = sp.Rational(s) if re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?(/\d+)?", s) \
-                else sp.sympify(value, locals={"pi": sp.pi, "E": sp.E})
-        except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
-        if not (isinstance(v, sp.Basic) and v.is_number and v.is_real):
-            raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a real number")
-        return v
-    raise ClaimsError(f"{where}: field {name!r}: {value!r} is not a number")
+    """A TOML value → exact sympy number (floats via their decimal repr; strings: a number,
+    ``p/q``, ``inf`` or a constant formula such as ``pi/4``, read by the safe parser) or oo."""
+    try:
+        return parse_number(value, field=name, allow_inf=allow_inf, constants=True)
+    except ExpressionError as exc:
+        raise ClaimsError(f"{where}: {exc}") from None
 
 
 def _parse_param(qname, pname, value, where, qty):
@@ -880,14 +860,17 @@ class _Deferred(str):
 
 
 def _looks_numeric(text):
-    s = text.strip().lower()
-    if s in ("inf", "infinity", "oo", "+inf"):
-        return True
+    """True for a number, ``inf`` or a formula without names (``pi/4``); False for a formula in
+    the parameters (``depth/lam``), which is parsed later."""
     try:
-        v = sp.sympify(text, locals={"pi": sp.pi, "E": sp.E})
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+        parse_number(text, field="value", allow_inf=True)
+        return True
+    except ExpressionError:
+        pass
+    try:
+        return parse_expression(text, {}, field="value").is_number
+    except ExpressionError:
         return False
-    return isinstance(v, sp.Basic) and v.is_number
 
 
 def _parse_free(pname, value, where, qty):
@@ -909,32 +892,21 @@ def _parse_free(pname, value, where, qty):
 
 
 def _parse_expr(text, names, where, field_name="claim", extra=None):
+    """A claim formula in the parameters ``names`` (and their aliases) and the sub-expressions
+    ``extra``, read by :func:`theory.parse.parse_expression` (a whitelist: never evaluated)."""
     if not isinstance(text, str) or not text.strip():
         raise ClaimsError(f"{where}: field {field_name!r}: must be a non-empty expression string")
-    local = {"pi": sp.pi, "E": sp.E, "oo": sp.oo, "inf": sp.oo, "Max": sp.Max, "Min": sp.Min,
-             "zeta": sp.zeta, "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt}
-    allowed = {}
+    local = {}
     for n in names:
-        allowed[n] = _symbol(n)
+        local[n] = _symbol(n)
     for a, n in ALIASES.items():
         if n in names:
-            allowed[a] = _symbol(n)
-    local.update(allowed)
-    for k, v in (extra or {}).items():
-        local[k] = v
+            local[a] = _symbol(n)
+    local.update(extra or {})
     try:
-        expr = sp.parse_expr(text, local_dict=local,
-                             transformations=sp.parsing.sympy_parser.standard_transformations)
-    except Exception as exc:  # sympy raises many types for bad input
-        raise ClaimsError(f"{where}: field {field_name!r}: cannot parse {text!r} ({exc})")
-    if not isinstance(expr, sp.Basic):
-        raise ClaimsError(f"{where}: field {field_name!r}: {text!r} is not an expression")
-    unknown = expr.free_symbols - set(allowed.values())
-    if unknown:
-        raise ClaimsError(f"{where}: field {field_name!r}: unknown symbol(s) "
-                          f"{', '.join(sorted(map(str, unknown)))} in {text!r} (free/fixed "
-                          f"parameters: {', '.join(names) or 'none'})")
-    return expr
+        return parse_expression(text, local, field=field_name)
+    except ExpressionError as exc:
+        raise ClaimsError(f"{where}: {exc}") from None
 
 
 def _parse_claim(raw, file=None, index=None, locator=None, defaults=None):

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from theory.parse import sympify_value
 from theory.symbols import L, N, P, beta, gamma, k, nu, t
 
 __all__ = [
@@ -111,7 +112,7 @@ def leading_power(expr, x, at):
     and exponentials (``±oo`` when ``exp`` decays/grows faster than any power).  Symbolic exponents
     are compared under the symbols' assumptions; an undecidable comparison raises ValueError.
     """
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)  # never parse text
     if not expr.has(x):
         return sp.Integer(0)
     if expr == x:
@@ -187,7 +188,8 @@ def mode_sum_scaling(summand, scale, cutoff_condition, scale_to=sp.oo):
     convergence condition), ``regimes`` the same with both branches spelled out.
     """
     # work with a positive dummy so logs and powers of the scale simplify (t is only >= 0)
-    summand, cutoff_condition = (sp.sympify(x).subs(scale, s) for x in (summand, cutoff_condition))
+    summand, cutoff_condition = (sp.sympify(x, strict=True).subs(scale, s)
+                                 for x in (summand, cutoff_condition))
     scale = s
     sols = sp.solve(sp.Eq(cutoff_condition, 1), k)
     if len(sols) != 1:
@@ -300,7 +302,7 @@ def time_exponent_fs(depth=sp.oo):
     :func:`fs_mode_factor`; cutoff ``4ω_kλ_k³t = 1``.  ``depth``: ``oo`` (default), an integer
     ``≥ 1``.  The exponent is ``νβ/(νβ+2ν+1)`` at every
     depth: for ``L ≥ 2`` the head integral converges because ``L/(L−1) > 1``."""
-    if not (depth == sp.oo or (sp.sympify(depth).is_Integer and depth >= 1)):
+    if not (depth == sp.oo or (sympify_value(depth, "depth").is_Integer and depth >= 1)):
         raise ValueError(f"depth={depth!r} is invalid: depth must be an integer >= 1 or oo")
     lam_k, wl = power_law_modes()
     f, x = fs_mode_factor(depth)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.parse import sympify_value
 from theory.symbols import L, beta, gamma, lam, nu, t, theta
 
 __all__ = ["omega", "u", "mode_risk", "mode_flow", "mode_gamma_of_time", "mode_risk_of_time",
@@ -39,7 +40,7 @@ _g = sp.Symbol("g", nonnegative=True)
 
 
 def _depth(depth):
-    return sp.oo if depth in (sp.oo, float("inf")) else sp.sympify(depth)
+    return sp.oo if depth in (sp.oo, float("inf")) else sympify_value(depth, "depth")
 
 
 def mode_risk(depth=L, g=gamma):

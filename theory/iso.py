@@ -19,6 +19,7 @@ from fractions import Fraction
 import sympy as sp
 
 from theory import mp, symbols
+from theory.parse import sympify_value
 from theory.timeout import Timeout, run_with_timeout
 
 __all__ = [
@@ -49,7 +50,7 @@ def _inverse_ratio(alpha):
     """``c = 1/α`` (``c = 0`` at ``α = ∞``, where ``Σ̂ = I``)."""
     if alpha is sp.oo or (isinstance(alpha, float) and math.isinf(alpha) and alpha > 0):
         return sp.Integer(0)
-    alpha = sp.sympify(alpha)
+    alpha = sympify_value(alpha, "alpha")
     if alpha.is_number and not alpha.is_positive:
         raise ValueError(f"alpha={alpha!r} is invalid: alpha must be > 0 or inf")
     return 1 / alpha

@@ -53,10 +53,11 @@ def _to_domain(mats, scalars=()):
     expanding sympy expressions after every product; results are converted back at the end.
     """
     mats = [sp.Matrix(M) for M in mats]
-    entries = [sp.sympify(e) for M in mats for e in M] + [sp.sympify(x) for x in scalars]
+    entries = [sp.sympify(e, strict=True) for M in mats for e in M] + \
+        [sp.sympify(x, strict=True) for x in scalars]
     K, _ = construct_domain(entries)
     dms = [DomainMatrix.from_list_sympy(*M.shape, M.tolist()).convert_to(K) for M in mats]
-    return K, dms, [K.from_sympy(sp.sympify(x)) for x in scalars]
+    return K, dms, [K.from_sympy(sp.sympify(x, strict=True)) for x in scalars]
 
 
 def sample_covariance(X):

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
+from theory.parse import sympify_value
 from theory.symbols import L, gamma, k, t
 
 __all__ = ["lam_k", "omega_k", "n_modes", "mode_term", "landscape", "flow", "flow_of_landscape",
@@ -33,7 +34,7 @@ n_modes = sp.Symbol("n", positive=True, integer=True)
 
 
 def _depth(depth):
-    return sp.oo if depth in (sp.oo, float("inf")) else sp.sympify(depth)
+    return sp.oo if depth in (sp.oo, float("inf")) else sympify_value(depth, "depth")
 
 
 def mode_term(depth=L, g=gamma, lam=None, om=None):
@@ -51,7 +52,8 @@ def landscape(depth=L, g=gamma, modes=None):
     ``modes = [(λ_1, ω_1), …]``."""
     if modes is None:
         return sp.Sum(mode_term(depth, g), (k, 1, n_modes))
-    return sp.Add(*[mode_term(depth, g, sp.sympify(a), sp.sympify(b)) for a, b in modes])
+    return sp.Add(*[mode_term(depth, g, sympify_value(a, "lam"), sympify_value(b, "omega"))
+                    for a, b in modes])
 
 
 def flow_of_landscape(R, g=gamma):

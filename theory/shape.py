@@ -18,6 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from theory import exponents as ex
+from theory.parse import ExpressionError, monomial_powers, parse_expression
 from theory.symbols import L, N, P, t
 
 __all__ = ["RESOURCES", "DEFAULT_BUDGET", "parse_budget", "lagrange_solution", "ShapeSolution",
@@ -35,35 +36,30 @@ def _bad(budget, why):
                      "powers of t, P, N, L (e.g. 't*P**2*N**2*L' or 'L*N')")
 
 
-def parse_budget(budget=DEFAULT_BUDGET):
-    """``{resource symbol: power b_i}`` of a monomial budget formula; ValueError naming ``budget``."""
+def _budget_expr(budget):
+    """The sympy expression of a budget formula, read by the safe parser (never ``sympify``)."""
     if isinstance(budget, sp.Expr):
-        expr = budget
-    else:
-        if not isinstance(budget, str) or not budget.strip():
-            _bad(budget, "not a formula")
-        try:
-            expr = sp.sympify(budget, locals=dict(RESOURCES), evaluate=True)
-        except (sp.SympifyError, SyntaxError, TypeError, AttributeError, ValueError):
-            _bad(budget, "cannot be parsed")
-    if not isinstance(expr, sp.Expr):
-        _bad(budget, "not an expression")
-    unknown = expr.free_symbols - set(RESOURCES.values())
-    if unknown:
-        _bad(budget, f"unknown symbol(s) {', '.join(sorted(map(str, unknown)))}")
-    if not expr.free_symbols:
-        _bad(budget, "contains no resource")
-    coeff, factors = expr.as_coeff_mul()
-    if coeff != 1 and not (coeff.is_number and coeff.is_positive):
-        _bad(budget, "non-positive coefficient")
-    powers = {}
-    for f in factors:
-        base, e = f.as_base_exp()
-        if base not in RESOURCES.values() or not e.is_number or e.free_symbols:
-            _bad(budget, f"factor {f} is not a power of a resource (not a monomial)")
-        if not e.is_positive:
-            _bad(budget, f"factor {f} has a non-positive power")
-        powers[base] = powers.get(base, 0) + e
+        return budget
+    if not isinstance(budget, str) or not budget.strip():
+        _bad(budget, "not a formula")
+    try:
+        return parse_expression(budget, RESOURCES, field="budget")
+    except ExpressionError as exc:
+        _bad(budget, exc.problem)
+
+
+def parse_budget(budget=DEFAULT_BUDGET):
+    """``{resource symbol: power b_i}`` of a monomial budget formula; ValueError naming ``budget``.
+
+    Strings are read by :func:`theory.parse.parse_expression` (whitelisted syntax, exact decimals:
+    ``L**0.5`` has the power 1/2); the coefficient must be positive and every power a positive
+    number."""
+    expr = _budget_expr(budget)
+    try:
+        _, powers = monomial_powers(expr, RESOURCES.values(), field="budget", text=str(budget),
+                                    noun="resource")
+    except ExpressionError as exc:
+        _bad(budget, exc.problem)
     return powers
 
 
@@ -166,6 +162,6 @@ def optimal_shape(budget=DEFAULT_BUDGET, laws=None, setting="rrs"):
         consts[r] = sp.Integer(0)
     risk = sp.simplify(-sp.diff(log_risk, logC).subs(subs))
     log_k = log_risk.subs(logC, 0).subs(subs)
-    expr = budget if isinstance(budget, sp.Expr) else sp.sympify(budget, locals=dict(RESOURCES))
+    expr = _budget_expr(budget)
     return ShapeSolution(expr, powers, {r: laws[r] for r in free}, exps, risk, consts, log_k,
                          fixed, dropped)

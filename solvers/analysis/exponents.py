@@ -40,6 +40,7 @@ from solvers.result import ConvergenceError, _jsonable, format_number
 from solvers.validate import require_choice, require_dps, require_int, require_positive
 from theory import exponents as tex
 from theory import shape as tshape
+from theory.parse import sympify_value
 from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
 
 __all__ = ["exponents", "ExponentResult", "check_exponent", "CheckResult", "LAWS", "symbolic"]
@@ -76,7 +77,7 @@ def _sym(x):
     if isinstance(x, mpmath.mpf):
         man, exp = x.man_exp                      # exact binary value, no decimal rounding
         return sp.Integer(man) * sp.Integer(2) ** exp
-    return sp.sympify(x)
+    return sympify_value(x, "value")  # strings through the safe parser, never sympify
 
 
 def _value(expr, nu, beta, dps):
