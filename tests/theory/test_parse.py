@@ -454,7 +454,7 @@ def test_monomial_powers():
 @pytest.mark.parametrize("budget", ["__import__('os').system('touch {m}')", "open('{m}', 'w')",
                                     "9**9**9*t", "L*N**(10**9)"])
 def test_budget_payloads_are_rejected(tmp_path, budget):
-    from solvers.shape import shape
+    from solvers.analysis.shape import shape
     from theory.shape import optimal_shape, parse_budget
     m = tmp_path / "marker"
     text = budget.format(m=m)
