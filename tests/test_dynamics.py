@@ -125,7 +125,7 @@ def test_wishart_moments_against_known_forms():
 def test_context_moments_at_dimension_one():
     """D = 1 by hand: Σ̂ = Q/P with Q ~ χ²_P (E Q^k = P(P+2)…(P+2k−2)), s ~ N(0, 1), and
     h = (Q s + σ√Q ξ)/P with ξ ~ N(0, 1) independent: E h² = E[Q² + σ²Q]/P²,
-    E h⁴ = E[3Q⁴ + 6σ²Q³ + 3σ⁴Q²]/P⁴, E[h² s h] = E[3Q³ + σ²Q²]/P³,
+    E h⁴ = E[3Q⁴ + 6σ²Q³ + 3σ⁴Q²]/P⁴, E[h² s h] = E[3Q³ + 3σ²Q²]/P³,
     E[h² s²] = E[3Q² + σ²Q]/P²."""
     P, s2 = tsf.P, sigma2
 
@@ -134,7 +134,7 @@ def test_context_moments_at_dimension_one():
     mo = tsf.context_moments()
     ref = {"c": (EQ(2) + s2 * EQ(1)) / P ** 2,
            "M4": (3 * EQ(4) + 6 * s2 * EQ(3) + 3 * s2 ** 2 * EQ(2)) / P ** 4,
-           "M31": (3 * EQ(3) + s2 * EQ(2)) / P ** 3,
+           "M31": (3 * EQ(3) + 3 * s2 * EQ(2)) / P ** 3,
            "M22": (3 * EQ(2) + s2 * EQ(1)) / P ** 2}
     for name, r in ref.items():
         assert sp.cancel(getattr(mo, name).subs(tsf.D, 1) - r) == 0, name

@@ -216,28 +216,35 @@ def test_sgd_one_step_conditional_expectation_is_exact(case):
         assert abs(mc - (pred - float(k.a_m) * m)) > 4 * se
 
 
-def test_sgd_small_batch_floor_needs_exact_finite_size_recursion():
+@pytest.mark.parametrize("sigma2", [0.0, 1.0])
+def test_sgd_small_batch_floor_needs_exact_finite_size_recursion(sigma2):
     """α = κ = 1, B = 4 contexts per step at D = 32 (τ = 1/8), η = 0.02, 80 steps, 16 seeds:
     the exact risk of the trained Γ (quadratic in Γ, no evaluation noise) averaged over seeds
     agrees with the exact finite-size recursion (sgd_theory, dim=32, tau=B/D) within 4
     standard errors; the proportional-limit recursion and the superseded finite-D one
-    (concentration step) are both more than 6 standard errors off.  This is the small-τ
-    discrepancy of the report's SGD figure, at a size that runs in about a second."""
+    (concentration step) are both more than 6 standard errors off (expected ≈ 7–10), and with
+    label noise so is the recursion without the query-noise term (expected ≈ 16).  This is the
+    small-τ discrepancy of the report's SGD figure, at a size that runs in about a second."""
     D, B, steps, lr = 32, 4, 80, 0.02
     R = np.array([_exact_risk(T.train_reduced("iso", alpha=1, depth=1, dim=D, steps=steps,
-                                              lr=lr, batch=B, queries=D, eval_every=steps,
-                                              eval_contexts=2, seed=sd).state, D, D)
+                                              lr=lr, batch=B, queries=D, sigma2=sigma2,
+                                              eval_every=steps, eval_contexts=2,
+                                              seed=sd).state, D, D, sigma2)
                   for sd in range(16)])
     m, se = R.mean(), R.std(ddof=1) / np.sqrt(len(R))
-    exact = float(dyn.sgd_theory([steps], 1, lr, B / D, 1, dim=D).risk[0])
-    limit = float(dyn.sgd_theory([steps], 1, lr, B / D, 1).risk[0])
-    a0, b0, c = _concentration_coefficients(D, D, D, B, lr)
+
+    def theory(**kw):
+        return float(dyn.sgd_theory([steps], 1, lr, B / D, 1, sigma2=sigma2, **kw).risk[0])
+    exact, limit = theory(dim=D), theory()
+    a0, b0, c = _concentration_coefficients(D, D, D, B, lr, sigma2)
     C = 1 / c ** 2
     for _ in range(steps):
         C = a0 * C + b0
     conc = c * C + 1 - 1 / c
     assert abs(m - exact) < 4 * se, (m, se, exact)
     assert abs(m - limit) > 6 * se and abs(m - conc) > 6 * se, (m, se, limit, conc)
+    if sigma2:
+        assert abs(m - theory(dim=D, query_noise=False)) > 6 * se
 
 
 def test_untied_population_balanced_and_follow_tied_flow():
