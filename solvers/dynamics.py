@@ -19,7 +19,9 @@ states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mod
   quadrature-and-inversion scheme as the ISO flow.
 * :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
   :func:`theory.dynamics.sgd_depth1`; the kernels here are checked against those expressions in
-  the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``.
+  the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``; with ``dim``
+  the exact finite-size recursion ``C(n+1) = aC(n) + a_m m(n) + b`` of
+  :func:`theory.sgd_finite.sgd_step`.
 """
 from __future__ import annotations
 
@@ -445,8 +447,8 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
 @dataclass(frozen=True)
 class SgdTheory(TimeSeries):
     """:class:`TimeSeries` of the depth-1 SGD theory plus the recursion's constants in
-    ``extra`` (``a``, ``b``, ``C0``, ``floor``, ``risk_floor``, ``eta_max``, ``stable``, ``C``,
-    ``proxy``)."""
+    ``extra`` (``a``, ``a_m``, ``b``, ``C0``, ``floor``, ``risk_floor``, ``eta_max``,
+    ``stable``, ``C``, ``proxy``)."""
 
 
 def sgd_context_moments(alpha, sigma2, dim, dps=30):
