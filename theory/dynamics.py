@@ -25,7 +25,8 @@ Findings against dmft.md:
 * at finite size C alone does not close: exactly ``E C(n+1) = a_D C(n) + a_m m(n) + b_D`` with
   ``m = tr(Γ − Γ*)/D`` (:func:`theory.sgd_finite.sgd_step`; the map needs only C and m of
   Γ_n, for any Γ_n); ``a_D − a``, ``a_m``, ``b_D − b`` are O(1/D) but large at small α and
-  batch, e.g. +0.07 on the risk floor at D = 128, B = 12, α = κ = 1, η = 0.02;
+  batch: at α = κ = 1, η = 0.02, D = 128, B = 12 the risk floor is 0.914 (the simulator: 0.915
+  ± 0.001), against 0.893 with the concentration step and 0.886 at D = ∞ (τ = B/D);
 * the ICL excess risk is exactly quadratic in Γ: ``R(Γ) = c|Γ − Γ*|²/D + R*`` with
   ``R* = (1 + σ²)/(α + 1 + σ²)`` the depth-1 optimum, hence ``E R(Γ_n) = c C(n) + R*`` (at
   ``C = 0`` this is R*, as it must be);
