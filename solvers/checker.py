@@ -427,19 +427,68 @@ def _sgd_solution(query_noise):
     return tdyn.sgd_solution(query_noise)
 
 
+@functools.lru_cache(maxsize=2)
+def _sgd_finite_exprs(query_noise):
+    """The exact finite-size expressions (theory.sgd_finite) by quantity name."""
+    from theory import sgd_finite as tsf
+    sol = tsf.sgd_finite_solution(query_noise)
+    st, c = sol.step, sol.step.c
+    (eta_max,) = [r for r in sp.solve(sp.Eq(sp.numer(sp.together(st.a - 1)), 0), _eta)
+                  if r != 0]
+    floor = st.b / (1 - st.a)
+    return {"C": sol.C, "risk": sol.risk, "mean": sol.mean, "a": st.a, "a_m": st.a_m,
+            "b": st.b, "C0": 1 / c ** 2, "floor": floor, "risk_floor": c * floor + 1 - 1 / c,
+            "eta_max": eta_max, "proxy": sol.C + 2 * (1 / c - 1) * sol.mean + (1 - 1 / c) ** 2}
+
+
 def _sgd_symbolic(which):
     def f(p):
         qn = bool(p.get("query_noise", True))
-        sol = _sgd_solution(qn)
-        base = sol.base
-        expr = {"C": sol.C, "risk": sol.risk, "proxy": sol.proxy, "mean": sol.mean,
-                "a": base.a, "b": base.b, "C0": base.C0, "floor": base.floor,
-                "risk_floor": base.risk_floor, "eta_max": base.eta_max}[which]
+        dim = p.get("dim", sp.oo)
+        if dim is not sp.oo:  # exact finite-size map (P = alpha D, K = kappa D, B = tau D)
+            from theory import sgd_finite as tsf
+            expr = _sgd_finite_exprs(qn)[which]
+            sub = {tsf.P: p["alpha"] * dim, tsf.K: p.get("kappa", _kappa) * dim,
+                   tsf.B: p.get("tau", _tau) * dim}
+            expr = expr.subs(sub).subs(tsf.D, dim)
+        elif which == "a_m":
+            return sp.Integer(0)
+        else:
+            sol = _sgd_solution(qn)
+            base = sol.base
+            expr = {"C": sol.C, "risk": sol.risk, "proxy": sol.proxy, "mean": sol.mean,
+                    "a": base.a, "b": base.b, "C0": base.C0, "floor": base.floor,
+                    "risk_floor": base.risk_floor, "eta_max": base.eta_max}[which]
         sub = {S.alpha: p["alpha"], S.sigma2: p.get("sigma2", sp.Integer(0))}
         for name, sym in (("eta", _eta), ("tau", _tau), ("kappa", _kappa), ("step", _step)):
             if name in p:
                 sub[sym] = p[name]
         return expr.subs(sub)
+    return f
+
+
+def _sgd_numeric(which):
+    """solvers.analysis.dynamics (hand-typed mpmath kernels, a second implementation of the recursion)."""
+    def f(p, dps):
+        from solvers.analysis import dynamics as sdyn
+        dim = p.get("dim")
+        dim = None if dim is None or (isinstance(dim, mpmath.mpf) and mpmath.isinf(dim)) \
+            else int(dim)
+        kw = dict(alpha=_mp(p["alpha"]), sigma2=_mp(p.get("sigma2", 0)),
+                  query_noise=bool(p.get("query_noise", True)), dps=dps, dim=dim)
+        if which == "C0":
+            return sdyn.sgd_coefficients(lr=1, tau=1, kappa=1, **kw).C0, 0
+        need = ("tau", "kappa") if which == "eta_max" else ("eta", "tau", "kappa")
+        if any(n not in p for n in need):
+            raise _NotAvailable(f"sgd.{which} needs {', '.join(need)}")
+        kw.update(lr=_mp(p.get("eta", 1)), tau=_mp(p["tau"]), kappa=_mp(p["kappa"]))
+        if which in ("a", "a_m", "b", "eta_max"):
+            return getattr(sdyn.sgd_coefficients(**kw), which), 0
+        res = sdyn.sgd_theory([int(p.get("step", 0))], **kw)
+        val = {"risk": res.risk[0], "C": res.extra["C"][0], "proxy": res.extra["proxy"][0],
+               "mean": res.gamma[0] - 1 / res.extra["c"], "floor": res.extra["floor"],
+               "risk_floor": res.extra["risk_floor"]}[which]
+        return val, _err(res)
     return f
 
 
@@ -608,16 +657,18 @@ def _build_quantities():
         "parameterization reduced/full/tied)",
         ("nu", "beta", "depth", "gamma", "dim", "lam", "omega", "parameterization"), (),
         _flow_rrs_numeric, _flow_rrs_symbolic)
-    sgd_p = ("alpha", "sigma2", "eta", "tau", "kappa", "step", "query_noise")
+    sgd_p = ("alpha", "sigma2", "eta", "tau", "kappa", "step", "query_noise", "dim")
     for which, doc in (("C", "C(n) = E|Gamma_n - Gamma*|^2/D"), ("risk", "E R(Gamma_n)"),
                        ("proxy", "the paper's loss proxy E|Gamma_n - I|^2/D"),
                        ("mean", "m(n) = E tr(Gamma_n - Gamma*)/D"),
-                       ("a", "contraction a of C(n+1) = a C(n) + b"), ("b", "offset b"),
+                       ("a", "contraction a of C(n+1) = a C(n) + a_m m(n) + b"),
+                       ("a_m", "coefficient a_m of m(n) (0 as D -> inf)"), ("b", "offset b"),
                        ("C0", "C(0) from Gamma(0) = 0"), ("floor", "noise floor b/(1-a)"),
                        ("risk_floor", "c b/(1-a) + R*"),
                        ("eta_max", "stability boundary (a = 1)")):
-        add(f"sgd.{which}", f"online SGD, ISO, depth 1 (theory.dynamics): {doc}", sgd_p, (),
-            None, _sgd_symbolic(which))
+        add(f"sgd.{which}", f"online SGD, ISO, depth 1 (theory.dynamics; finite dim: "
+            f"theory.sgd_finite, exact): {doc}", sgd_p, (), _sgd_numeric(which),
+            _sgd_symbolic(which))
     return q
 
 

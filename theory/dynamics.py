@@ -13,14 +13,20 @@ Online SGD (depth 1, ISO).  A step draws ``B = τD`` fresh contexts of ``P = αD
 
 so that ``E G = I − c_D Γ`` and one SGD step advances the scalar flow ``dγ/dt = −dR/dγ`` by
 ``η/2`` (the per-mode FS flow by ``ηD/2``).  :func:`sgd_depth1` derives, from Gaussian second and
-fourth moments only, the recursion ``C(n+1) = a C(n) + b`` for ``C = E|Γ − Γ*|²_F/D``, first at
-finite ``D, P, K, B`` and then in the proportional limit.  Findings against dmft.md:
+fourth moments only, the recursion ``C(n+1) = a C(n) + b`` for ``C = E|Γ − Γ*|²_F/D`` in the
+proportional limit; :mod:`theory.sgd_finite` derives the exact map at finite ``D, P, K, B``.
+Findings against dmft.md:
 
 * ``a = (1 − ηc)² + (η²/τ)(1 + 1/κ)c²`` with ``c = 1 + (1 + σ²)/α`` — as printed;
 * ``b = (η²/τ)[(1 + 1/κ)(1 + σ²)/α + c σ²/κ]``: dmft.md omits ``c σ²/κ``, the noise of the
   *query* labels in the stochastic gradient (it is absent only if queries are noise-free;
   ``query_noise=False`` reproduces the printed b);
 * ``C(0) = |Γ*|²/D = (α/(α + 1 + σ²))²`` from ``Γ(0) = 0`` — as corrected in dmft.md;
+* at finite size C alone does not close: exactly ``E C(n+1) = a_D C(n) + a_m m(n) + b_D`` with
+  ``m = tr(Γ − Γ*)/D`` (:func:`theory.sgd_finite.sgd_step`; the map needs only C and m of
+  Γ_n, for any Γ_n); ``a_D − a``, ``a_m``, ``b_D − b`` are O(1/D) but large at small α and
+  batch: at α = κ = 1, η = 0.02, D = 128, B = 12 the risk floor is 0.914 (the simulator: 0.915
+  ± 0.001), against 0.893 with the concentration step and 0.886 at D = ∞ (τ = B/D);
 * the ICL excess risk is exactly quadratic in Γ: ``R(Γ) = c|Γ − Γ*|²/D + R*`` with
   ``R* = (1 + σ²)/(α + 1 + σ²)`` the depth-1 optimum, hence ``E R(Γ_n) = c C(n) + R*`` (at
   ``C = 0`` this is R*, as it must be);
@@ -37,6 +43,7 @@ import sympy as sp
 from theory import fs as tfs
 from theory import iso as tiso
 from theory import rrs as trrs
+from theory import sgd_finite as tsf
 # the SGD symbols η, τ_B, κ, n are re-exported here for callers of this module
 from theory.symbols import L, alpha, eta, gamma, kappa, n_step, sigma2, t, tau_batch
 
@@ -45,7 +52,7 @@ __all__ = ["eta", "tau_batch", "kappa", "n_step", "iso_flow", "iso_depth1_flow",
            "stability_boundary"]
 
 # finite sizes for the exact-moment stage of the derivation
-_D, _P, _K, _B = sp.symbols("D P K B", positive=True)
+_D, _P, _K, _B = tsf.D, tsf.P, tsf.K, tsf.B
 _g = sp.Symbol("g", nonnegative=True)
 
 
@@ -129,13 +136,17 @@ def sgd_depth1(query_noise=True):
 
         E|Δ + ηG|²/D = C − 2ηc_D C + η²[(1 − 1/B) c_D² C + (D/B) E(|r|²|h|²)],
 
-    where ``E(|r|²|h|²) → E|r|² · c_D`` (both concentrate; their covariance is O(1/D) and
-    enters multiplied by D/B = 1/τ, so it vanishes) and ``E|e|² = R(Γ) = c_D C + R*_D``.
+    where ``E(|r|²|h|²) → E|r|² · c_D`` (both concentrate; their covariance is O(1/D), so it
+    vanishes as D → ∞) and ``E|e|² = R(Γ) = c_D C + R*_D``.  That concentration step is exact
+    only in the limit: at finite D the covariance of |h|² with |e|² and ``E|h|⁴ − c_D²`` are
+    O(1/D) with large constants (``≈ 28/D`` relative at α = 1) and the map also depends on
+    ``m = tr(Γ − Γ*)/D``; the exact finite-size map is :func:`theory.sgd_finite.sgd_step`, whose
+    proportional limit is checked to coincide with ``a``, ``b`` below.
 
-    Returns a namespace: ``finite`` (a_D, b_D at finite D, P, K, B — the exact moments with
-    only the concentration step), ``a``, ``b`` (proportional limit ``P = αD``, ``K = κD``,
-    ``B = τD``, ``D → ∞``), ``c``, ``gamma_star``, ``risk_star``, ``C0``, ``risk`` (``E R`` as a
-    function of C), ``floor`` (``b/(1 − a)``), ``risk_floor``, ``eta_max`` (``a = 1``)."""
+    Returns a namespace: ``concentration`` (a_D, b_D with the concentration step at finite
+    size — not exact, kept to show what it misses), ``a``, ``b`` (proportional limit ``P = αD``, ``K = κD``, ``B = τD``,
+    ``D → ∞``), ``c``, ``gamma_star``, ``risk_star``, ``C0``, ``risk`` (``E R`` as a function of
+    C), ``floor`` (``b/(1 − a)``), ``risk_floor``, ``eta_max`` (``a = 1``)."""
     m = gaussian_moments()
     C = sp.Symbol("C", nonnegative=True)
     c_D = m.c_D
@@ -158,7 +169,8 @@ def sgd_depth1(query_noise=True):
     floor = sp.simplify(b / (1 - a))
     roots = [r for r in sp.solve(sp.Eq(a, 1), eta) if r != 0]
     (eta_max,) = roots
-    return SimpleNamespace(finite=SimpleNamespace(a=a_D, b=b_D, c=c_D, D=_D, P=_P, K=_K, B=_B),
+    return SimpleNamespace(concentration=SimpleNamespace(a=a_D, b=b_D, c=c_D, D=_D, P=_P, K=_K,
+                                                         B=_B),
                            a=a, b=b, c=c, gamma_star=gamma_star, risk_star=risk_star, C0=C0,
                            C=C, risk=c * C + risk_star, floor=floor,
                            risk_floor=sp.simplify(c * floor + risk_star),

@@ -19,11 +19,14 @@ states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mod
   quadrature-and-inversion scheme as the ISO flow.
 * :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
   :func:`theory.dynamics.sgd_depth1`; the kernels here are checked against those expressions in
-  the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``.
+  the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``; with ``dim``
+  the exact finite-size recursion ``C(n+1) = aC(n) + a_m m(n) + b`` of
+  :func:`theory.sgd_finite.sgd_step`.
 """
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -40,8 +43,8 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
 
 __all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
            "fs_mode_flow", "rrs_flow", "width_flow",
-           "context_flow", "integrate_flow", "sgd_coefficients", "sgd_theory",
-           "dynamics", "parse_times"]
+           "context_flow", "integrate_flow", "sgd_context_moments", "sgd_coefficients",
+           "sgd_theory", "dynamics", "parse_times"]
 
 GUARD = 10
 _MAX_NEWTON = 100
@@ -443,22 +446,53 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
 @dataclass(frozen=True)
 class SgdTheory(TimeSeries):
     """:class:`TimeSeries` of the depth-1 SGD theory plus the recursion's constants in
-    ``extra`` (``a``, ``b``, ``C0``, ``floor``, ``risk_floor``, ``eta_max``, ``stable``, ``C``,
-    ``proxy``)."""
+    ``extra`` (``a``, ``a_m``, ``b``, ``C0``, ``floor``, ``risk_floor``, ``eta_max``,
+    ``stable``, ``C``, ``proxy``)."""
+
+
+def sgd_context_moments(alpha, sigma2, dim, dps=30):
+    """Exact Gaussian context moments of the depth-1 SGD step at ``D = dim``, ``P = αD``
+    (derived by Wick pairings in :func:`theory.sgd_finite.context_moments`; hand-typed here,
+    checked against the symbolic expressions in the tests):
+
+    ``c = E|h|² = 1 + (D(1+σ²) + 1)/P``,
+    ``M4 = E|h|⁴ = (D+2)(P+2)(D²(1+σ²)² + 2DP(1+σ²) + 6Dσ² + 8D + (P+3)(P+5))/(DP³)``,
+    ``M31 = E[|h|² sᵀh] = (D+2)(P+2)(D(1+σ²) + P + 3)/(DP²)``,
+    ``M22 = E[|h|²|s|²] = (D²(1+σ²) + DP + 3D + 2P + 2)/(DP)``  (``s = β/√D``).
+
+    Returns ``(c, M4, M31, M22)`` as mpf (``P`` need not be an integer: rational in P)."""
+    with mpmath.workdps(dps + GUARD):
+        al, s2 = _mp(alpha), _mp(sigma2)
+        D = _mp(dim)
+        P = al * D
+        u = 1 + s2
+        c = 1 + (D * u + 1) / P
+        M4 = (D + 2) * (P + 2) * (D ** 2 * u ** 2 + 2 * D * P * u + 6 * D * s2 + 8 * D
+                                  + (P + 3) * (P + 5)) / (D * P ** 3)
+        M31 = (D + 2) * (P + 2) * (D * u + P + 3) / (D * P ** 2)
+        M22 = (D ** 2 * u + D * P + 3 * D + 2 * P + 2) / (D * P)
+        return c, M4, M31, M22
 
 
 def sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise=True, dps=30, dim=None):
-    """``(a, b, c, C0, eta_max)`` of ``C(n+1) = aC(n) + b`` (depth 1, ISO; derived in
-    :func:`theory.dynamics.sgd_depth1`).  Proportional limit (``dim=None``):
+    """Coefficients of the depth-1 ISO SGD recursion for ``C = |Γ − Γ*|²_F/D`` and
+    ``m = tr(Γ − Γ*)/D`` (derived in :func:`theory.dynamics.sgd_depth1` and, exactly at finite
+    size, :func:`theory.sgd_finite.sgd_step`):
 
-    ``c = 1 + (1+σ²)/α``, ``a = (1 − ηc)² + (η²/τ)(1 + 1/κ)c²``,
-    ``b = (η²/τ)[(1 + 1/κ)(c − 1) + cσ²/κ]`` (last term: query-label noise),
-    ``C0 = 1/c²``, ``η_max = 2τ/(c(τ + 1 + 1/κ))``.
+        E C(n+1) = a E C(n) + a_m E m(n) + b,   E m(n+1) = ρ E m(n),   ρ = 1 − ηc.
 
-    ``dim = D``: the finite-size coefficients (exact Gaussian moments, ``P = αD``, ``K = κD``,
-    ``B = τD``): ``c_D = 1 + (D + 1 + σ²D)/P``, ``a_D = (1 − ηc_D)² + η²c_D²[(D/B)(1 + (D+1)/K)
-    − 1/B]``, ``b_D = η²(D/B)c_D[(1 + (D+1)/K)(1 − 1/c_D) + σ²D/K]``; ``eta_max`` solves
-    ``a_D = 1``.
+    Proportional limit (``dim=None``): ``c = 1 + (1+σ²)/α``, ``a = (1 − ηc)² +
+    (η²/τ)(1 + 1/κ)c²``, ``b = (η²/τ)[(1 + 1/κ)(c − 1) + cσ²/κ]`` (last term: query-label
+    noise), ``a_m = 0``.
+
+    ``dim = D``: the exact finite-size map (``P = αD``, ``K = κD``, ``B = τD``; for a simulator
+    pass ``tau = B/D`` etc. exactly), with the moments of :func:`sgd_context_moments` and
+    ``q = (D/B)(1 + (D+1)/K)``:
+    ``a = 1 − 2ηc + η²[(1 − 1/B)c² + q M4]``, ``a_m = 2η²q(M4/c − M31)``,
+    ``b = η²[q(M22 − 2M31/c + M4/c²) + (D/B)σ_q²(D/K)c]``.
+
+    Returns a namespace with ``a, a_m, b, c, rho, C0`` (``= 1/c²``, from Γ_0 = 0), ``m0``
+    (``= −1/c``) and ``eta_max`` (the nonzero root of ``a = 1`` in η).
     """
     with mpmath.workdps(dps + GUARD):
         al, s2, et, ta, ka = (_mp(x) for x in (alpha, sigma2, lr, tau, kappa))
@@ -466,28 +500,52 @@ def sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise=True, dps=30, di
         if dim is None:
             c = 1 + (1 + s2) / al
             q = (1 + 1 / ka) / ta  # noise factor multiplying c·E|r|²
+            quad = c ** 2 * (1 + q)  # a = 1 − 2ηc + η²·quad
             a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
             b = et ** 2 * c * (q * (1 - 1 / c) + s2q / (ka * ta))
+            a_m = mpmath.mpf(0)
         else:
             D = _mp(require_int("dim", dim))
-            P, K, B = al * D, ka * D, ta * D
-            c = 1 + (D + 1 + s2 * D) / P
-            q = (D / B) * (1 + (D + 1) / K) - 1 / B
-            a = (1 - et * c) ** 2 + et ** 2 * q * c ** 2
-            b = et ** 2 * (D / B) * c * ((1 + (D + 1) / K) * (1 - 1 / c) + s2q * D / K)
-        # a = 1 − 2ηc + η²c²(1 + q): the nonzero root of a = 1
-        return a, b, c, 1 / c ** 2, 2 / (c * (1 + q))
+            K, B = ka * D, ta * D
+            c, M4, M31, M22 = sgd_context_moments(al, s2, D, dps)
+            q = (D / B) * (1 + (D + 1) / K)
+            quad = (1 - 1 / B) * c ** 2 + q * M4
+            a = 1 - 2 * et * c + et ** 2 * quad
+            a_m = 2 * et ** 2 * q * (M4 / c - M31)
+            b = et ** 2 * (q * (M22 - 2 * M31 / c + M4 / c ** 2) + (D / B) * s2q * (D / K) * c)
+        return SimpleNamespace(a=a, a_m=a_m, b=b, c=c, rho=1 - et * c, C0=1 / c ** 2,
+                               m0=-1 / c, eta_max=2 * c / quad)
+
+
+def _geometric_difference(a, rho, n):
+    """``(aⁿ − ρⁿ)/(a − ρ)`` (``= Σ_{j<n} a^j ρ^{n−1−j}``), stable when ``a ≈ ρ``."""
+    if n == 0:
+        return mpmath.mpf(0)
+    if rho > 0 and a > 0:
+        x = (a - rho) / rho
+        if x == 0:
+            return n * rho ** (n - 1)
+        return rho ** (n - 1) * mpmath.expm1(n * mpmath.log1p(x)) / x
+    if a == rho:
+        return n * rho ** (n - 1)
+    return (a ** n - rho ** n) / (a - rho)
 
 
 def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
                dim=None) -> SgdTheory:
     """Online SGD at depth 1 in ISO (dmft.md, corrected): at each integer step n in ``steps``,
-    ``C(n) = aⁿ(C0 − C∞) + C∞`` (``C∞ = b/(1 − a)`` when ``a < 1``), the ICL excess risk
-    ``E R(Γ_n) = c C(n) + R*`` (``risk``), the mean ``γ̄(n) = E tr Γ_n/D = (1 − (1 − ηc)ⁿ)/c``
-    (``gamma``) and the paper's proxy ``E|Γ_n − I|²/D`` (``extra['proxy']``).
+    from ``Γ_0 = 0``,
+
+        C(n) = aⁿC0 + b(1 − aⁿ)/(1 − a) + a_m m0 (aⁿ − ρⁿ)/(a − ρ),   m(n) = m0 ρⁿ,
+
+    (:func:`sgd_coefficients`; ``a_m = 0`` in the proportional limit), the ICL excess risk
+    ``E R(Γ_n) = c C(n) + R*`` (``risk``, exact: R is quadratic in Γ), the mean
+    ``γ̄(n) = E tr Γ_n/D = (1 − ρⁿ)/c`` (``gamma``) and the paper's proxy ``E|Γ_n − I|²/D``
+    (``extra['proxy']``).
 
     ``lr`` = η; ``tau`` = B/D; ``kappa`` = K/D; ``query_noise``: query labels carry σε;
-    ``dim``: use the finite-D coefficients of :func:`sgd_coefficients` (default: D → ∞)."""
+    ``dim``: the exact finite-size recursion at ``D = dim`` (``P = αD``, ``K = κD``,
+    ``B = τD``; pass ``tau = B/D`` etc. to match a simulator's integer sizes); default D → ∞."""
     alpha = require_positive("alpha", alpha)
     lr = require_positive("lr", lr)
     tau = require_positive("tau", tau)
@@ -496,35 +554,37 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
     dps = require_dps(dps)
     ns = parse_times(steps, integer=True)
     with mpmath.workdps(dps + GUARD):
-        a, b, c, C0, eta_max = sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise, dps,
-                                                dim)
+        k = sgd_coefficients(alpha, sigma2, lr, tau, kappa, query_noise, dps, dim)
+        a, b, c, C0, rho, m0 = k.a, k.b, k.c, k.C0, k.rho, k.m0
         rstar = 1 - 1 / c
         stable = a < 1
-        if a != 1:
-            Cinf = b / (1 - a)
-            Cs = [a ** n * (C0 - Cinf) + Cinf for n in ns]
-        else:
-            Cinf = mpmath.inf
-            Cs = [C0 + n * b for n in ns]
-        rho = 1 - _mp(lr) * c
-        ms = [-rho ** n / c for n in ns]  # E tr(Γ_n − Γ*)/D
+        Cs = []
+        for n in ns:
+            drive = k.a_m * m0 * _geometric_difference(a, rho, n) if k.a_m else 0
+            # b(1 − aⁿ)/(1 − a) = b Σ_{j<n} a^j (n b at a = 1)
+            Cs.append(a ** n * C0 + b * _geometric_difference(a, 1, n) + drive)
+        Cinf = b / (1 - a) if stable else mpmath.inf
+        ms = [m0 * rho ** n for n in ns]  # E tr(Γ_n − Γ*)/D
         risks = [c * C + rstar for C in Cs]
         gbar = [1 / c + m for m in ms]
         proxy = [C + 2 * (1 / c - 1) * m + (1 - 1 / c) ** 2 for C, m in zip(Cs, ms)]
     with mpmath.workdps(dps):
         r = lambda xs: [+x for x in xs]  # noqa: E731
         # an unstable recursion (a ≥ 1) has no floor: C(n) grows without bound
-        extra = {"a": +a, "b": +b, "c": +c, "C0": +C0,
+        extra = {"a": +a, "a_m": +k.a_m, "b": +b, "c": +c, "C0": +C0,
                  "floor": +Cinf if stable else mpmath.inf,
                  "risk_floor": (c * Cinf + rstar) if stable else mpmath.inf,
-                 "risk_star": +rstar, "eta_max": +eta_max, "stable": bool(stable),
+                 "risk_star": +rstar, "eta_max": +k.eta_max, "stable": bool(stable),
                  "C": r(Cs), "proxy": r(proxy), "flow_time": [_mp(lr) * n / 2 for n in ns]}
+        method = ("closed-form solution of the linear recursion C(n+1) = a C(n) + b"
+                  if dim is None else
+                  "closed-form solution of the exact finite-size recursion "
+                  "C(n+1) = a C(n) + a_m m(n) + b, m(n+1) = (1 - eta c) m(n)")
         return SgdTheory("iso", {"alpha": alpha, "sigma2": sigma2, "lr": lr, "tau": tau,
                                  "kappa": kappa, "depth": 1, "query_noise": query_noise,
                                  "dim": "inf" if dim is None else dim},
                          ns, r(risks), r(gbar), True, mpmath.mpf(10) ** (-dps) * len(ns),
-                         "closed-form solution of the linear recursion C(n+1) = a C(n) + b", dps,
-                         extra=extra)
+                         method, dps, extra=extra)
 
 
 # --------------------------------------------------------------------------- dispatch + CLI

@@ -20,6 +20,7 @@ from solvers.analysis import dynamics as dyn
 from solvers.settings import iso as siso
 from theory import dynamics as tdyn
 from theory import iso as tiso
+from theory import sgd_finite as tsf
 from theory.symbols import alpha, gamma, sigma2
 
 DPS = 30
@@ -88,20 +89,101 @@ def test_sgd_numeric_kernels_match_symbolic(sgd):
     for p in pts:
         subs = {alpha: p["alpha"], sigma2: p["sigma2"], tdyn.eta: p["eta"],
                 tdyn.tau_batch: p["tau"], tdyn.kappa: p["kappa"]}
+        args = (p["alpha"], p["sigma2"], p["eta"], p["tau"], p["kappa"])
         for sym, qn in ((s, True), (s0, False)):
-            a, b, c, C0, em = dyn.sgd_coefficients(p["alpha"], p["sigma2"], p["eta"], p["tau"],
-                                                   p["kappa"], query_noise=qn, dps=DPS)
-            for num, ex in ((a, sym.a), (b, sym.b), (c, sym.c), (C0, sym.C0),
-                            (em, sym.eta_max)):
+            k = dyn.sgd_coefficients(*args, query_noise=qn, dps=DPS)
+            for num, ex in ((k.a, sym.a), (k.b, sym.b), (k.c, sym.c), (k.C0, sym.C0),
+                            (k.eta_max, sym.eta_max)):
                 assert _digits(num, sp.N(ex.subs(subs), 40)) > 28
-        # finite-D kernels against the exact-moment expressions at D = 64
-        f = s.finite
-        D = 64
-        fs_ = {**subs, f.D: D, f.P: p["alpha"] * D, f.K: p["kappa"] * D, f.B: p["tau"] * D}
-        a, b, *_ = dyn.sgd_coefficients(p["alpha"], p["sigma2"], p["eta"], p["tau"],
-                                        p["kappa"], dps=DPS, dim=D)
-        assert _digits(a, sp.N(f.a.subs(fs_), 40)) > 28
-        assert _digits(b, sp.N(f.b.subs(fs_), 40)) > 28
+            assert k.a_m == 0
+            # finite-D kernels (hand-typed moments) against the Wick-derived exact map, D = 64
+            st = tsf.sgd_step(qn)
+            D = 64
+            fs_ = {**subs, tsf.D: D, tsf.P: p["alpha"] * D, tsf.K: p["kappa"] * D,
+                   tsf.B: p["tau"] * D}
+            k = dyn.sgd_coefficients(*args, query_noise=qn, dps=DPS, dim=D)
+            for num, ex in ((k.a, st.a), (k.a_m, st.a_m), (k.b, st.b), (k.c, st.c)):
+                assert _digits(num, sp.N(ex.subs(fs_), 40)) > 28
+            a_at_max = st.a.subs({**fs_, tdyn.eta: sp.Float(mpmath.nstr(k.eta_max, 35), 35)})
+            assert abs(sp.N(a_at_max, 40) - 1) < 1e-25  # eta_max is the root of a = 1
+
+
+def test_wishart_moments_against_known_forms():
+    """Wick-pairing sums against the classical real-Wishart moments (W = XᵀX, X: P × D):
+    E tr W = DP, E tr W² = DP(D + P + 1), E (tr W)² = DP(DP + 2),
+    E tr W³ = DP(D² + P² + 3DP + 3D + 3P + 4); and the D ↔ P symmetry of every moment."""
+    D, P = tsf.D, tsf.P
+    known = {(1,): D * P, (2,): D * P * (D + P + 1), (1, 1): D * P * (D * P + 2),
+             (3,): D * P * (D ** 2 + P ** 2 + 3 * D * P + 3 * D + 3 * P + 4)}
+    for powers, ref in known.items():
+        assert sp.expand(tsf.wishart_moment(powers) - ref) == 0
+    for powers in ((4,), (2, 2), (2, 1)):
+        w = tsf.wishart_moment(powers)
+        assert sp.expand(w - w.subs({D: P, P: D}, simultaneous=True)) == 0
+
+
+def test_context_moments_at_dimension_one():
+    """D = 1 by hand: Σ̂ = Q/P with Q ~ χ²_P (E Q^k = P(P+2)…(P+2k−2)), s ~ N(0, 1), and
+    h = (Q s + σ√Q ξ)/P with ξ ~ N(0, 1) independent: E h² = E[Q² + σ²Q]/P²,
+    E h⁴ = E[3Q⁴ + 6σ²Q³ + 3σ⁴Q²]/P⁴, E[h² s h] = E[3Q³ + 3σ²Q²]/P³,
+    E[h² s²] = E[3Q² + σ²Q]/P²."""
+    P, s2 = tsf.P, sigma2
+
+    def EQ(k):
+        return sp.prod([P + 2 * j for j in range(k)])
+    mo = tsf.context_moments()
+    ref = {"c": (EQ(2) + s2 * EQ(1)) / P ** 2,
+           "M4": (3 * EQ(4) + 6 * s2 * EQ(3) + 3 * s2 ** 2 * EQ(2)) / P ** 4,
+           "M31": (3 * EQ(3) + 3 * s2 * EQ(2)) / P ** 3,
+           "M22": (3 * EQ(2) + s2 * EQ(1)) / P ** 2}
+    for name, r in ref.items():
+        assert sp.cancel(getattr(mo, name).subs(tsf.D, 1) - r) == 0, name
+
+
+def test_sgd_exact_map_limit_and_what_concentration_misses(sgd):
+    """The exact finite-size map tends to Result 10's a, b (corrected) as D → ∞ at P = αD,
+    K = κD, B = τD, and a_m → 0; at finite D it differs from the concentration step of
+    sgd_depth1 by E|h|⁴ − c_D² > 0 (the variance of |h|², ≈ 2E tr Σ̂⁴/D² ≈ 28/D at α = 1)."""
+    s, _ = sgd
+    st = tsf.sgd_step()
+    assert sp.simplify(tsf.proportional_limit(st.a) - s.a) == 0
+    assert sp.simplify(tsf.proportional_limit(st.b) - s.b) == 0
+    assert tsf.proportional_limit(st.a_m) == 0
+    mo = tsf.context_moments()
+    var_h2 = sp.cancel(mo.M4 - mo.c ** 2)
+    at = {tsf.P: tsf.D, sigma2: 0}
+    assert sp.limit(tsf.D * var_h2.subs(at), tsf.D, sp.oo) == 28  # 2·(Catalan C_4 = 14)
+    # the concentration map (sgd_depth1().concentration) is not the exact one at finite D
+    f = s.concentration
+    num = {tsf.D: 64, tsf.P: 64, tsf.K: 64, tsf.B: 8, tdyn.eta: sp.Rational(1, 50), sigma2: 0}
+    assert st.a.subs(num) - f.a.subs(num) > 0 and st.b.subs(num) - f.b.subs(num) > 0
+
+
+def test_sgd_finite_theory_against_direct_iteration():
+    """sgd_theory(dim=D) (closed form with the m-driven term, stable geometric differences)
+    against iterating E C(n+1) = a C(n) + a_m m(n) + b, m(n+1) = ρ m(n) from (1/c², −1/c) in
+    mpmath; a_m ≠ 0 here, so dropping m would show."""
+    steps = [0, 1, 2, 9, 60]
+    args = dict(alpha="0.75", lr="0.02", tau="0.25", kappa="0.5", sigma2="0.3", dim=32)
+    res = dyn.sgd_theory(steps, dps=DPS, **args)
+    assert res.extra["stable"]
+    with mpmath.workdps(45):
+        k = dyn.sgd_coefficients(args["alpha"], args["sigma2"], args["lr"], args["tau"],
+                                 args["kappa"], dps=40, dim=32)
+        assert k.a_m > 1e-4
+        C, m, it = k.C0, k.m0, {}
+        for n in range(61):
+            it[n] = (C, m)
+            C, m = k.a * C + k.a_m * m + k.b, k.rho * m
+        for n, Cn, g in zip(steps, res.extra["C"], res.gamma):
+            assert _digits(Cn, it[n][0]) > 25
+            assert abs(g - (1 / k.c + it[n][1])) < 1e-27  # γ̄(n) = 1/c + m(n); γ̄(0) = 0
+        assert abs(k.a_m * _m_drive(k, 60)) > 1e-6  # dropping the m term would be visible
+
+
+def _m_drive(k, n):
+    """Σ_{j<n} a^{n−1−j} m(j): the contribution of the m-term per unit a_m."""
+    return sum(k.a ** (n - 1 - j) * k.m0 * k.rho ** j for j in range(n))
 
 
 def test_sgd_theory_against_iteration_and_solver():
