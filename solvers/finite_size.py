@@ -1,0 +1,311 @@
+"""Finite-size risk at finite context (case C): the proportional-limit deterministic equivalent
+plus its exact O(1/D) correction for real Gaussian data (derivation: :mod:`theory.finite_size`,
+``derivations/finite_size.md``).
+
+Setting (as :mod:`solvers.context`).  ``K = Σ̂`` is the sample covariance of ``P`` real Gaussian
+points ``x ~ N(0, A)``, ``A = diag(a_k)`` with ``a_k = g_kλ_k`` (``Γ = γ diag(g)``, ``g = 1`` for
+ISO/RRS); the excess risk of ``L`` GD steps is
+
+    R = E Tr[B p(K) A p(K)] + (σ²/P) E Tr[A K ψ(K)²],   B = diag(ω_k/g_k),
+    p(s) = (1 − γs/L)^L,  ψ(s) = (1 − p(s))/s,
+
+and Cauchy's formula writes both traces as contour integrals of ``E Tr[B G(s) A G(s')]`` and
+``E Tr[A G(s)]``, ``G(s) = (s − K)⁻¹``.  Gaussian integration by parts (Stein's lemma) for *real*
+``x`` gives exact identities whose ``1/D`` expansion is
+
+* one point: ``E G = 𝒢 + δ𝒢 + O(D⁻²)``, ``𝒢 = (s − (1+τ)A)⁻¹`` (``τ`` the deterministic-equivalent
+  root, ``κ = −s/(1+τ)``) and ``δg_k = a_k g_k²·δτ + a_k g_k e_k``,
+  ``e_k = a_k g_k² (1 + τ − sτ')/P``, ``δτ = (s/P) Σ_k a_k g_k e_k / (1 − (s/P) Σ_k a_k g_k²)``;
+* two points: ``E[G(s) A G(s')] = F⁰ + δF + O(D⁻²)`` with ``F⁰_k = g_k h_k a_k (1 + τ₂)`` and
+  ``δF`` the solution of the linear equation in :func:`_two_point` (the two extra Wick
+  contractions of real data, ``(1/P) A E[G K G A H]`` and ``(1/P) A E[H A G K H]``, evaluated at
+  leading order, plus the shifts of ``τ``, ``τ₂`` and ``E H``).
+
+The complex-Gaussian ensemble has no such term: the correction is the β = 1 ("one cross-cap")
+part of the genus expansion; everything else is ``O(1/D²)``.  At depth 1 the corrected value is
+the exact finite-(D, P) risk (the risk is then a degree-2 polynomial in K and the expansion
+stops); at fixed depth the residual shrinks like ``1/D²``.  Near a spectral edge amplified by a
+deep filter (``|1 − γs₊/L| → 1`` with ``L ≥ 16``) the expansion is only asymptotic: the exact
+expectation is then dominated by Tracy–Widom fluctuations of the top eigenvalue, which no power
+of ``1/D`` captures (``derivations/finite_size.md`` quantifies this).
+
+Numerics: the contours and ``κ(s)`` of :mod:`solvers.context` (read-only), the ellipse enclosing
+0 whenever ``K`` has a kernel (more modes than points: the correction has a pole at 0), modes
+with equal ``a_k`` merged (ISO is one mode of multiplicity D); complex128, error estimate = change
+under doubling of the nodes plus a rounding bound.
+"""
+from __future__ import annotations
+
+import math
+import time as _time
+
+import mpmath
+import numpy as np
+
+from solvers import context as _ctx
+from solvers.result import ConvergenceError, Result
+from solvers.spectra import make_spectrum
+from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
+                              require_positive)
+
+__all__ = ["finite_size_risk", "corrected_resolvents", "SETTINGS"]
+
+SETTINGS = ("iso", "fs", "rrs")
+EPS = np.finfo(float).eps
+_N_MAX = 1 << 11
+
+
+# ---------------------------------------------------------------------------------------------
+# the modes: merged eigenvalues a_k with multiplicities n_k and test weights b_k (summed)
+# ---------------------------------------------------------------------------------------------
+class _Modes:
+    """Distinct ``a`` with multiplicity ``n`` and summed test weight ``b`` (``Σ_k b_k f(a_k)``
+    and ``Σ_k f(a_k)`` are all the corrections need: the source weight is ``A`` itself)."""
+
+    def __init__(self, a, b, P):
+        a = np.asarray(a, dtype=float)
+        b = np.asarray(b, dtype=float)
+        uniq, inv = np.unique(a, return_inverse=True)
+        self.a = uniq
+        self.n = np.bincount(inv, minlength=len(uniq)).astype(float)
+        self.b = np.bincount(inv, weights=b, minlength=len(uniq))
+        self.P = float(P)
+        self.D = float(len(a))
+        # context.Modes for κ on the contour (ω_kλ_k weights are not used by κ)
+        self.ctx = _ctx.Modes(a.copy(), (a * b).copy(), float(P))
+
+
+class _Nodes:
+    """Leading-order quantities at the contour nodes (arrays (N,) and (N, M) over merged modes)."""
+
+    def __init__(self, modes, s, kap):
+        a, P, n = modes.a, modes.P, modes.n
+        s = np.asarray(s, dtype=complex)
+        kap = np.asarray(kap, dtype=complex)
+        r = 1.0 / (a[None, :] + kap[:, None])
+        ar = a[None, :] * r
+        # dλ/dκ of λ(κ) = κ(1 − Σ a/(a+κ)/P); dκ/ds = −1/λ'(κ)
+        lp = 1 - (n * ar).sum(1) / P + kap * (n * ar * r).sum(1) / P
+        dk = -1.0 / lp
+        self.s = s
+        self.tau = -s / kap - 1
+        self.dtau = -1 / kap + s * dk / kap ** 2
+        g = (kap / s)[:, None] * r
+        self.g = g
+        self.dg = -g * g * (1 - self.dtau[:, None] * a[None, :])
+        e = g * g * a * (1 + self.tau - s * self.dtau)[:, None] / P
+        num = (s / P) * (n * a * g * e).sum(1)
+        den = 1 - (s / P) * (n * a * g * g).sum(1)
+        self.dtau1 = num / den
+        self.delta_g = a * g * g * self.dtau1[:, None] + a * g * e
+
+
+def _pair(w, phi, chi):
+    """``M_ij = Σ_k w_k φ_k(s_i) χ_k(s_j)``."""
+    return (phi * w[None, :]) @ chi.T
+
+
+def _two_point(modes, nd):
+    """Leading ``E Tr[B G(s_i) A G(s_j)]`` and its O(1/D) correction on the node grid.
+
+    Stein's lemma on ``K G A H`` (``G = G(s)``, ``H = G(s')``, real x) gives exactly
+      ``(s − A) E[GAH] − E[τ̂ A G A H] − E[τ̂₂ A H] = A E H + (A/P)(E[G K G A H] + E[H A G K H])``
+    with ``τ̂ = Tr(KG)/P``, ``τ̂₂ = Tr(K G A H)/P``.  Order 1: ``F⁰ = 𝒢 A(1 + τ₂) ℋ``.  Order 1/D:
+    ``GKG = sG² − G`` (so ``E[GKGAH] ≍ −s∂_sF⁰ − F⁰``) and ``HAGKH = s'HAGH − HAG`` with
+    ``HAGH = HA(G − H)/(s' − s)`` (so only two-point equivalents enter), covariances O(1/D²).
+    """
+    a, b, n, P = modes.a, modes.b, modes.n, modes.P
+    s, g, dg, dlt = nd.s, nd.g, nd.dg, nd.delta_g
+    N = len(s)
+    ba = b * a
+    # τ₂(s_i, s_j) = (1/P) Σ a h (s g − 1) / (1 − (s/P) Σ a g h), and its partial derivatives
+    sg1 = s[:, None] * g - 1
+    num = _pair(n * a, sg1, g) / P
+    agh = _pair(n * a, g, g)
+    den = 1 - s[:, None] * agh / P
+    t2 = num / den
+    dnum1 = _pair(n * a, g + s[:, None] * dg, g) / P
+    dden1 = -_pair(n * a, g + s[:, None] * dg, g) / P
+    d1t2 = (dnum1 * den - num * dden1) / den ** 2
+    dnum2 = _pair(n * a, sg1, dg) / P
+    dden2 = -s[:, None] * _pair(n * a, g, dg) / P
+    d2t2 = (dnum2 * den - num * dden2) / den ** 2
+    t2T = t2.T
+    t2d = np.diag(t2)[None, :]  # τ₂(s_j, s_j)
+    # leading: Σ b F⁰ = Σ b a g h (1 + τ₂)
+    bagh = _pair(ba, g, g)
+    lead = bagh * (1 + t2)
+
+    def total(w):
+        """``Σ_k w_k R_k`` with ``R`` the δτ₂-free part of δF."""
+        wa, wa2 = w * a, w * a * a
+        g2h = _pair(wa2, g * g, g)           # Σ w a² g² h
+        t1 = nd.dtau1[:, None] * g2h * (1 + t2)
+        # (τ₂ a + a) δh summed against w g
+        t_2 = (1 + t2) * _pair(wa, g, dlt)
+        # X1 = −s[∂_s g h a(1+τ₂) + g h a ∂₁τ₂] − F⁰
+        gdgh = _pair(wa2, g * dg, g)
+        x1 = (-s[:, None] * (gdgh * (1 + t2) + g2h * d1t2) - g2h * (1 + t2))
+        # X2 = s' (F⁰(s',s) − F⁰(s',s'))/(s' − s) − F⁰(s',s)
+        ft = g2h * (1 + t2T)
+        fd = _pair(wa2, g, g * g) * (1 + t2d)
+        ds = s[None, :] - s[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dq = (ft - fd) / ds
+        # diagonal: −∂_x[h g(x) a (1 + τ₂(s', x))] at x = s'
+        diag = -((wa2 * g * g * dg).sum(1) * (1 + np.diag(t2))
+                 + (wa2 * g ** 3).sum(1) * np.diag(d2t2))
+        dq[np.arange(N), np.arange(N)] = diag
+        x2 = s[None, :] * dq - ft
+        return t1 + t_2 + (x1 + x2) / P
+
+    R_b = total(b)
+    R_1 = total(n)
+    c_dh = (n * a * dlt).sum(1)[None, :]        # Σ a δh at s_j
+    dt2 = (s[:, None] * R_1 - c_dh) / (P * den)
+    corr = R_b + dt2 * bagh
+    return lead, corr
+
+
+def corrected_resolvents(setting=None, *, a, b, P, s, kap=None):
+    """Leading and O(1/D)-corrected ``E Tr[B G(s)]`` and ``E Tr[B G(s_i) A G(s_j)]`` at given
+    points (for checks on the real axis: ``s < 0``).  ``a``, ``b``: per-mode arrays, ``P``:
+    context length.  Returns dict with ``one`` = (lead, corr) arrays (N,), ``two`` = (lead,
+    corr) arrays (N, N)."""
+    modes = _Modes(a, b, P)
+    s = np.atleast_1d(np.asarray(s, dtype=complex))
+    if kap is None:
+        if np.any(s.imag != 0) or np.any(s.real >= 0):
+            raise ValueError("s is invalid: without kap, every s must be real and < 0 "
+                             "(the ridge axis, where the physical κ is the unique real root)")
+        kap = np.array([_ctx.kappa(modes.ctx, -float(x.real)) for x in s])
+    nd = _Nodes(modes, s, kap)
+    one = ((modes.b * nd.g).sum(1), (modes.b * nd.delta_g).sum(1))
+    two = _two_point(modes, nd)
+    return {"one": one, "two": two}
+
+
+# ---------------------------------------------------------------------------------------------
+# risk on the contour
+# ---------------------------------------------------------------------------------------------
+def _layout(prob, gamma):
+    """context's contour for γ, except that a kernel of K (κ₀ > 0) is enclosed by the contour
+    (the correction has a higher-order pole at s = 0, not a simple residue)."""
+    lay = prob.layout(gamma)
+    if lay.gap and prob.k0 > 0:
+        c = h = 0.5 * prob.s_edge
+        rho = prob._rho_filter(c, h, gamma, 2.0, 1.01)
+        lay = _ctx.Layout(c, h, rho, False, math.log(rho))
+    return lay
+
+
+def _evaluate(modes, prob, lay, N, gamma, depth, sigma2):
+    con = _ctx.kappa_on_contour(modes.ctx, lay.center, lay.half, lay.rho, N, log=lay.gap)
+    nd = _Nodes(modes, con.s, con.kap)
+    lead2, corr2 = _two_point(modes, nd)
+    p, psi, _, _ = _ctx._filters(con.s, gamma, depth)
+    v = con.w * p
+    bias0 = v @ lead2 @ v
+    bias1 = v @ corr2 @ v
+    scale = np.abs(v) @ (np.abs(lead2) + np.abs(corr2)) @ np.abs(v)
+    # noise: σ² ∮ sψ² (1/P) E Tr[A G(s)] ds
+    vn = con.w * con.s * psi * psi * sigma2 / modes.P
+    var0 = vn @ (modes.n * modes.a * nd.g).sum(1)
+    var1 = vn @ (modes.n * modes.a * nd.delta_g).sum(1)
+    scale += np.abs(vn) @ (modes.n * modes.a * (np.abs(nd.g) + np.abs(nd.delta_g))).sum(1)
+    imag = abs((bias0 + bias1 + var0 + var1).imag)
+    return (bias0.real, bias1.real, var0.real, var1.real), 10 * EPS * scale + imag
+
+
+def _modes_for(setting, D, P, nu, beta, lam, omega, gamma_shape, dps):
+    if setting == "iso":
+        return _Modes(np.ones(D), np.full(D, 1.0 / D), P)
+    spec = make_spectrum(nu=nu, beta=beta, dim=D, lam=lam, omega=omega)
+    lams, oms = spec.modes(dps=dps)
+    lam_f = np.array([float(x) for x in lams])
+    om_f = np.array([float(x) for x in oms])
+    g = np.ones_like(lam_f) if gamma_shape is None else np.asarray(gamma_shape, dtype=float)
+    if g.shape != lam_f.shape:
+        raise ValueError(f"gamma_shape (length {g.size}) is invalid: it needs one entry per mode "
+                         f"({lam_f.size})")
+    return _Modes(g * lam_f, om_f / g, P)
+
+
+def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, sigma2=0,
+                     nu=None, beta=None, lam=None, omega=None, gamma_shape=None, rtol=1e-10,
+                     dps=20) -> Result:
+    """Expected risk at finite dimension ``D = dim`` and context ``P`` (what the simulator of
+    :mod:`solvers.simulate` estimates), to O(1/D²): deterministic equivalent + O(1/D) real-Gaussian
+    correction (module docstring).
+
+    setting : ``iso``, ``fs`` or ``rrs`` (Γ = γI; for ``fs`` optionally ``Γ = γ diag(gamma_shape)``).
+    dim : D ≥ 2 (integer).  alpha : P/D with ``P = round(alpha·dim)`` as in the simulator, or
+        context : P directly.  depth : L ≥ 1 (integer) or inf.  gamma : γ ≥ 0.
+    sigma2 : label noise.  nu, beta / lam, omega : spectrum with ``dim`` modes (fs/rrs).
+    Returns a :class:`Result` with ``risk`` = corrected value, ``extra`` holding ``asymptotic``
+    (the leading term, equal to :func:`solvers.context.risk` at α = P/D), ``correction``, the
+    bias/variance split and ``next_order`` = correction²/|asymptotic| (a size indication of the
+    O(1/D²) remainder, not a bound).
+    """
+    t0 = _time.perf_counter()
+    setting = require_choice("setting", setting, SETTINGS)
+    D = require_int("dim", dim, minimum=2)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    gamma = float(require_nonnegative("gamma", gamma))
+    sigma2 = float(require_nonnegative("sigma2", sigma2))
+    if (alpha is None) == (context is None):
+        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
+                         "alpha (P/D > 0, P = round(alpha*dim)) and context (integer P >= 1)")
+    if alpha is not None:
+        alpha = require_positive("alpha", alpha)
+        P = int(round(float(alpha) * D))
+        if P < 1:
+            raise ValueError(f"alpha={alpha!r} is invalid: alpha*dim must round to P >= 1")
+    else:
+        P = require_int("context", context, minimum=1)
+    if setting == "iso":
+        for name, v in (("nu", nu), ("beta", beta), ("lam", lam), ("omega", omega),
+                        ("gamma_shape", gamma_shape)):
+            if v is not None:
+                raise ValueError(f"{name}={v!r} is invalid: {name} must be omitted for "
+                                 "setting='iso'")
+    elif gamma_shape is not None and setting != "fs":
+        raise ValueError(f"gamma_shape is invalid for setting={setting!r} (fs only)")
+    modes = _modes_for(setting, D, P, nu, beta, lam, omega, gamma_shape, dps)
+    params = {"dim": D, "context": P, "alpha": P / D, "depth": depth, "gamma": gamma,
+              "sigma2": sigma2, "nu": nu, "beta": beta}
+    wl_total = float((modes.b * modes.a).sum())
+    if gamma == 0:
+        return Result(setting=setting, params=params, risk=wl_total, gamma=0.0, converged=True,
+                      error_estimate=0.0, method="gamma = 0: zero predictor", dps=dps,
+                      extra={"asymptotic": wl_total, "correction": 0.0})
+    prob = _ctx._Problem(modes.ctx, depth, sigma2)
+    lay = _layout(prob, gamma)
+    N = _ctx._start_nodes(lay, depth)
+    prev = None
+    while N <= _N_MAX:
+        parts, rounding = _evaluate(modes, prob, lay, N, gamma, depth, sigma2)
+        total = sum(parts)
+        if prev is not None:
+            diff = abs(total - sum(prev))
+            if diff <= max(rtol * abs(total), 2 * rounding):
+                break
+        prev = parts
+        N *= 2
+    else:
+        raise ConvergenceError("finite-size contour sum did not converge under doubling",
+                               where=f"gamma={gamma}, N={N // 2}", residual=diff)
+    b0, b1, v0, v1 = parts
+    lead, corr = b0 + v0, b1 + v1
+    with mpmath.workdps(dps):
+        return Result(setting=setting, params=params, risk=lead + corr, gamma=gamma,
+                      converged=True, error_estimate=diff + rounding,
+                      method=("deterministic equivalent + O(1/D) real-Gaussian (Stein) "
+                              "correction, double contour (complex128)"),
+                      dps=dps, iterations=N,
+                      extra={"asymptotic": lead, "correction": corr, "bias": b0 + b1,
+                             "variance": v0 + v1, "bias_correction": b1,
+                             "variance_correction": v1,
+                             "next_order": corr * corr / abs(lead) if lead else 0.0,
+                             "nodes": N, "P": P, "log_contour": lay.gap,
+                             "seconds": _time.perf_counter() - t0})
