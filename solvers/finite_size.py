@@ -282,7 +282,11 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
     prob = _ctx._Problem(modes.ctx, depth, sigma2)
     lay = _layout(prob, gamma)
     N = _ctx._start_nodes(lay, depth)
-    prev = None
+    if N > _N_MAX:
+        raise ConvergenceError(f"the contour needs more nodes than {_N_MAX} (N > L + 1 for the "
+                               "polynomial filter): depth too large for the double contour",
+                               where=f"depth={depth}, nodes={N}")
+    prev, diff = None, None
     while N <= _N_MAX:
         parts, rounding = _evaluate(modes, prob, lay, N, gamma, depth, sigma2)
         total = sum(parts)
