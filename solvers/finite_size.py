@@ -220,6 +220,9 @@ def _evaluate(modes, prob, lay, N, gamma, depth, sigma2):
 def _modes_for(setting, D, P, nu, beta, lam, omega, gamma_shape, dps):
     if setting == "iso":
         return _Modes(np.ones(D), np.full(D, 1.0 / D), P)
+    if lam is not None and len(lam) != D:
+        raise ValueError(f"dim={D} is invalid: with an explicit spectrum dim must equal "
+                         f"len(lam) = {len(lam)}")
     spec = make_spectrum(nu=nu, beta=beta, dim=D, lam=lam, omega=omega)
     lams, oms = spec.modes(dps=dps)
     lam_f = np.array([float(x) for x in lams])
