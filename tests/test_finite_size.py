@@ -196,3 +196,60 @@ def test_gamma_zero_is_zero_predictor():
     lam, om = _spectrum(16)
     r = F.finite_size_risk("fs", dim=16, alpha=1, depth=3, gamma=0, lam=lam, omega=om)
     assert abs(r.risk - sum(x * y for x, y in zip(lam, om))) <= 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# case W (finite width, infinite context)
+# ---------------------------------------------------------------------------------------------
+def _haar_depth1(lam, om, N, g):
+    """Exact depth-1 case-W risk from the real Haar projection moments ``E Q = (N/D) I``,
+    ``E[QAQ] = uA + v Tr(A) I`` (``u + v = E Q₁₁² = N(N+2)/(D(D+2))``, trace condition)."""
+    lam, om = np.asarray(lam), np.asarray(om)
+    D = len(lam)
+    S1, S2, S3 = (om * lam).sum(), (om * lam ** 2).sum(), (om * lam ** 3).sum()
+    v = N * (D - N) / (D * (D + 2) * (D - 1))
+    u = N * (N + 2) / (D * (D + 2)) - v
+    return S1 - 2 * g * N / D * S2 + g * g * (u * S3 + v * lam.sum() * S2)
+
+
+def test_width_leading_term_is_width_solver():
+    from solvers import width
+    th = width.risk(width=16, depth=4, nu="1.25", beta="1", dim=128)
+    r = F.width_finite_size_risk(width=16, depth=4, gamma=float(th.gamma), nu="1.25", beta="1",
+                                 dim=128)
+    assert abs(r.extra["asymptotic"] - float(th.risk)) <= 1e-10 * float(th.risk)
+
+
+@pytest.mark.parametrize("D", [64, 256])
+def test_width_depth1_against_exact_haar_moments(D):
+    """exact − asymptotic ~ 1/N; exact − corrected ≲ 1/(N D) (≤ 1/N²): at least 10× smaller."""
+    lam, om = _spectrum(D)
+    res_a, res_f = [], []
+    for N in (8, 32):
+        g = D / N
+        r = F.width_finite_size_risk(width=N, depth=1, gamma=g, lam=lam, omega=om)
+        ex = _haar_depth1(lam, om, N, g)
+        res_a.append(abs(ex - r.extra["asymptotic"]))
+        res_f.append(abs(ex - r.risk))
+    assert res_a[0] / res_a[1] >= 3          # first order in 1/N
+    for ra, rf in zip(res_a, res_f):
+        assert rf <= 0.1 * ra
+
+
+def test_width_simulator_agrees_after_correction():
+    """Simulator (D = 64, N = 8, L = 1, 4000 contexts): asymptotic > 5 s.e. off, corrected
+    within 3 s.e."""
+    lam, om = _spectrum(64)
+    g = 8.0
+    sim = simulate("rrs", alpha="inf", depth=1, gamma=g, lam=lam, omega=om, dim=64, width=8,
+                   contexts=4000, seed=3)
+    th = F.width_finite_size_risk(width=8, depth=1, gamma=g, lam=lam, omega=om)
+    assert abs(sim.risk - th.extra["asymptotic"]) > 5 * sim.stderr
+    assert abs(sim.risk - th.risk) < 3 * sim.stderr
+
+
+def test_width_invalid_input():
+    with pytest.raises(ValueError, match="width"):
+        F.width_finite_size_risk(width=64, depth=1, gamma=1.0, nu=1.25, beta=1, dim=64)
+    with pytest.raises(ValueError, match="dim"):
+        F.width_finite_size_risk(width=8, depth=1, gamma=1.0, nu=1.25, beta=1)
