@@ -48,7 +48,8 @@ from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
                               require_positive)
 
-__all__ = ["finite_size_risk", "width_finite_size_risk", "corrected_resolvents", "SETTINGS"]
+__all__ = ["risk", "finite_size_risk", "width_finite_size_risk", "corrected_resolvents",
+           "SETTINGS"]
 
 SETTINGS = ("iso", "fs", "rrs")
 EPS = np.finfo(float).eps
@@ -505,3 +506,30 @@ def width_finite_size_risk(*, width, depth, gamma, dim=None, nu=None, beta=None,
                   extra={"asymptotic": lead, "correction": corr,
                          "support": [s_lo, s_hi], "nodes": n,
                          "seconds": _time.perf_counter() - t0})
+
+
+def risk(setting, *, dim, depth, gamma, alpha=None, context=None, width=None, sigma2=0,
+         nu=None, beta=None, lam=None, omega=None, gamma_shape=None, dps=20) -> Result:
+    """Finite-size risk for a simulator comparison — one entry point.
+
+    * ``width`` finite (RRS, infinite context): :func:`width_finite_size_risk` (case W, O(1/N²));
+    * ``alpha``/``context`` finite: :func:`finite_size_risk` (case C, O(1/D²));
+    * ``alpha = inf`` without width: ``K = Σ`` is not random, the D-mode risk of
+      :func:`solvers.context.risk` (delegating to the α = ∞ solvers) is already exact.
+    """
+    if width is not None and not is_inf(width):
+        if setting != "rrs":
+            raise ValueError(f"setting={setting!r} is invalid with a finite width: case W is "
+                             "'rrs' (Gamma = gamma P_N)")
+        if not (alpha is None or is_inf(alpha)) or context is not None:
+            raise ValueError(f"alpha={alpha!r} is invalid with a finite width: finite width and "
+                             "finite context together are not covered (give alpha=inf)")
+        return width_finite_size_risk(width=width, depth=depth, gamma=gamma, dim=dim, nu=nu,
+                                      beta=beta, lam=lam, omega=omega, dps=dps)
+    if alpha is not None and is_inf(alpha):
+        kw = {} if setting == "iso" else dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
+        return _ctx.risk(setting, alpha=alpha, depth=depth, gamma=gamma, sigma2=sigma2, dps=dps,
+                         **kw)
+    return finite_size_risk(setting, dim=dim, depth=depth, gamma=gamma, alpha=alpha,
+                            context=context, sigma2=sigma2, nu=nu, beta=beta, lam=lam,
+                            omega=omega, gamma_shape=gamma_shape, dps=dps)

@@ -202,14 +202,25 @@ def test_gamma_zero_is_zero_predictor():
 # case W (finite width, infinite context)
 # ---------------------------------------------------------------------------------------------
 def _haar_depth1(lam, om, N, g):
-    """Exact depth-1 case-W risk from the real Haar projection moments ``E Q = (N/D) I``,
-    ``E[QAQ] = uA + v Tr(A) I`` (``u + v = E Q₁₁² = N(N+2)/(D(D+2))``, trace condition)."""
-    lam, om = np.asarray(lam), np.asarray(om)
-    D = len(lam)
-    S1, S2, S3 = (om * lam).sum(), (om * lam ** 2).sum(), (om * lam ** 3).sum()
-    v = N * (D - N) / (D * (D + 2) * (D - 1))
-    u = N * (N + 2) / (D * (D + 2)) - v
-    return S1 - 2 * g * N / D * S2 + g * g * (u * S3 + v * lam.sum() * S2)
+    """Exact depth-1 case-W risk (theory.finite_size.width_depth1_risk: real Haar projection
+    moments, no resolvents)."""
+    expr = T.width_depth1_risk(N=sp.Integer(N), D=sp.Integer(len(lam)))
+    return _exact(expr, lam, om, 1, g, 0.0)
+
+
+def test_haar_moments_against_monte_carlo():
+    """E[QMQ] = uM + v Tr(M) I (real Haar rank-2 projection in D = 5, 20 000 seeded draws)."""
+    u, v = (float(x) for x in T.haar_projection_moments(sp.Integer(2), sp.Integer(5)))
+    rng = np.random.default_rng(4)
+    Mdiag = np.array([1.0, 0.5, 0.2, 0.1, 0.05])
+    G = rng.standard_normal((20000, 5, 2))
+    Qs, _ = np.linalg.qr(G)
+    Q = Qs @ np.swapaxes(Qs, 1, 2)
+    est = (Q * Mdiag[None, None, :]) @ Q
+    mean = est.mean(0)
+    se = est.std(0) / math.sqrt(20000)
+    want = u * np.diag(Mdiag) + v * Mdiag.sum() * np.eye(5)
+    assert np.all(np.abs(mean - want) <= 4 * se + 1e-12)
 
 
 def test_width_leading_term_is_width_solver():
@@ -253,3 +264,17 @@ def test_width_invalid_input():
         F.width_finite_size_risk(width=64, depth=1, gamma=1.0, nu=1.25, beta=1, dim=64)
     with pytest.raises(ValueError, match="dim"):
         F.width_finite_size_risk(width=8, depth=1, gamma=1.0, nu=1.25, beta=1)
+
+
+def test_risk_dispatch():
+    lam, om = _spectrum(32)
+    a = F.risk("rrs", dim=32, depth=2, gamma=4.0, width=8, alpha="inf", lam=lam, omega=om)
+    b = F.width_finite_size_risk(width=8, depth=2, gamma=4.0, lam=lam, omega=om)
+    assert a.risk == b.risk
+    c = F.risk("rrs", dim=32, depth=2, gamma=1.0, alpha="inf", lam=lam, omega=om)
+    exact = sum(w * x * (1 - x / 2) ** 4 for x, w in zip(lam, om))  # K = Σ: p(λ)² ω λ
+    assert abs(float(c.risk) - exact) <= 1e-12
+    d = F.risk("iso", dim=32, depth=2, gamma=1.0, alpha=2)
+    assert d.risk == F.finite_size_risk("iso", dim=32, depth=2, gamma=1.0, alpha=2).risk
+    with pytest.raises(ValueError, match="alpha"):
+        F.risk("rrs", dim=32, depth=2, gamma=1.0, alpha=2, width=8, lam=lam, omega=om)

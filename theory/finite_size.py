@@ -40,7 +40,8 @@ from sympy.utilities.iterables import multiset_partitions
 from theory.symbols import P, gamma, q, sigma2
 
 __all__ = ["S", "a", "w", "wishart_word", "risk_exact", "depth1_risk", "depth1_gap",
-           "one_point_correction", "iso_moment_check", "mp_series", "eval_modes"]
+           "one_point_correction", "iso_moment_check", "mp_series", "eval_modes",
+           "haar_projection_moments", "width_depth1_risk"]
 
 #: mode sum S(f) = Σ_k f(a_k, w_k)
 S = sp.Function("S")
@@ -225,3 +226,27 @@ def eval_modes(expr, a_vals, w_vals, P_val, extra=None):
     if extra:
         out = out.subs(extra)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# case W at depth 1: real Haar projection moments
+# ---------------------------------------------------------------------------------------------
+def haar_projection_moments(N=None, D=None):
+    """``(u, v)`` with ``E[Q M Q] = u M + v Tr(M) I`` for a real Haar rank-N projection Q in
+    dimension D and symmetric M: the trace condition ``u + vD = N/D`` and
+    ``u + v = E Q₁₁² = N(N+2)/(D(D+2))`` (``Q₁₁ ~ Beta(N/2, (D−N)/2)``)."""
+    N = sp.Symbol("N", positive=True) if N is None else N
+    D = sp.Symbol("D", positive=True) if D is None else D
+    u, v = sp.symbols("u v")
+    sol = sp.solve([u + v * D - N / D, u + v - N * (N + 2) / (D * (D + 2))], [u, v], dict=True)[0]
+    return sp.simplify(sol[u]), sp.simplify(sol[v])
+
+
+def width_depth1_risk(N=None, D=None, g=gamma):
+    """Exact case-W risk at depth 1 (``Γ = γQ``, infinite context, real Haar Q):
+    ``S₁ − 2γ(N/D)S₂ + γ²(u S₃ + v T₁ S₂)`` with mode sums ``S_j = S(w a^j)``, ``T₁ = S(a)``."""
+    N = sp.Symbol("N", positive=True) if N is None else N
+    D = sp.Symbol("D", positive=True) if D is None else D
+    u, v = haar_projection_moments(N, D)
+    S1, S2, S3, T1 = S(w * a), S(w * a ** 2), S(w * a ** 3), S(a)
+    return S1 - 2 * g * N / D * S2 + g ** 2 * (u * S3 + v * T1 * S2)
