@@ -242,7 +242,8 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
     :mod:`solvers.simulate` estimates), to O(1/D²): deterministic equivalent + O(1/D) real-Gaussian
     correction (module docstring).
 
-    setting : ``iso``, ``fs`` or ``rrs`` (Γ = γI; for ``fs`` optionally ``Γ = γ diag(gamma_shape)``).
+    setting : ``iso``, ``fs`` or ``rrs`` (Γ = γI; for ``fs`` optionally
+        ``Γ = γ diag(gamma_shape)``).
     dim : D ≥ 2 (integer).  alpha : P/D with ``P = round(alpha·dim)`` as in the simulator, or
         context : P directly.  depth : L ≥ 1 (integer) or inf.  gamma : γ ≥ 0.
     sigma2 : label noise.  nu, beta / lam, omega : spectrum with ``dim`` modes (fs/rrs).

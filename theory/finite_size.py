@@ -5,7 +5,7 @@ Two independent objects live here.
 1. **Exact Wick expectations** (:func:`wishart_word`): for ``K = (1/P) Σ_μ x_μ x_μᵀ`` with
    ``x_μ ~ N(0, A)`` real, ``A = diag(a_k)``, and diagonal weights ``M_0 … M_{n−1}``,
 
-       E Tr[M_0 K M_1 K ⋯ M_{n−1} K] = Σ_π (P)_{|π|}/Pⁿ Σ_{pairings ∼ π} Π_comp S(a^{|c|} Π_{j∈c} M_j),
+       E Tr[M_0 K ⋯ M_{n−1} K] = Σ_π (P)_{|π|}/Pⁿ Σ_{pairings ∼ π} Π_c S(a^{|c|} Π_{j∈c} M_j),
 
    an exact polynomial in ``1/P`` and mode sums ``S(f) = Σ_k f(a_k, …)``: ``π`` runs over set
    partitions of the ``n`` factors ``K`` into distinct sample labels (``(P)_m`` the falling
