@@ -218,6 +218,17 @@ def _evaluate(modes, prob, lay, N, gamma, depth, sigma2):
     return (bias0.real, bias1.real, var0.real, var1.real), 10 * EPS * scale + imag
 
 
+def _edge_gap(gamma, depth, s_edge):
+    """``(2L/γ − s₊)/s₊``: relative distance from the top ``s₊`` of the deterministic spectrum to
+    the instability threshold of the filter (``|1 − γs/L| > 1`` for ``s > 2L/γ``); inf at
+    ``L = ∞``.  When it is comparable to the edge fluctuations of the top eigenvalue (Tracy–Widom
+    ~ D^{−2/3} for a bulk edge, ~ √(2/P) for an isolated top mode) at large depth, the expected
+    risk is dominated by rare contexts and no order of 1/D describes it."""
+    if is_inf(depth) or gamma == 0:
+        return math.inf
+    return (2 * depth / gamma - s_edge) / s_edge
+
+
 def _modes_for(setting, D, P, nu, beta, lam, omega, gamma_shape, dps):
     if setting == "iso":
         return _Modes(np.ones(D), np.full(D, 1.0 / D), P)
@@ -316,6 +327,8 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
                              "variance": v0 + v1, "bias_correction": b1,
                              "variance_correction": v1,
                              "next_order": corr * corr / abs(lead) if lead else 0.0,
+                             "upper_edge": prob.s_edge,
+                             "edge_gap": _edge_gap(gamma, depth, prob.s_edge),
                              "nodes": N, "P": P, "log_contour": lay.gap,
                              "seconds": _time.perf_counter() - t0})
 
