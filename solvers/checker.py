@@ -547,6 +547,18 @@ def _contour_numeric(kind, field_name):
     return f
 
 
+def _finite_size_numeric(p, dps):
+    """Finite-size risk (solvers.settings.finite_size: deterministic equivalent + O(1/D) correction,
+    float64 contour sums); lam/omega entries become floats (exact strings allowed)."""
+    from solvers.settings import finite_size
+    kw = _solver_args(p, ("alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim"))
+    for n, v in _spectrum_args(p).items():
+        kw[n] = [float(mpmath.mpf(sp.Rational(str(x)).p) / sp.Rational(str(x)).q)
+                 if isinstance(x, str) else float(x) for x in v]
+    res = finite_size.finite_size_risk(p.get("_setting", "iso"), dps=dps, **kw)
+    return mpmath.mpf(res.risk), _err(res)
+
+
 # gradient-flow time series (solvers.analysis.dynamics) ---------------------------------------------------
 
 def _dynamics_numeric(field_name):
@@ -645,6 +657,9 @@ def _build_quantities():
     add("width.gamma", "optimal gamma at finite width (solvers.settings.width)",
         ("width", "depth", "nu", "beta", "dim", "lam", "omega"), (), _contour_numeric("width", "gamma"),
         requires="solvers.settings.width")
+    add("finite_size.risk", "expected risk at finite D and P for real Gaussian data: case-C "
+        "deterministic equivalent + O(1/D) correction (solvers.settings.finite_size)", ctx_p,
+        ("iso", "rrs", "fs"), requires="solvers.settings.finite_size")
     dyn_p = ("alpha", "depth", "sigma2", "time", "nu", "beta", "dim", "lam", "omega")
     add("dynamics.risk", "risk along the gradient flow from Gamma = 0 at time t "
         "(solvers.analysis.dynamics; symbolic: theory.dynamics.iso_depth1_flow)", dyn_p,
@@ -706,6 +721,8 @@ def _evaluators(qty: Quantity, setting):
         fn, fs_ = _dynamics_numeric(which), _dynamics_symbolic(which)
         return ((lambda p, dps: fn({**p, "_setting": setting}, dps)),
                 (lambda p: fs_({**p, "_setting": setting})))
+    if qty.name == "finite_size.risk":
+        return (lambda p, dps: _finite_size_numeric({**p, "_setting": setting}, dps)), None
     if qty.name.startswith("context."):
         f = _contour_numeric("context", qty.name.split(".", 1)[1])
         return (lambda p, dps: f({**p, "_setting": setting}, dps)), None
