@@ -61,7 +61,7 @@ EPS = np.finfo(float).eps
 N_START = 16
 N_MAX = 2048
 N_MAX_MP = 1024
-MAG_FACTOR = 10.0
+MAG_FACTOR = 10.0   # max|p| on the contour ≤ this × max|p| on the spectrum
 GUARD = 10
 FIXED_GUARD_BITS = 64
 
