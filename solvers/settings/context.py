@@ -56,12 +56,11 @@ import time as _time
 import mpmath
 import numpy as np
 
-from solvers import roots
 from solvers.result import ConvergenceError, Result
 from solvers.settings import contour as ct
-from solvers.settings.modesums import (ExplicitSums, HeadTooShort, PowerLawSums,
-                                       power_law_table)
-from solvers.spectra import PowerLaw, make_spectrum
+from solvers.settings import contour_solve as cs
+from solvers.settings.modesums import ExplicitSums, HeadTooShort, sums_for
+from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
@@ -71,7 +70,7 @@ __all__ = ["risk", "slope", "optimal_gamma", "kappa", "kappa0", "kappa_gap", "up
 
 SETTINGS = ("iso", "fs", "rrs")
 EPS = np.finfo(float).eps
-FLOAT_DPS = 15          # dps ≤ this: complex128 arithmetic; above: mpmath
+FLOAT_DPS = cs.FLOAT_DPS   # dps ≤ this: complex128 arithmetic; above: mpmath
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,33 +101,7 @@ def modes_for(setting, *, P, nu=None, beta=None, dim=math.inf, lam=None, omega=N
     if setting == "iso":
         return Modes(P=P, sums=ExplicitSums([1.0], [1.0]))
     spec = make_spectrum(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
-    if isinstance(spec, PowerLaw) and not spec.is_finite:
-        if gshape is not None:
-            raise ValueError("gamma (a vector) is invalid for a power law at dim = inf: give a "
-                             "scalar gamma (Gamma = gamma I)")
-        return Modes(P=P, sums=PowerLawSums(nu, beta, **({"K1": head} if head else {})))
-    g = None if gshape is None else np.asarray(gshape, dtype=float)
-    if isinstance(spec, PowerLaw):
-        D = int(spec.dim)
-        lam_f, _ = power_law_table(nu, beta, D)
-        with mpmath.workdps(30):
-            zr = float(mpmath.zeta(mpmath.mpf(str(nu)) * mpmath.mpf(str(beta)) + 1)
-                       / spec.normaliser())
-        wl = power_law_table(nu, beta, D)[1] * zr        # normalised over the D modes
-    else:
-        lams, oms = spec.modes(dps=17)
-        lam_f = np.array([float(x) for x in lams])
-        wl = np.array([float(x * w) for x, w in zip(lams, oms)])
-    a = lam_f if g is None else lam_f * g
-    if np.any(a <= 0):
-        raise ValueError("gamma_shape is invalid: every entry must be > 0 (a zero entry freezes "
-                         "its mode; give it a tiny positive value instead)")
-
-    def mp_modes(d):
-        ls, os_ = spec.modes(dps=d)
-        aa = ls if gshape is None else [x * mpmath.mpf(gv) for x, gv in zip(ls, gshape)]
-        return aa, [x * w for x, w in zip(ls, os_)]
-    return Modes(P=P, sums=ExplicitSums(a, wl, mp_modes))
+    return Modes(P=P, sums=sums_for(spec, gshape, head))
 
 
 def _grow(fn, modes):
@@ -190,86 +163,13 @@ def _kernel(q):
     return ct.divided_difference(q.T, q.s, -q.dT / q.dlam, q.ar)
 
 
-class _Problem:
-    """One (modes, depth, σ²): the one-point problem and its contours, in float64 and (lazily)
-    in mpmath at ``dps``."""
+class _Problem(cs.ContourProblem):
+    """One (modes, depth, σ²) at ``dps``: :class:`~solvers.settings.contour_solve.ContourProblem`
+    with the case-C kernel."""
 
     def __init__(self, modes, depth, sigma2, dps=FLOAT_DPS, rtol=1e-12):
-        self.modes, self.depth, self.dps, self.rtol = modes, depth, dps, rtol
-        self.sigma2 = sigma2
-        self.mp = dps > FLOAT_DPS
-        self._q = {}
-
-    @property
-    def op(self):
-        return self.modes.op
-
-    def wdps(self):
-        return self.dps + ct.GUARD
-
-    def _sig(self, mp):
-        return mpmath.mpf(self.sigma2) if mp else float(self.sigma2)
-
-    def _vfun(self, gamma, order, which=0):
-        depth = self.depth
-
-        def value(q, sub):
-            vals, rnd, _ = q.value(gamma, depth, self._sig(q.ar.mp), order, sub)
-            return vals[which], rnd
-        return value
-
-    def converged(self, gamma, order=0, which=0, lay=None, mp=None):
-        """Quadrature converged (under doubling) for the ``which``-th γ-derivative at γ, on the
-        layout chosen for ``lay``'s γ (default γ); cached per layout and arithmetic."""
-        mp = self.mp if mp is None else mp
-        lay = lay or ct.choose_layout(self.op, float(gamma), self.depth)
-        key = (lay, False)
-        if key not in self._q:
-            q64, _, _ = ct.converge(
-                lambda N, prev: ct.build_quadrature(self.op, lay, N, ct.F64, _kernel),
-                self._vfun(float(gamma), order, which), ct.N_START,
-                lambda v: self.rtol * abs(v), ct.N_MAX, "context")
-            self._q[key] = q64
-        q = self._q[key]
-        if not mp:
-            return q
-        keym = (lay, True)
-        if keym not in self._q:
-            with mpmath.workdps(self.wdps()):
-                ar = ct.Arith(self.dps)
-                tol = mpmath.mpf(10) ** (-self.dps)
-                qm, _, _ = ct.converge(
-                    lambda N, prev: ct.build_quadrature(self.op, lay, N, ar, _kernel, prev),
-                    self._vfun(mpmath.mpf(gamma), order, which), q.N,
-                    lambda v: tol * abs(v), ct.N_MAX_MP, "context (mpmath)")
-            self._q[keym] = qm
-        return self._q[keym]
-
-    def evaluate(self, gamma, q=None):
-        """``(bias, var, err, q)`` at γ: the quadrature's value checked under halving."""
-        q = q or self.converged(gamma)
-        ctx = mpmath.workdps(self.wdps()) if q.ar.mp else _Null()
-        with ctx:
-            g = mpmath.mpf(gamma) if q.ar.mp else float(gamma)
-            (t,), rt, b = q.value(g, self.depth, self._sig(q.ar.mp), 0, 1)
-            (t2,), _, _ = q.value(g, self.depth, self._sig(q.ar.mp), 0, 2)
-            err = abs(t - t2) + rt
-            tol = (mpmath.mpf(10) ** (-self.dps) if q.ar.mp else self.rtol) * abs(t)
-            if abs(t - t2) > max(tol, 2 * rt):
-                # a quadrature converged for another γ of the same layout: refine here
-                lay = q.lay
-                self._q.pop((lay, q.ar.mp), None)
-                q = self.converged(gamma, lay=lay, mp=q.ar.mp)
-                return self.evaluate(gamma, q)
-            return b, t - b, err, q
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
+        super().__init__(modes.op, _kernel, depth, sigma2, dps, rtol, "context")
+        self.modes = modes
 
 
 def ridgeless_limit(modes, sigma2, dps=FLOAT_DPS):
@@ -298,92 +198,13 @@ def ridgeless_limit(modes, sigma2, dps=FLOAT_DPS):
     return k0 * k0 * U0 / (1 - V0), float(sigma2) * V0 / (1 - V0), k0
 
 
-# ---------------------------------------------------------------------------------------------
-# optimal γ
-# ---------------------------------------------------------------------------------------------
 def _optimal(prob):
-    """γ* (root of ∂R/∂γ; ``inf`` for the ridgeless limit) and the quadrature it was found on.
-
-    The sign change is bracketed in float64 (γ doubled from ``L/s₊``), the root found on the
-    quadrature converged at the bracket's top (valid for every smaller γ: ``|1 − γs/L|`` is
-    convex in γ), then refined in mpmath on the same layout when ``dps > 15``."""
-    depth, op = prob.depth, prob.op
-    s_hi, s_lo = op.upper[0], op.lower[0]
-    g0 = (1.0 if is_inf(depth) else float(depth)) / s_hi
-    thresh = 40.0 if not prob.mp else (prob.dps + 5) * math.log(10)
-    w0 = op.sums.w_sum()
-
-    def stop(hi):
-        # L = ∞: e^{−γs} below the target on the whole non-zero spectrum: R(γ) is its γ → ∞
-        # limit to working precision and R' has not turned positive
-        return is_inf(depth) and s_lo > 0 and hi * s_lo > thresh
-
-    def dR(g):
-        q = prob.converged(g, mp=False)
-        (_, d), rnd, _ = q.value(g, depth, float(prob.sigma2), 1)
-        if is_inf(depth):
-            # R(γ) equals its γ → ∞ limit to float64 rounding: the sign of R' is noise there
-            # and the infimum is the limit (decided in float64 at every dps)
-            rb, rv, _ = ridgeless_limit(prob.modes, prob.sigma2)
-            (r,), _, _ = q.value(g, depth, float(prob.sigma2), 0)
-            if abs(r - (rb + rv)) <= 1e3 * EPS * w0:
-                raise _AtLimit()
-        return d, rnd
-
-    try:
-        lo, hi = roots.expand_bracket(dR, g0, lo=0.0, stop=stop, where="optimal gamma")
-    except _AtLimit:
-        return math.inf, None
-    if hi is None:
-        return math.inf, None
-    if lo == hi:
-        return lo, prob.converged(lo)
-    q = prob.converged(hi, mp=False)
-    sg = float(prob.sigma2)
-
-    def f(g):
-        (_, d), rnd, _ = q.value(g, depth, sg, 1)
-        return d, rnd
-
-    def df(g):
-        return q.value(g, depth, sg, 2)[0][2]
-
-    g = roots.find_root(f, lo, hi, df=df, rtol=4 * EPS, where="optimal gamma").root
-    if not prob.mp:
-        return g, q
-    # mpmath: the same layout at dps; the root is bracketed tightly around the float64 one and
-    # finished by the same driver (Newton with the exact R'')
-    qm = prob.converged(hi, lay=q.lay, mp=True)
-    with mpmath.workdps(prob.wdps()):
-        sgm = mpmath.mpf(prob.sigma2)
-        memo = {}
-
-        def val2(gv):
-            if gv not in memo:
-                memo[gv] = qm.value(gv, depth, sgm, 2)
-            return memo[gv]
-
-        def fm(gv):
-            (_, d, _), rnd, _ = val2(gv)
-            return d, rnd
-
-        def dfm(gv):
-            return val2(gv)[0][2]
-
-        gm = mpmath.mpf(g)
-        width = mpmath.mpf(10) ** -10 * gm
-        for _ in range(30):
-            a, b = max(mpmath.mpf(lo), gm - width), min(mpmath.mpf(hi), gm + width)
-            if fm(a)[0] <= 0 <= fm(b)[0]:
-                break
-            width *= 16
-        gm = roots.find_root(fm, a, b, df=dfm, rtol=mpmath.mpf(10) ** (-prob.dps - 2),
-                             where="optimal gamma (mpmath)").root
-    return gm, qm
-
-
-class _AtLimit(Exception):
-    pass
+    """γ* (root of the exact ∂R/∂γ; ``inf`` for the ridgeless limit) and its quadrature."""
+    w0 = prob.modes.sums.w_sum()
+    rb, rv, _ = ridgeless_limit(prob.modes, prob.sigma2) if is_inf(prob.depth) else (0, 0, 0)
+    # once R(γ) equals the γ → ∞ limit to float64 rounding the sign of R' is noise: the
+    # infimum is that limit (decided in float64 at every dps)
+    return prob.optimal(at_limit=lambda r: abs(r - (rb + rv)) <= 1e3 * EPS * w0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,12 +384,7 @@ class _Slope:
                                where=f"K1={self.modes.sums.K1}")
 
     def __call__(self, gamma):
-        def fn(g):
-            q = self.prob.converged(g)
-            (_, d), rnd, _ = q.value(g, self.depth, self.sigma2, 1)
-            (_, d2), _, _ = q.value(g, self.depth, self.sigma2, 1, sub=2)
-            return d, abs(d - d2) + rnd
-        return self._at(gamma, fn)
+        return self._at(gamma, self.prob.slope)
 
     def value(self, gamma):
         """``(R, error)`` at γ."""

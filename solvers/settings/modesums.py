@@ -47,7 +47,7 @@ import mpmath
 import numpy as np
 
 __all__ = ["ModeSums", "ExplicitSums", "PowerLawSums", "HeadTooShort", "cexpm1",
-           "power_law_table"]
+           "power_law_table", "sums_for"]
 
 Q_SMALL = 0.25     # |x|(K₁+1)^ν bound of the Mellin–Barnes series
 Q_LARGE = 0.5      # a_{K₂+1}/|x| bound of the large-|x| series
@@ -62,6 +62,41 @@ class HeadTooShort(Exception):
     def __init__(self, where):
         super().__init__(f"power-law head too short for the tail expansion at x={where}")
         self.where = where
+
+
+FIXED_BITS = 64   # guard bits of the fixed-point head sums (absolute 2^{−(prec+64)})
+
+
+def fixed_head_sums(a_int, w_int, F, x):
+    """``(Σ a/(a+x), −Σ a/(a+x)², Σ w/(a+x), −Σ w/(a+x)²)`` over modes given as Python ints
+    ``a·2^F``, ``w·2^F`` (numpy object arrays), at one mpmath point x: vectorised integer
+    arithmetic (≈ 1 µs per mode instead of ≈ 30 µs with mpc objects), absolute rounding
+    ``2^{−F}`` per operation."""
+    x = mpmath.mpmathify(x)
+    tf = mpmath.libmp.to_fixed
+    if isinstance(x, mpmath.mpc):
+        xr, xi = tf(x.real._mpf_, F), tf(x.imag._mpf_, F)
+    else:
+        xr, xi = tf(x._mpf_, F), 0
+    p = a_int + xr
+    den = p * p + xi * xi                       # |a + x|² · 2^{2F}
+    rr = (p << (2 * F)) // den                  # Re 1/(a+x) · 2^F
+    ri = (-xi << (2 * F)) // den
+    r2r = (rr * rr - ri * ri) >> F
+    r2i = (2 * rr * ri) >> F
+
+    def dot(u, vr, vi):
+        return mpmath.mpc(mpmath.mpf((int(np.sum(u * vr)), -2 * F)),
+                          mpmath.mpf((int(np.sum(u * vi)), -2 * F)))
+    return (dot(a_int, rr, ri), -dot(a_int, r2r, r2i), dot(w_int, rr, ri),
+            -dot(w_int, r2r, r2i))
+
+
+def to_fixed_array(values, F):
+    tf = mpmath.libmp.to_fixed
+    out = np.empty(len(values), dtype=object)
+    out[:] = [tf(mpmath.mpf(v)._mpf_, F) for v in values]
+    return out
 
 
 def cexpm1(z):
@@ -155,11 +190,13 @@ class ExplicitSums(ModeSums):
         return self._mp_cache[key]
 
     def eval_mp(self, x):
-        a, w = self.modes_mp()
-        x = mpmath.mpmathify(x)
-        r = [1 / (ak + x) for ak in a]
-        r2 = [v * v for v in r]
-        return mpmath.fdot(a, r), -mpmath.fdot(a, r2), mpmath.fdot(w, r), -mpmath.fdot(w, r2)
+        key = ("fixed", mpmath.mp.prec)
+        if key not in self._mp_cache:
+            a, w = self.modes_mp()
+            F = mpmath.mp.prec + FIXED_BITS
+            self._mp_cache[key] = (to_fixed_array(a, F), to_fixed_array(w, F), F)
+        ai, wi, F = self._mp_cache[key]
+        return fixed_head_sums(ai, wi, F, x)
 
     def a_sum(self, mp=False):
         return mpmath.fsum(self.modes_mp()[0]) if mp else float(np.sum(self.a))
@@ -266,7 +303,8 @@ class PowerLawSums(ModeSums):
             k = [mpmath.mpf(j) for j in range(1, self.K2 + 1)]
             lam = [kk ** (-nu) for kk in k]
             wl = [kk ** (-(nu * mpmath.mpf(self.beta_s) + 1)) / c["Z"] for kk in k]
-            self._mp[key] = (c, lam, wl)
+            F = mpmath.mp.prec + FIXED_BITS
+            self._mp[key] = (c, to_fixed_array(lam, F), to_fixed_array(wl, F), F)
         return self._mp[key]
 
     def digits_needed(self, mp):
@@ -352,14 +390,11 @@ class PowerLawSums(ModeSums):
         return val, der
 
     def eval_mp(self, x):
-        c, lam, wl = self._coeffs_mp()
+        c, lam, wl, F = self._coeffs_mp()
         x = mpmath.mpmathify(x)
         large = abs(x) * c["b2"] >= 1 / mpmath.mpf(Q_LARGE)
         K = self.K2 if large else self.K1
-        r = [1 / (lam[j] + x) for j in range(K)]
-        r2 = [v * v for v in r]
-        S, dS = mpmath.fdot(lam[:K], r), -mpmath.fdot(lam[:K], r2)
-        T, dT = mpmath.fdot(wl[:K], r), -mpmath.fdot(wl[:K], r2)
+        S, dS, T, dT = fixed_head_sums(lam[:K], wl[:K], F, x)
         if large:
             ts = [self._large_mp(x, c[n], c) for n in ("S", "T")]
         else:
@@ -407,3 +442,37 @@ class PowerLawSums(ModeSums):
 
     def w_sum(self, mp=False):
         return mpmath.mpf(1) if mp else 1.0
+
+
+def sums_for(spec, gshape=None, head=None):
+    """Mode sums of a spectrum object (:mod:`solvers.spectra`): ``a_k = g_kλ_k`` (``g = 1``
+    unless ``gshape``), ``w_k = ω_kλ_k``.  A power law at ``dim = inf`` gives
+    :class:`PowerLawSums` (``head`` = K₁); a finite spectrum :class:`ExplicitSums` (a truncated
+    power law from the numpy table with its exact finite normaliser; the mpmath modes, for the
+    high-precision path, from the spectrum at the requested digits)."""
+    from solvers.spectra import PowerLaw
+    if isinstance(spec, PowerLaw) and not spec.is_finite:
+        if gshape is not None:
+            raise ValueError("gamma (a vector) is invalid for a power law at dim = inf: give a "
+                             "scalar gamma (Gamma = gamma I)")
+        return PowerLawSums(spec.nu, spec.beta, **({"K1": head} if head else {}))
+    if isinstance(spec, PowerLaw):
+        D = int(spec.dim)
+        lam_f, wl = power_law_table(spec.nu, spec.beta, D)
+        with mpmath.workdps(30):
+            zr = float(_zeta_norm(str(spec.nu), str(spec.beta), 30) / spec.normaliser())
+        wl = wl * zr                                   # normalised over the D modes
+    else:
+        lams, oms = spec.modes(dps=17)
+        lam_f = np.array([float(x) for x in lams])
+        wl = np.array([float(x * w) for x, w in zip(lams, oms)])
+    a = lam_f if gshape is None else lam_f * np.asarray(gshape, dtype=float)
+    if np.any(a <= 0):
+        raise ValueError("gamma_shape is invalid: every entry must be > 0 (a zero entry freezes "
+                         "its mode; give it a tiny positive value instead)")
+
+    def mp_modes(d):
+        ls, os_ = spec.modes(dps=d)
+        aa = ls if gshape is None else [x * mpmath.mpf(gv) for x, gv in zip(ls, gshape)]
+        return aa, [x * w for x, w in zip(ls, os_)]
+    return ExplicitSums(a, wl, mp_modes)
