@@ -85,9 +85,11 @@ def fixed_head_sums(a_int, w_int, F, x):
     r2r = (rr * rr - ri * ri) >> F
     r2i = (2 * rr * ri) >> F
 
+    real = xi == 0
+
     def dot(u, vr, vi):
-        return mpmath.mpc(mpmath.mpf((int(np.sum(u * vr)), -2 * F)),
-                          mpmath.mpf((int(np.sum(u * vi)), -2 * F)))
+        re = mpmath.mpf((int(np.sum(u * vr)), -2 * F))
+        return re if real else mpmath.mpc(re, mpmath.mpf((int(np.sum(u * vi)), -2 * F)))
     return (dot(a_int, rr, ri), -dot(a_int, r2r, r2i), dot(w_int, rr, ri),
             -dot(w_int, r2r, r2i))
 
