@@ -342,8 +342,11 @@ def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None
         prob = _problem(pb, L, dps)
         if gamma is None:
             gn, q = prob.optimal()
+        elif mp:
+            with mpmath.workdps(dps + ct.GUARD):
+                gn, q = mpmath.mpf(gamma) * to_norm, None
         else:
-            gn, q = (mpmath.mpf(gamma) if mp else float(gamma)) * to_norm, None
+            gn, q = float(gamma) * to_norm, None
         if gn == 0:
             w0 = pb.sums.w_sum(mp)
             return gn, w0, 0 * w0, None
