@@ -205,7 +205,7 @@ def test_optimal_gamma_is_minimum():
 def test_projection_limit_and_depth_monotone():
     """R(N, L, γ*) ≥ R_∞(N) = κΣωλ/(κ+λ) (GD iterates stay in the N-dim subspace), decreasing
     in L; at L = ∞ the risk decreases in γ towards R_∞."""
-    kw = dict(width=16, nu=1.5, beta=1.0)
+    kw = dict(width=16, nu=1.5, beta=1.0, dps=15)     # inequalities: float64 suffices
     Rinf = float(width.projection_risk(**kw).risk)
     Rs = [width.risk(depth=L, **kw).risk for L in (1, 4, 16)]
     assert Rs[0] > Rs[1] > Rs[2] > Rinf

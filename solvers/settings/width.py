@@ -99,6 +99,8 @@ class WidthProblem:
     def w_of_x(self, x):
         """``(w, dw/dx)`` with ``w = x ψ(x)``."""
         lv, dl = self.op.lam(np.array([complex(x)]))
+        if np.isrealobj(x) or (isinstance(x, complex) is False and np.imag(x) == 0):
+            return lv[0].real, dl[0].real
         return lv[0], dl[0]
 
 
