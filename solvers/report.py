@@ -357,12 +357,12 @@ def fig_compute(cfg: Config) -> Figure:
          "yscale": "log", "curves": [], "points": []}
     Ns = [2 ** j for j in range(2, cfg.pick(6, 8))]
     Ls = [2 ** j for j in range(0, cfg.pick(6, 9))]
-    r1 = [swidth.risk(width=N, depth=1, nu=nu, beta=beta).risk for N in Ns]
+    r1 = [swidth.risk(width=N, depth=1, nu=nu, beta=beta, dps=15).risk for N in Ns]
     p["curves"].append(_curve("L = 1", [N * N for N in Ns], r1))
-    r8 = [swidth.risk(width=8, depth=L, nu=nu, beta=beta).risk for L in Ls]
+    r8 = [swidth.risk(width=8, depth=L, nu=nu, beta=beta, dps=15).risk for L in Ls]
     p["curves"].append(_curve("N = 8", [64 * L for L in Ls], r8))
     shaped = [(N, max(1, int((N / 4) ** float(nu)))) for N in Ns]
-    rs = [swidth.risk(width=N, depth=L, nu=nu, beta=beta).risk for N, L in shaped]
+    rs = [swidth.risk(width=N, depth=L, nu=nu, beta=beta, dps=15).risk for N, L in shaped]
     p["curves"].append(_curve("L = ⌊(N/4)^ν⌋", [L * N * N for N, L in shaped], rs))
     fig.panels.append(p)
     sh = shape(nu, beta, budget="L*N**2").to_dict()

@@ -423,13 +423,11 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
         raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid here: context_flow "
                          "is for finite context (use iso_flow / rrs_flow / fs_flow)")
     opt = scontext.risk(setting, gamma=None, dps=dps, **kw)
-
-    def value(g):
-        r = scontext.risk(setting, gamma=g, dps=dps, **kw)
-        return float(r.risk), float(r.error_estimate)
-
-    gam, risks, errs, notes, evaluations = _float64_flow(
-        ts, scontext._slope_fn(setting, **kw), value, opt)
+    # one landscape for the whole flow: the modes, edges and the γ-independent contour data
+    # (κ at the nodes and the kernel) are built once per contour layout and reused by every
+    # velocity and risk evaluation (float64)
+    land = scontext._slope_fn(setting, **kw)
+    gam, risks, errs, notes, evaluations = _float64_flow(ts, land, land.value, opt)
     method = ("case-C double contour (float64 dR/dgamma); t(gamma) by Gauss-Legendre "
               "quadrature of 1/(-dR/dgamma) + Newton inversion")
     if notes:

@@ -7,6 +7,12 @@
   equivalent);
 * :mod:`~solvers.settings.width` — finite width (case W: free-product and two-point equations).
 
+Shared by cases C and W (and by a joint finite-width × finite-context solver):
+:mod:`~solvers.settings.modesums` (one-point spectral sums; power-law tails by exact expansions),
+:mod:`~solvers.settings.contour` (one-point continuation, contours, divided-difference kernels,
+quadrature), :mod:`~solvers.settings.contour_solve` (converged risk and optimal γ at any
+precision), :mod:`~solvers.settings.fixedpoint` (complex128 / mpmath + fixed-point arithmetic).
+
 Each module has ``risk(...) -> Result``; :func:`solvers.risk` routes to the right one.
 """
 __all__ = ["iso", "fs", "rrs", "context", "width"]

@@ -403,8 +403,8 @@ def test_width_slope_matches_finite_difference():
              dict(width=10, depth=2, nu="1.5", beta=1)]
     for kw, g in zip(cases * 2, (0.3, 2.0, 0.7, 2.0, 0.3)):
         d, _ = swidth.slope(g, **kw)
-        fd = [(swidth.risk(gamma=g + h, **kw).risk - swidth.risk(gamma=g - h, **kw).risk)
-              / (2 * h) for h in (1e-4, 2e-4)]
+        fd = [(swidth.risk(gamma=g + h, dps=15, **kw).risk
+               - swidth.risk(gamma=g - h, dps=15, **kw).risk) / (2 * h) for h in (1e-4, 2e-4)]
         ref = (4 * fd[0] - fd[1]) / 3
         assert abs(d - ref) <= 1e-9 * abs(ref), (kw, g, d, ref)
 
@@ -443,7 +443,7 @@ def test_width_flow_tends_to_optimum(width_series):
     assert all(a < b for a, b in zip(gs, gs[1:]))
     assert all(a > b for a, b in zip(rs, rs[1:]))
     opt = minimize_scalar(lambda g: swidth.risk(width=3, depth=2, gamma=g, lam=_LAM,
-                                                omega=_OM).risk,
+                                                omega=_OM, dps=15).risk,
                           bounds=(1, 6), method="bounded", options={"xatol": 1e-7})
     gstar = float(res.extra["gamma_star"])
     assert abs(gstar - opt.x) < 1e-5 * gstar   # ~sqrt(eps) resolution of a minimiser
@@ -507,8 +507,9 @@ def test_context_slope_matches_finite_difference():
              ("fs", dict(alpha="0.5", depth="inf", sigma2=0.2, lam=_LAM, omega=_OM), 1.5)]
     for setting, kw, g in cases:
         d, err = sctx.slope(setting, g, **kw)
-        fd = [(sctx.risk(setting, gamma=g + h, **kw).risk
-               - sctx.risk(setting, gamma=g - h, **kw).risk) / (2 * h) for h in (1e-4, 2e-4)]
+        fd = [(sctx.risk(setting, gamma=g + h, dps=15, **kw).risk
+               - sctx.risk(setting, gamma=g - h, dps=15, **kw).risk) / (2 * h)
+              for h in (1e-4, 2e-4)]
         ref = (4 * fd[0] - fd[1]) / 3
         assert abs(d - ref) <= 1e-8 * abs(ref), (setting, d, ref)
         assert err < 1e-10 * abs(d)

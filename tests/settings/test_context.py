@@ -143,11 +143,16 @@ def test_power_law_absolute_context_is_the_large_dim_limit():
 
 
 def test_tail_expansion_independent_of_head_split():
+    # the explicit head of the power law (K₁ = 64 or 512 modes) is only a split: the tail
+    # expansions (Hurwitz ζ for large κ, Mellin–Barnes for small κ) are exact, so the risk may
+    # not depend on it beyond float64 rounding (~1e-15 relative)
     vals = []
-    for head in (256, 2048):
+    for head in (64, 512):
         m = C.modes_for("rrs", P=64, nu=1.5, beta=1.0, dim=math.inf, head=head)
-        vals.append(C._evaluate(C._Problem(m, 4, 0.1), 3.0, 1e-12))
-    assert abs((vals[0][0] + vals[0][1]) - (vals[1][0] + vals[1][1])) < 1e-13
+        b, v, err, _ = C._Problem(m, 4, 0.1).evaluate(3.0)
+        vals.append(b + v)
+        assert err < 1e-13
+    assert abs(vals[0] - vals[1]) < 1e-13
 
 
 # ---------------------------------------------------------------------------------------------

@@ -170,9 +170,9 @@ def test_dim_inf_limit_of_truncated_power_law():
     """dim = D with Γ = γP_N tends to dim = inf with the normalised γ_n = γ N/D (slowly: the
     missing tail Σ_{k>D} λ_k ~ D^{1−ν} enters S)."""
     N, gn = 8, 2.0
-    inf = width.risk(width=N, depth=4, gamma=gn, nu=1.5, beta=1.0).risk
-    gaps = [abs(width.risk(width=N, depth=4, gamma=gn * D / N, nu=1.5, beta=1.0, dim=D).risk
-                - inf) for D in (256, 1024, 4096)]
+    inf = width.risk(width=N, depth=4, gamma=gn, nu=1.5, beta=1.0, dps=15).risk
+    gaps = [abs(width.risk(width=N, depth=4, gamma=gn * D / N, nu=1.5, beta=1.0, dim=D,
+                           dps=15).risk - inf) for D in (256, 1024, 4096)]
     assert gaps[0] > gaps[1] > gaps[2]
     assert gaps[2] < 0.012 * inf
     # successive gaps shrink like D^{-(ν-1)} = 4^{-1/2} per step (ratio ≈ 0.45 ± 0.15)
@@ -182,7 +182,7 @@ def test_dim_inf_limit_of_truncated_power_law():
 def test_large_width_dim_inf_tends_to_rrs():
     """N → ∞ at dim = inf with E Γ = γI recovers the unbottlenecked RRS risk (gap ∝ 1/N)."""
     ref = float(rrs.risk(nu=1.5, beta=1.0, depth=4, gamma=2.0).risk)
-    gaps = [width.risk(width=N, depth=4, gamma=2.0, nu=1.5, beta=1.0).risk - ref
+    gaps = [width.risk(width=N, depth=4, gamma=2.0, nu=1.5, beta=1.0, dps=15).risk - ref
             for N in (64, 256)]
     assert gaps[0] > gaps[1] > 0
     assert 2.5 < gaps[0] / gaps[1] < 5.5
@@ -192,7 +192,7 @@ def test_optimal_gamma_is_minimum():
     """γ* from the root of ∂R/∂γ against a bounded 1-D minimisation of the exact risk."""
     from scipy.optimize import minimize_scalar
     lam, om = power_modes(80)
-    kw = dict(width=20, depth=4, lam=list(lam), omega=list(om))
+    kw = dict(width=20, depth=4, lam=list(lam), omega=list(om), dps=15)  # float64 path
     opt = width.risk(**kw)
     g = float(opt.gamma)
     res = minimize_scalar(lambda x: width.risk(gamma=x, **kw).risk, bounds=(0.5 * g, 2 * g),
@@ -205,7 +205,7 @@ def test_optimal_gamma_is_minimum():
 def test_projection_limit_and_depth_monotone():
     """R(N, L, γ*) ≥ R_∞(N) = κΣωλ/(κ+λ) (GD iterates stay in the N-dim subspace), decreasing
     in L; at L = ∞ the risk decreases in γ towards R_∞."""
-    kw = dict(width=16, nu=1.5, beta=1.0)
+    kw = dict(width=16, nu=1.5, beta=1.0, dps=15)     # inequalities: float64 suffices
     Rinf = float(width.projection_risk(**kw).risk)
     Rs = [width.risk(depth=L, **kw).risk for L in (1, 4, 16)]
     assert Rs[0] > Rs[1] > Rs[2] > Rinf
@@ -352,9 +352,9 @@ def test_branch_near_zero_against_sampled_spectrum(w):
 
 def test_contour_failure_raises(monkeypatch):
     lam, om = power_modes(40)
-    monkeypatch.setattr(width, "N_MAX", 64)
+    monkeypatch.setattr(width, "N_MAX", 16)   # the first rule pair is 16 vs 8 nodes
     with pytest.raises(ConvergenceError, match="trapezoid rule did not converge"):
-        width.risk(width=10, depth=64, gamma=400.0, lam=list(lam), omega=list(om))
+        width.risk(width=10, depth=64, gamma=400.0, lam=list(lam), omega=list(om), dps=15)
 
 
 # ------------------------------------------------------------------------------------------
