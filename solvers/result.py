@@ -420,6 +420,39 @@ class ReprMixin:
         setting = getattr(self, "setting", "")
         return rf"$\mathrm{{{setting}}}:\ {body}$"
 
+    # ---------------------------------------------------------------- rows and CSV
+    def to_rows(self) -> list[dict]:
+        """Plain rows (numbers as ``Decimal`` with every digit, see :func:`plain`): one per
+        time for a series (``time``/``step``, ``risk``, ``gamma`` and the per-time extras), one
+        for a scalar result (the parameters, then ``risk``, ``gamma``, ``error_estimate``, …)."""
+        dps = getattr(self, "dps", None)
+        cols = self._series_columns()
+        if cols:
+            names = list(cols)
+            n = len(cols[names[0]])
+            return [{c: plain(cols[c][i], dps) for c in names} for i in range(n)]
+        row = {"setting": getattr(self, "setting", None)}
+        for k, v in (getattr(self, "params", None) or {}).items():
+            if not _is_sequence(v) and not isinstance(v, Mapping):
+                row[k] = plain(v, dps)
+        row.update({k: plain(v, dps) for k, v in self._scalar_rows() if k != "params"})
+        return [row]
+
+    def to_csv(self) -> str:
+        """:meth:`to_rows` as CSV text (header line, then one line per row; every digit,
+        ``inf`` for infinity)."""
+        import csv
+        import io
+
+        rows = self.to_rows()
+        buf = io.StringIO()
+        names = list(rows[0]) if rows else []
+        writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: human_value(v) if v is not None else "" for k, v in row.items()})
+        return buf.getvalue()
+
     # ---------------------------------------------------------------- pandas
     def to_frame(self, exact: bool = False):
         """A ``pandas.DataFrame``: one row per time for a series (columns ``time``/``step``,

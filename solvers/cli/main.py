@@ -22,7 +22,13 @@ def build_parser() -> Parser:
                     description="Exact asymptotic theory of in-context regression by deep linear "
                                 "attention (Bordelon, Letey, Pehlevan, arXiv 2510.01098). "
                                 "Notation and output fields: docs/theory.md.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    from solvers.version import package_version
+
+    parser.add_argument("--version", action="version",
+                        version=f"icl-theory {package_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser,
+                                metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
     return parser

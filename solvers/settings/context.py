@@ -72,6 +72,7 @@ import mpmath
 import numpy as np
 from scipy.optimize import brentq
 
+from solvers.progress import tick
 from solvers.result import ConvergenceError, Result
 from solvers.spectra import PowerLaw, make_spectrum
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
@@ -615,6 +616,7 @@ def _optimal(prob, rtol):
             # e^{−γs} < e^{−40} on the whole non-zero spectrum: R(γ) is the γ → ∞ limit to
             # double precision, and R' has not turned positive
             return math.inf, None, None
+        tick("optimal gamma: bracket")
         con, H, b, v, err, _, _ = _converged(prob, hi, rtol)
         if is_inf(depth):
             # once R(γ) equals the γ → ∞ limit to rounding, the sign of R' is noise

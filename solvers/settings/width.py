@@ -52,6 +52,7 @@ import time as _time
 import mpmath
 import numpy as np
 
+from solvers.progress import tick
 from solvers.result import ConvergenceError, Result
 from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative)
@@ -422,6 +423,7 @@ def _optimal_gamma(pb, E, L):
     lo = L / E   # all factors (1 − γκ/L) ≥ 0 on the support: ∂R/∂γ ≤ 0 here
     hi = 2 * lo
     for _ in range(60):
+        tick("optimal gamma: bracket")
         con, _, _ = _risk_at(pb, E, hi, L)
         d, _ = _dR(con, hi, L)
         if d > 0:
@@ -436,6 +438,7 @@ def _optimal_gamma(pb, E, L):
     g = 0.5 * (lo + hi)
     its = 0
     for its in range(1, 200):
+        tick("optimal gamma")
         d, rnd = _dR(con, g, L)
         if d > 0:
             hi = g
