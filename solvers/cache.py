@@ -74,8 +74,15 @@ def _mpf_key(x) -> str:
         return "inf" if x > 0 else "-inf"
     if mpmath.isnan(x):
         return "nan"
-    man, exp = x.man_exp
+    man, exp = _signed_man_exp(x)
     return _rational(fractions.Fraction(man) * fractions.Fraction(2) ** exp)
+
+
+def _signed_man_exp(x):
+    """``(man, exp)`` with ``x = man·2^exp`` exactly, the sign in ``man`` (``mpf.man_exp`` drops
+    the sign)."""
+    sign, man, exp, _ = x._mpf_
+    return (-int(man) if sign else int(man)), int(exp)
 
 
 def canonical(value):
@@ -161,7 +168,7 @@ def encode(obj):
     if isinstance(obj, mpmath.mpf):
         if not mpmath.isfinite(obj):
             return {"$mpf": str(obj)}
-        man, exp = obj.man_exp
+        man, exp = _signed_man_exp(obj)
         return {"$mpf": [str(man), exp]}
     if isinstance(obj, mpmath.mpc):
         return {"$mpc": [encode(obj.real), encode(obj.imag)]}
