@@ -18,6 +18,9 @@ so a repeated call may return the very same object.  :func:`cached_call` does th
   entries), written atomically; numbers are stored exactly (an mpf as its mantissa and
   exponent), and a file whose stored key or version differs from the request is ignored.
 
+A result served from the cache is the object the first call made, so its ``params`` show
+that call's spelling of the same values (``2`` where a later call passed ``"2.0"``).
+
 Results are stored only if they say ``converged`` (a solver that fails raises and nothing is
 stored).  After changing solver code without changing the version, clear the directory
 (:func:`clear_cache`).

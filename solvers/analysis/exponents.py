@@ -165,20 +165,22 @@ class ExponentResult:
         from solvers import latex
 
         digits = latex.DEFAULT_DIGITS if digits is None else digits
-        rows = []
+        rows, regime = [], []
         for name, (expr, value) in list(self.laws.items()) + [("shape", self.shape)]:
             label = LATEX_ROWS.get(name, latex.escape(name))
             if expr is None:
                 rows.append([label, "--", "--", "--"])
                 continue
-            res, _ = resolved(expr, self.nu, self.beta)
+            res, rel = resolved(expr, self.nu, self.beta)
+            regime += [str(r) for r in rel if str(r) not in regime]
             cut = self.cutoffs.get(name)
             cut_cell = latex.expression(resolved(cut[0], self.nu, self.beta)[0]) \
                 if cut is not None and cut[0] is not None else "--"
             rows.append([label, latex.expression(res), latex.number(value, digits), cut_cell])
         header = ["resource $r$", "exponent $a$", "value", "cutoff $c$"]
         caption = (f"% icl-theory exponents {self.setting}: nu = {human_value(self.nu)}, beta = "
-                   f"{human_value(self.beta)}; R ~ r^(-a), k* ~ r^c\n")
+                   f"{human_value(self.beta)}; R ~ r^(-a), k* ~ r^c"
+                   + (f"; regime: {' & '.join(regime)}" if regime else "") + "\n")
         return caption + latex.tabular(header, rows, align="llrl")
 
 
