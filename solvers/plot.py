@@ -15,7 +15,7 @@ import io
 import json
 import math
 import os
-from typing import Any, Sequence
+from typing import Sequence
 
 __all__ = ["read_table", "plot_rows", "plot_file", "axis_label", "FORMATS", "MARKER_LIMIT"]
 

@@ -1,7 +1,6 @@
 """icl-theory plot (solvers.plot): reading sweep/dynamics outputs, what is drawn (lines, labels,
 legend, markers, skipped points), and the file handling of the command."""
 import csv
-import io
 import json
 
 import pytest

@@ -110,3 +110,15 @@ def test_to_frame_without_pandas_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)      # import pandas -> ImportError
     with pytest.raises(ImportError, match=r"icl-theory\[pandas\]"):
         _result().to_frame()
+
+
+def test_rows_and_csv_keep_every_digit():
+    r = _result()
+    (row,) = r.to_rows()
+    assert row["nu"] == Decimal("1.5") and row["depth"] == 64
+    assert row["risk"] == Decimal("0.0392676321391382031234567890")       # dps = 30 digits
+    lines = r.to_csv().splitlines()
+    assert lines[0].startswith("setting,nu,beta,depth,risk,gamma,error_estimate")
+    assert "0.039267632139138203123456789" in lines[1]
+    ts = TimeSeries("iso", {}, [0, 1], [1, mpmath.mpf("0.5")], gamma=[0, mpmath.inf], dps=30)
+    assert ts.to_csv() == "time,risk,gamma\n0,1,0\n1,0.5,inf\n"

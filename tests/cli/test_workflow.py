@@ -10,7 +10,6 @@ import json
 import math
 import os
 
-import mpmath
 import pytest
 import sympy as sp
 
