@@ -12,7 +12,11 @@ from solvers.analysis.dynamics import dynamics
 from solvers.analysis.exponents import exponents
 from solvers.analysis.shape import shape
 from solvers.api import risk, simulate
+from solvers.cache import cache_info, clear_cache, set_cache_dir
 from solvers.result import ConvergenceError, Result, to_json
+from solvers.version import package_version
+
+__version__ = package_version()
 
 
 def check(*paths, progress=None):
@@ -39,4 +43,5 @@ def report(out=None, quick=False, **kwargs):
 
 
 __all__ = ["risk", "simulate", "dynamics", "exponents", "shape", "check", "sweep", "report",
-           "Result", "ConvergenceError", "to_json"]
+           "Result", "ConvergenceError", "to_json", "set_cache_dir", "cache_info", "clear_cache",
+           "__version__"]

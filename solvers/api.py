@@ -80,11 +80,21 @@ def solver_for(setting: str, params: dict):
     return SETTINGS[setting], params
 
 
-def risk(setting: str, **params):
+def risk(setting: str, *, cache: bool = True, **params):
     """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``): see the routing table of
-    this module.  Returns a frozen :class:`~solvers.result.Result`."""
+    this module.  Returns a frozen :class:`~solvers.result.Result`.
+
+    Repeated calls with the same solver, parameters (compared by exact value: ``0.5``,
+    ``"0.5"`` and ``mpf(0.5)`` are one key, ``0.1`` and ``"0.1"`` are two) and ``dps`` return
+    the same object from an in-process LRU, and from the on-disk cache when one is set
+    (:func:`solvers.set_cache_dir`, ``$ICL_THEORY_CACHE``): see :mod:`solvers.cache`.
+    ``cache=False`` always recomputes (and stores nothing)."""
     func, kwargs = solver_for(setting, params)
-    return _checked(func, setting, kwargs)
+    if not cache:
+        return _checked(func, setting, kwargs)
+    from solvers.cache import cached_call
+
+    return cached_call("risk", func, kwargs, lambda: _checked(func, setting, kwargs))
 
 
 #: theory parameters that also describe a simulator run (the rest are simulator-only)
