@@ -486,7 +486,7 @@ def _contour_numeric(kind, field_name):
 
     def f(p, dps):
         import importlib
-        solver = importlib.import_module(f"solvers.{kind}")
+        solver = importlib.import_module(f"solvers.settings.{kind}")
         kw = _solver_args(p, names)
         kw.update(_spectrum_args(p))
         args = (p.get("_setting", "iso"),) if kind == "context" else ()
