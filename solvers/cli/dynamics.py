@@ -20,10 +20,27 @@ def run(args):
             params[k] = None if getattr(args, k) is None else num(getattr(args, k))
         if args.noiseless_queries:
             params["query_noise"] = False
+    _bounded(args, params)
     from solvers.analysis.dynamics import dynamics
 
     res = dynamics(args.setting, args.times, sgd=args.sgd, dps=num(args.dps), **params)
     emit(res.to_dict(), args.json)
+
+
+def _bounded(args, params):
+    """Refuse, before any work, a run beyond the work limits (sizes, number of times) and a
+    flow without the parameters it needs (one line naming them)."""
+    from solvers.validate import WORK_LIMITS, require_work_limits
+
+    require_work_limits(params)
+    n = len([t for t in str(args.times).split(",") if t.strip()])
+    limit = WORK_LIMITS["times"]
+    if not args.sgd and n > limit:
+        raise ValueError(f"times ({n} values) is invalid: at most {limit} times per run (the "
+                         "work limit: each time is one solve of the flow); split the run")
+    if args.setting == "iso" and not args.sgd and "depth" not in params:
+        raise ValueError("depth=None is invalid: dynamics iso needs --depth, an integer >= 1 "
+                         "or inf")
 
 
 def register(subparsers):

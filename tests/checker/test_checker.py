@@ -6,13 +6,16 @@ Counterexamples are checked against those closed forms at the reported parameter
 relative (the checker works at dps = 30; the solvers' error estimates are ~1e-30).
 """
 import json
+import sys
 import textwrap
+from decimal import Decimal
 
 import mpmath
 import pytest
 
 from solvers import cli
 from solvers.checker import ClaimsError, check_claim, check_files, load_claims
+from solvers.result import to_json
 
 ISO1 = {"name": "iso depth-1 optimum", "quantity": "risk", "setting": "iso",
         "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.1, 10]}}
@@ -61,7 +64,7 @@ def test_wrong_claims_are_refuted_with_a_correct_counterexample(claim, claimed_o
     ce = v.counterexample
     a = ce["params"]["alpha"]
     assert mpmath.mpf("0.1") <= a <= 10
-    assert _close(ce["exact"], 1 / (1 + a))           # the true depth-1 optimum there
+    assert _close(str(ce["exact"]), 1 / (1 + a))           # the true depth-1 optimum there
     assert _close(ce["claimed"], claimed_of(a))
     assert ce["rel_err"] > 0.01
     assert v.line.startswith("[UNEXPECTED]") and "REFUTED: at " in v.line
@@ -121,11 +124,16 @@ def test_matrix_identity_refutation_gives_a_numeric_witness():
     assert v.counterexample["exact"] != 0 and v.counterexample["witness"]
 
 
-def test_verdict_to_dict_is_json():
+def test_verdict_to_dict_is_json_with_every_digit():
     v = check_claim(_claim(claim="2/(1 + alpha)", expect="refuted"))
-    d = json.loads(json.dumps(v.to_dict()))
+    d = json.loads(to_json(v.to_dict()), parse_float=Decimal)
     assert d["status"] == "refuted" and d["ok"] is True
-    assert float(d["counterexample"]["exact"]) > 0
+    ce = d["counterexample"]
+    # numbers are JSON numbers carrying the claim's 30 digits: the exact value there is the
+    # depth-1 optimum 1/(1 + alpha) at the reported alpha (closed form, recomputed here)
+    assert isinstance(ce["exact"], Decimal) and isinstance(ce["params"]["alpha"], Decimal)
+    assert _close(str(ce["exact"]), 1 / (1 + mpmath.mpf(str(ce["params"]["alpha"]))), "1e-28")
+    assert len(ce["exact"].as_tuple().digits) >= 28
 
 
 # ----------------------------------------------------------------------------- files and CLI
@@ -225,6 +233,13 @@ def test_all_files_are_validated_before_any_claim_is_checked(tmp_path):
         check_files([good, bad])
 
 
-def test_missing_module_is_skipped_not_failed():
-    v = check_claim(_claim(claim="1/(1 + alpha)", requires="solvers.no_such_module"))
-    assert v.status == "skipped" and "no_such_module" in v.line
+def test_missing_optional_module_is_skipped_not_failed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    v = check_claim(_claim(claim="1/(1 + alpha)", requires="pandas"))
+    assert v.status == "skipped" and "requires pandas, not installed" in v.line
+
+
+def test_requires_names_only_documented_modules():
+    with pytest.raises(ClaimsError, match="field 'requires': 'solvers.no_such_module' is not a "
+                                          "known optional module"):
+        check_claim(_claim(claim="1/(1 + alpha)", requires="solvers.no_such_module"))
