@@ -113,7 +113,8 @@ def _float(e):
 def exact_digits(expr, values) -> float:
     """Estimated digits of the largest exact number sympy builds when substituting ``values``
     (symbol → sympy number) into ``expr``: for every power with a numeric exponent ``n`` and a
-    base that becomes an exact number, ``|n|`` times the digits of the numbers in the base; for
+    base that becomes an exact number, ``|n|`` times the digits of the numbers in the base plus
+    the size of the base (at least 1); for
     factorial-like functions of integers, ``n log10 n``.  Cheap: exponents are evaluated in
     15-digit floats."""
     if not isinstance(expr, sp.Basic) or not values:
@@ -132,9 +133,12 @@ def exact_digits(expr, values) -> float:
             base = node.base
             if base.free_symbols - set(values):
                 continue  # stays symbolic: sympy keeps the power unevaluated
+            # p/q to the n has n (log10 p + log10 q) digits: the numbers in the base bound
+            # log10 q, its size log10 |p/q|; at least one digit per unit of n
             digits = sum(_digits(values[a]) if a in values else _digits(a)
                          for a in sp.preorder_traversal(base) if a.is_Atom)
-            worst = max(worst, n * digits)
+            size = abs(math.log10(_float(base.xreplace(approx)) or 1.0))
+            worst = max(worst, n * max(1.0, digits + (size if math.isfinite(size) else 308)))
         elif isinstance(node, _SPECIAL):
             args = [a.xreplace(approx) for a in node.args]
             if all(a.is_number for a in args):

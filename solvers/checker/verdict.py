@@ -128,7 +128,7 @@ def fmt(v, digits=12):
     if isinstance(v, mpmath.mpf):
         if mpmath.isinf(v):
             return "inf" if v > 0 else "-inf"
-        if v == int(v) and abs(v) < 10**15:
+        if abs(v) < 10**15 and v == int(v):  # int() of a huge mpf would build the integer
             return str(int(v))
         return mpmath.nstr(v, digits)
     if isinstance(v, float):

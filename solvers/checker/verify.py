@@ -45,6 +45,8 @@ SYMBOLIC_TIMEOUT = 8.0
 DIFFERENCE_TIMEOUT = 4.0
 #: longest ``claim − exact`` shown (characters); longer differences are left out
 MAX_DIFFERENCE_CHARS = 160
+#: integer parameter values above this switch symbolic evaluators to late substitution
+LATE_INT = 10 ** 4
 
 
 # ----------------------------------------------------------------------------- values
@@ -54,10 +56,11 @@ def _subs_map(values):
             if isinstance(v, sp.Basic) and is_variable(k)}
 
 
-def _numeric_value(expr, values, dps):
-    """mpf value of a sympy expression at ``values`` (inf allowed; exact substitution unless it
-    would build huge numbers, :func:`solvers.checker.limits.numeric_subs`)."""
-    e = numeric_subs(expr, _subs_map(values), dps + 10)
+def _numeric_value(expr, values, dps, late=None):
+    """mpf value of a sympy expression at ``values`` (and the symbol → value map ``late``; inf
+    allowed; exact substitution unless it would build huge numbers,
+    :func:`solvers.checker.limits.numeric_subs`)."""
+    e = numeric_subs(expr, {**(late or {}), **_subs_map(values)}, dps + 10)
     if e is sp.oo:
         return mpmath.inf
     if e is -sp.oo:
@@ -100,13 +103,34 @@ def _combo_key(claim, values):
     return combo, tuple(sorted((k, str(v)) for k, v in combo.items()))
 
 
+def _symbolic_args(p):
+    """``(arguments for an evaluator's symbolic(), late substitutions)``.  With an integer value
+    above :data:`LATE_INT` (a large depth or step) the theory's closed forms contain huge powers;
+    the real-valued numbers (and the SGD step) are then passed as their symbols and substituted
+    afterwards by the bounded substitution (:mod:`solvers.checker.limits`) — the evaluator itself
+    would substitute them exactly, in one uninterruptible big-number operation."""
+    big = any(PARAMS[k].kind == "int" and isinstance(v, sp.Basic) and v.is_number
+              and v is not sp.oo and abs(v) > LATE_INT for k, v in p.items() if k in PARAMS)
+    if not big:
+        return p, {}
+    args, late = dict(p), {}
+    for k, v in p.items():
+        if k in PARAMS and (PARAMS[k].kind == "real" or k == "step") and is_variable(k) \
+                and isinstance(v, sp.Basic) and v.is_number and v != 0 and v is not sp.oo:
+            args[k] = symbol(k)
+            late[symbol(k)] = v
+    return args, late
+
+
 def _exact_expr(claim, symbolic, values, cache):
-    """The exact expression with the range parameters symbolic and the listed values substituted
+    """``(expression, late)``: the exact expression with the range parameters symbolic and the
+    listed values substituted, and the late substitutions (:func:`_symbolic_args`) still to make
     (built once per combination of listed values and cached)."""
     combo, key = _combo_key(claim, values)
     if key not in cache:
         ranges = {n: symbol(n) for n, s in claim.free.items() if s[0] == "range"}
-        cache[key] = symbolic({**_fixed_with(claim, combo), **ranges, **combo})
+        args, late = _symbolic_args({**_fixed_with(claim, combo), **ranges, **combo})
+        cache[key] = (symbolic(args), late)
     return cache[key]
 
 
@@ -124,11 +148,11 @@ def _exact_at(claim, numeric, symbolic, values, cache):
         if symbolic is None:
             raise NotAvailable(f"no evaluator for {claim.quantity.name} in setting "
                                f"{claim.setting!r}")
-        expr = _exact_expr(claim, symbolic, values, cache)
+        expr, late = _exact_expr(claim, symbolic, values, cache)
         if expr is None:
             raise NotAvailable(f"{claim.quantity.name} has no exact expression at these "
                                f"parameters and no numeric solver")
-        return _numeric_value(expr, values, dps), mpmath.mpf(0)
+        return _numeric_value(expr, values, dps, late), mpmath.mpf(0)
 
 
 def _slope_at(claim, numeric, symbolic, values, cache):
@@ -214,10 +238,12 @@ def _try_symbolic(claim, symbolic, cache):
     ranges = {n: symbol(n) for n, s in claim.free.items() if s[0] == "range"}
     for combo in combinations(claim.free):
         try:
-            p = {**_fixed_with(claim, combo), **ranges, **combo}
-            exact = run_with_timeout(lambda: symbolic(p), SYMBOLIC_TIMEOUT)
+            args, late = _symbolic_args({**_fixed_with(claim, combo), **ranges, **combo})
+            exact = run_with_timeout(lambda: symbolic(args), SYMBOLIC_TIMEOUT)
         except (Timeout, NotAvailable, ArithmeticError, ValueError):
             return None
+        if exact is not None and late:
+            exact = substitute(exact, late)
         if exact is None:
             return None
         claimed = _claimed(claim, combo)
@@ -253,8 +279,10 @@ def _difference(claim, symbolic, values, cache):
     diffs = cache.setdefault("difference", {})
     if key not in diffs:
         try:
-            exact = run_with_timeout(lambda: _exact_expr(claim, symbolic, values, cache),
-                                     DIFFERENCE_TIMEOUT)
+            exact, late = run_with_timeout(lambda: _exact_expr(claim, symbolic, values, cache),
+                                           DIFFERENCE_TIMEOUT)
+            if exact is not None and late:
+                exact = substitute(exact, late)
             claimed = _claimed(claim, combo)
             if exact is None or claimed is None or isinstance(exact, sp.MatrixBase):
                 diffs[key] = None
