@@ -32,7 +32,7 @@ def _bounded(args, params):
     flow without the parameters it needs (one line naming them)."""
     from solvers.validate import WORK_LIMITS, require_work_limits
 
-    require_work_limits(params)
+    require_work_limits(params, args.setting)
     n = len([t for t in str(args.times).split(",") if t.strip()])
     limit = WORK_LIMITS["times"]
     if not args.sgd and n > limit:
