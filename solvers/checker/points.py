@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import mpmath
 import sympy as sp
 
 from solvers.checker.params import PARAMS
@@ -26,6 +27,14 @@ def halton(i, base):
         r += f * (i % base)
         i //= base
     return r
+
+
+def _decimal_rational(fl):
+    """The exact rational of a positive float's decimal digits — the value
+    ``sympy.nsimplify(fl, rational=True)`` gives for such a point (the same base-10 conversion,
+    without its costly search for a simpler closed form first)."""
+    d = sp.Pow(10, int(mpmath.log(fl) / mpmath.log(10)))
+    return sp.Rational(str(fl / d)) * d
 
 
 def combinations(free):
@@ -48,7 +57,7 @@ def points(free, n, dps):
                 u = halton(i, _PRIMES[j % len(_PRIMES)])
                 if lo > 0 and hi / lo >= 10:
                     v = sp.exp(sp.log(lo) + u * (sp.log(hi) - sp.log(lo)))
-                    v = sp.nsimplify(sp.N(v, dps + 10), rational=True)
+                    v = _decimal_rational(sp.N(v, dps + 10))
                 else:
                     v = lo + u * (hi - lo)
                 if PARAMS[name].kind == "int":

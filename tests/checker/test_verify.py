@@ -1,4 +1,4 @@
-"""Tests of the claims checker (solvers.checker) and of ``icl-theory check``.
+"""Tests of checking claims (solvers.checker.verify, .verdict) and of ``icl-theory check``.
 
 Expected values come from closed forms written out here (e.g. the depth-1 ISO optimum
 1/(1 + α), the RRS time exponent β/(β + 2)), never from the checker's own evaluation path.
@@ -7,35 +7,16 @@ relative (the checker works at dps = 30; the solvers' error estimates are ~1e-30
 """
 import json
 import sys
-import textwrap
 from decimal import Decimal
 
 import mpmath
 import pytest
 
 from solvers import cli
-from solvers.checker import ClaimsError, check_claim, check_files, load_claims
+from solvers.checker import ClaimsError, check_claim, check_files
 from solvers.result import to_json
 
-ISO1 = {"name": "iso depth-1 optimum", "quantity": "risk", "setting": "iso",
-        "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.1, 10]}}
-
-
-def _claim(**kw):
-    return {**ISO1, **kw}
-
-
-def _close(a, b, rel="1e-25"):
-    with mpmath.workdps(40):
-        a, b = mpmath.mpf(a), mpmath.mpf(b)
-        return abs(a - b) <= mpmath.mpf(rel) * max(abs(a), abs(b), 1)
-
-
-@pytest.fixture(autouse=True)
-def _precision():
-    # the reported parameters carry 40 digits: recompute the closed forms at that precision
-    with mpmath.workdps(40):
-        yield
+from tests.checker.conftest import GOOD, claim as _claim, close as _close, write as _write
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -138,34 +119,6 @@ def test_verdict_to_dict_is_json_with_every_digit():
 
 # ----------------------------------------------------------------------------- files and CLI
 
-def _write(tmp_path, name, text):
-    p = tmp_path / name
-    p.write_text(textwrap.dedent(text))
-    return p
-
-
-GOOD = """\
-title = "t"
-
-[[claim]]
-name = "depth-1 optimum"
-quantity = "risk"
-setting = "iso"
-fixed = { depth = 1, sigma2 = 0 }
-free = { alpha = [0.1, 10] }
-claim = "1/(1 + alpha)"
-
-[[claim]]
-name = "printed"
-quantity = "risk"
-setting = "iso"
-fixed = { depth = 1, sigma2 = 0 }
-free = { alpha = [0.1, 10] }
-claim = "(1 + alpha)**-2"
-expect = "refuted"
-"""
-
-
 def test_cli_exit_status_and_json(tmp_path, capsys):
     good = _write(tmp_path, "good.toml", GOOD)
     assert cli.main(["check", str(good)]) == 0
@@ -185,61 +138,3 @@ def test_directory_means_every_toml(tmp_path):
     assert len(check_files([tmp_path])) == 4
 
 
-@pytest.mark.parametrize("text, line, words", [
-    # invalid TOML: tomllib's own line/column
-    ('[[claim]]\nname = "x"\nquantity = \n', 3, ["invalid TOML", "line 3"]),
-    # unknown quantity: the line of the field
-    ('[[claim]]\nname = "x"\nquantity = "riskk"\nclaim = "1"\n', 3,
-     ["field 'quantity'", "unknown quantity 'riskk'"]),
-    # missing claim expression: the [[claim]] header line
-    ('title = "t"\n\n[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n', 3,
-     ["missing required field 'claim'"]),
-    # unknown parameter of a quantity
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n'
-     'fixed = { depht = 1 }\nclaim = "1"\n', 5, ["field 'fixed'", "unknown parameter 'depht'"]),
-    # an empty range
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'free = { alpha = [2, 1] }\nclaim = "1"\n', 6, ["free.alpha", "empty range"]),
-    # a symbol the claim does not define
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'free = { alpha = [1, 2] }\nclaim = "1/(1 + alfa)"\n', 7, ["field 'claim'", "alfa"]),
-    # precision below 30 digits
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'dps = 15\nclaim = "1"\n', 6, ["field 'dps'", ">= 30"]),
-    # bad expectation and bad setting
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nexpect = "maybe"\n'
-     'claim = "1"\n', 5, ["field 'expect'"]),
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "isotropic"\nclaim = "1"\n', 4,
-     ["field 'setting'"]),
-])
-def test_malformed_files_name_file_line_and_field(tmp_path, capsys, text, line, words):
-    p = _write(tmp_path, "m.toml", text)
-    with pytest.raises(ClaimsError) as exc:
-        load_claims(p)
-    msg = str(exc.value)
-    assert str(p) in msg
-    assert f"{p}:{line}:" in msg or f"line {line}," in msg
-    for w in words:
-        assert w in msg
-    assert cli.main(["check", str(p)]) == 2
-    err = capsys.readouterr().err
-    assert str(p) in err and "Traceback" not in err
-
-
-def test_all_files_are_validated_before_any_claim_is_checked(tmp_path):
-    good = _write(tmp_path, "good.toml", GOOD)
-    bad = _write(tmp_path, "bad.toml", GOOD.replace('"risk"', '"nope"', 1))
-    with pytest.raises(ClaimsError, match="bad.toml"):
-        check_files([good, bad])
-
-
-def test_missing_optional_module_is_skipped_not_failed(monkeypatch):
-    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
-    v = check_claim(_claim(claim="1/(1 + alpha)", requires="pandas"))
-    assert v.status == "skipped" and "requires pandas, not installed" in v.line
-
-
-def test_requires_names_only_documented_modules():
-    with pytest.raises(ClaimsError, match="field 'requires': 'solvers.no_such_module' is not a "
-                                          "known optional module"):
-        check_claim(_claim(claim="1/(1 + alpha)", requires="solvers.no_such_module"))
