@@ -11,12 +11,13 @@ from decimal import Decimal
 
 import mpmath
 import pytest
+import sympy as sp
 
 from solvers import cli
-from solvers.checker import ClaimsError, check_claim, check_files
+from solvers.checker import ClaimsError, check_claim, check_files, parse_claim
 from solvers.result import to_json
 
-from tests.checker.conftest import GOOD, claim as _claim, close as _close, write as _write
+from tests.checker.conftest import GOOD, ISO1, claim as _claim, close as _close, write as _write
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -138,3 +139,85 @@ def test_directory_means_every_toml(tmp_path):
     assert len(check_files([tmp_path])) == 4
 
 
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+@pytest.mark.parametrize("raw, claim", [
+    # through the numeric ISO solver (the symbolic proof finds a nonzero constant difference)
+    (ISO1, "(1 + 1e-12)/(1 + alpha)"),
+    (ISO1, "1/(1 + alpha) + 1e-12"),
+    # through an exact expression evaluated at dps + 10 digits (no numeric solver)
+    ({"name": "t", "quantity": "exponent.time", "setting": "rrs",
+      "free": {"nu": [1.1, 3], "beta": [0.2, 4]}}, "(1 + 1e-12)*beta/(beta + 2)"),
+])
+def test_a_claim_off_by_1e_12_is_refuted_at_dps_30(raw, claim):
+    """The default tolerance is 10^-(dps/2) = 1e-15 relative: a claim wrong in the 12th digit is
+    refuted (a tolerance 10^6 times too loose would verify it), and the reported relative error
+    is the offset, 1e-12 to 1 %, at the worst point."""
+    v = check_claim({**raw, "claim": claim})
+    assert v.status == "refuted", v.line
+    ce = v.counterexample
+    exact = (1 / (1 + ce["params"]["alpha"]) if "alpha" in ce["params"]
+             else ce["params"]["beta"] / (ce["params"]["beta"] + 2))
+    assert _close(ce["exact"], exact)
+    assert abs(ce["rel_err"] / mpmath.mpf("1e-12") - 1) < 0.01 or "+ 1e-12" in claim
+
+
+def test_a_claim_off_by_1e_20_passes_only_with_the_default_tolerance():
+    """The converse: 1e-20 relative is below the default tolerance (verified); with an explicit
+    tolerance of 1e-25 it is refuted — the tolerance is the only thing between them."""
+    claim = "(1 + 1e-20)/(1 + alpha)"
+    assert check_claim(_claim(claim=claim, method="numeric", points=3)).status == "verified"
+    v = check_claim(_claim(claim=claim, method="numeric", points=3, tolerance="1e-25"))
+    assert v.status == "refuted"
+
+
+# ----------------------------------------------------------------------------- reports
+
+def test_refutation_gives_the_symbolic_difference():
+    """claim − exact for the printed (1 + α)⁻² against 1/(1 + α) is −α/(1 + α)²: the reported
+    text parses (whitelist parser) to an expression equal to it."""
+    from theory import symbols as S
+    from theory.parse import parse_expression
+    v = check_claim(_claim(claim="(1 + alpha)**-2"))
+    assert v.status == "refuted" and v.difference
+    got = parse_expression(v.difference, {"alpha": S.alpha})
+    a = S.alpha
+    assert sp.simplify(got - (-a / (1 + a) ** 2)) == 0
+    assert f"claim - exact = {v.difference}" in v.line
+    # a numeric solver without an exact expression gives no difference
+    w = check_claim({"name": "w", "quantity": "context.risk", "setting": "iso", "points": 2,
+                     "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.5, 2]},
+                     "claim": "2/(1 + alpha)"})
+    assert w.status == "refuted" and w.difference is None
+
+
+def test_inequality_reports_its_margin():
+    """R*_1 = 1/(1 + α) ≥ max(0, 1 − α): the margin is the smallest exact − claim over the
+    points, computed here from the closed form at every point of the claim."""
+    raw = _claim(claim="Max(0, 1 - alpha)", relation="<=", method="numeric")
+    v = check_claim(raw)
+    assert v.status == "verified" and v.margin is not None
+    parsed = parse_claim(raw)
+    slack = [1 / (1 + mpmath.mpf(sp.N(pt["alpha"], 40))) - max(0, 1 - mpmath.mpf(
+        sp.N(pt["alpha"], 40))) for pt in parsed.point_set]
+    assert _close(v.margin, min(slack), "1e-20")
+    assert _close(v.margin_at["alpha"], parsed.point_set[slack.index(min(slack))]["alpha"])
+    assert "smallest margin exact - claim = " in v.line
+    bad = check_claim(_claim(claim="1 - alpha/10", relation="<=", method="numeric"))
+    assert bad.status == "refuted" and bad.margin < 0
+
+
+def test_check_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """On a terminal an overall progress bar (claims done / total) goes to stderr; verdict lines
+    stay on stdout; with --json there is none."""
+    good = _write(tmp_path, "good.toml", GOOD)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli.main(["check", str(good)]) == 0
+    out, err = capsys.readouterr()
+    assert "2/2" in err and "claim" in err
+    assert out.count("[ok]") == 2 and "2 claims:" in out
+    assert cli.main(["check", str(good), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and json.loads(out)["ok"] is True
