@@ -26,8 +26,8 @@ import mpmath
 import sympy as sp
 
 from solvers.checker.claims import Claim, ClaimsError, load_claims, parse_claim
-from solvers.checker.limits import (Deadline, TimeLimitExceeded, numeric_subs, substitute,
-                                    time_limit)
+from solvers.checker.limits import (DEFAULT_TIMEOUT, Deadline, TimeLimitExceeded, numeric_subs,
+                                    substitute, time_limit)
 from solvers.checker.params import PARAMS, is_variable, symbol
 from solvers.checker.points import combinations
 from solvers.checker.quantities import NotAvailable, to_mp
@@ -351,9 +351,9 @@ def _shown(values):
     return ", ".join(f"{k}={fmt(to_mp(v), 8)}" for k, v in values.items()) or "the fixed point"
 
 
-def check_claim(raw, file=None, timeout=None) -> Verdict:
+def check_claim(raw, file=None, timeout=DEFAULT_TIMEOUT) -> Verdict:
     """Check one claim (a dict in the claims-file format, or a parsed :class:`Claim`) within its
-    time limit (the claim's ``timeout``, else ``timeout``, else none)."""
+    time limit: the claim's ``timeout`` field, else ``timeout`` seconds (None: no limit)."""
     claim = raw if isinstance(raw, Claim) else parse_claim(raw, file, timeout=timeout)
     if claim.requires:
         try:
@@ -443,14 +443,14 @@ def _expand_paths(paths):
     return files
 
 
-def load_files(paths, timeout=None) -> list[Claim]:
+def load_files(paths, timeout=DEFAULT_TIMEOUT) -> list[Claim]:
     """Parse and validate every claim of the given files (a directory means all its ``*.toml``);
     ClaimsError on the first malformed one.  ``timeout``: the per-claim time limit (seconds) for
     claims that set none."""
     return [c for f in _expand_paths(paths) for c in load_claims(f, timeout=timeout)]
 
 
-def check_files(paths, progress=None, timeout=None) -> list[Verdict]:
+def check_files(paths, progress=None, timeout=DEFAULT_TIMEOUT) -> list[Verdict]:
     """Check every claim of the given files (a directory means all its ``*.toml``).
 
     All files are parsed and validated first (ClaimsError on the first malformed one), then each

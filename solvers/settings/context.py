@@ -563,13 +563,30 @@ def _start_nodes(lay, depth):
     return 1 << int(math.ceil(math.log2(n)))
 
 
+#: bytes the N×N kernels of one contour may take (U, V, H and temporaries: about five complex
+#: matrices, 80 N² bytes — 5.4 GB at N = 8192); beyond it the solve stops with the limit named
+_MEMORY_LIMIT = 2 << 30
+
+
+def _check_memory(N, gamma, diff):
+    need = 80 * N * N
+    if need > _MEMORY_LIMIT:
+        raise ConvergenceError(
+            f"contour trapezoid rule needs N={N} nodes at gamma={gamma:.6g}, about "
+            f"{need / 2**30:.1f} GB of N x N kernels, above the memory limit of "
+            f"{_MEMORY_LIMIT / 2**30:g} GB (a large gamma or depth at finite context; a smaller "
+            "gamma, depth or larger alpha needs fewer nodes)", where=f"N={N}", residual=diff)
+
+
 def _converged(prob, gamma, rtol):
     """Contour, kernel and risk at γ with node doubling until two rules agree.
     Returns (con, H, bias, var, err, N, layout)."""
     lay = prob.layout(gamma)
     N = _start_nodes(lay, prob.depth)
     prev, diff = None, None
+    _check_memory(N, gamma, diff)  # the first size already grows with the depth
     while N <= _N_MAX:
+        _check_memory(N, gamma, diff)
         con, H = prob.build(lay, N)
         b, v, scale, imag = _Problem.value(con, H, gamma, prob.depth, prob.sigma2)
         rounding = 10 * EPS * scale + imag

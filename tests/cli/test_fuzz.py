@@ -402,6 +402,14 @@ def test_unwritable_outputs_are_refused(cli, tmp_path):
         d.chmod(0o700)
 
 
+def test_finite_context_memory_is_bounded(cli):
+    """The finite-context contour needs N×N kernels (N > depth): at depth 10**5 that is
+    terabytes; the solver stops before allocating, naming the memory limit (exit 3).  (At
+    γ = 30, α = 1, dim = 100 it stops at N = 8192 instead of taking 4.6 GB: same message.)"""
+    refused(cli, "risk", "rrs", "--nu", "1.5", "--beta", "1", "--alpha", "1", "--dim", "100",
+            "--depth", "100000", "--gamma", "1", status=3, words=["memory limit of 2 GB"])
+
+
 def test_unreachable_scheduler_is_one_line(cli, monkeypatch):
     pytest.importorskip("distributed")
     import solvers.sweep
