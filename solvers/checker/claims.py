@@ -131,6 +131,16 @@ class _Context:
         return ClaimsError(f"{self.where(top)}: claim {self.label!r}: {message}")
 
 
+class _FileContext(_Context):
+    """Errors of file-level fields (``[defaults]``): the file name only."""
+
+    def __init__(self, file):
+        super().__init__(file, None, _Locator(None), "[defaults]")
+
+    def error(self, key, message):
+        return ClaimsError(f"{self.file}: {message}")
+
+
 # ----------------------------------------------------------------------------- values
 
 def _number(ctx, fname, value, allow_inf=False, constants=True):
@@ -186,12 +196,13 @@ def _looks_numeric(text):
         return False
 
 
-def _param(ctx, fname, pname, value, qty):
-    """One fixed value (or listed free value): checked against its kind and domain."""
+def _param(ctx, table, pname, value, qty):
+    """One fixed value (``table`` "fixed") or listed free value ("free"): checked against its
+    kind and domain."""
     if pname not in PARAMS or pname not in qty.params:
-        raise ctx.error(fname, f"field {fname.split('.')[0]!r}: unknown parameter {pname!r} for "
-                               f"quantity {qty.name!r} (valid: {', '.join(qty.params)})")
-    par, full = PARAMS[pname], f"{fname.split('.')[0]}.{pname}"
+        raise ctx.error(table, f"field {table!r}: unknown parameter {pname!r} for quantity "
+                               f"{qty.name!r} (valid: {', '.join(qty.params)})")
+    par, full = PARAMS[pname], f"{table}.{pname}"
     if par.kind in ("str", "bool"):
         typ = str if par.kind == "str" else bool
         if not isinstance(value, typ):
@@ -448,9 +459,7 @@ def load_claims(path, timeout=None):
     if not isinstance(defaults, dict) or set(defaults) - DEFAULT_KEYS:
         raise ClaimsError(f"{path}: field 'defaults': must be a table with keys among "
                           f"{', '.join(sorted(DEFAULT_KEYS))}")
-    file_ctx = _Context(path, None, locator, "[defaults]")
-    file_ctx.error = lambda key, message: ClaimsError(f"{path}: {message}")
-    defaults = _options(file_ctx, defaults, "defaults.")
+    defaults = _options(_FileContext(path), defaults, "defaults.")
     claims = data.get("claim", [])
     if not isinstance(claims, list) or not claims:
         raise ClaimsError(f"{path}: no [[claim]] tables found")

@@ -523,3 +523,7 @@ def test_non_numbers_are_value_errors_naming_the_parameter(bad):
 def test_simulate_without_gamma_or_contexts_is_a_value_error():
     with pytest.raises(ValueError, match="contexts=None"):
         solvers.simulate("iso", alpha=1, depth=1, dim=16)
+    # without gamma the simulator runs at the theory's optimum γ* = Lα/(1 + α) = 1/2 (depth 1,
+    # α = 1, noise-free: closed form), never a TypeError
+    res = solvers.simulate("iso", alpha=1, depth=1, dim=8, contexts=4, seed=0)
+    assert abs(float(res.gamma) - 0.5) < 1e-12
