@@ -19,12 +19,12 @@ from solvers.version import package_version
 __version__ = package_version()
 
 
-def check(*paths, progress=None):
+def check(*paths, progress=None, timeout=600):
     """Check claims files (a directory means every ``*.toml`` in it); a list of verdicts
-    (:func:`solvers.checker.check_files`)."""
+    (:func:`solvers.checker.check_files`; ``timeout``: seconds per claim without its own)."""
     from solvers.checker import check_files
 
-    return check_files(paths, progress=progress)
+    return check_files(paths, progress=progress, timeout=timeout)
 
 
 def sweep(quantity, setting, grid, **kwargs):

@@ -22,7 +22,7 @@ import math
 
 from solvers.settings import context, fs, iso, rrs, width
 from solvers.simulators import reduced
-from solvers.validate import is_inf, require_choice
+from solvers.validate import is_inf, require_choice, require_work_limits
 
 #: the α = ∞ (population-covariance) solver of each setting
 SETTINGS = {"iso": iso.risk, "fs": fs.risk, "rrs": rrs.risk}
@@ -56,6 +56,7 @@ def solver_for(setting: str, params: dict):
     ``alpha``/``context``/``width`` equal to ``inf`` are the defaults and are dropped."""
     require_choice("setting", setting, tuple(SETTINGS))
     params = dict(params)
+    require_work_limits(params, setting)
     if params.get("gamma") is not None and params.get("time") is not None:
         raise ValueError(f"time={params['time']} is invalid together with gamma="
                          f"{params['gamma']}: gamma fixes the step, time runs the gradient flow "
@@ -145,6 +146,7 @@ def simulate(setting: str, *, alpha="inf", depth=None, gamma=None, nu=None, beta
         lam, omega = PowerLaw(nu, beta, dim=dim).modes(dps=20)
         params["lam"] = np.array([float(v) for v in lam])
         params["omega"] = np.array([float(v) for v in omega])
+    require_work_limits({"depth": depth, "dim": dim}, setting)
     if gamma is None:
         gamma = default_gamma(setting, alpha=alpha, depth=depth, nu=nu, beta=beta, dim=dim,
                               sigma2=params.get("sigma2"), width=params.get("width"))

@@ -38,6 +38,7 @@ def run(args):
             params[k] = None if getattr(args, k) is None else num(getattr(args, k))
         if args.noiseless_queries:
             params["query_noise"] = False
+    _bounded(args, params)
     fmt = None
     if args.out is not None:
         fmt = _out_format(args.out)
@@ -106,6 +107,22 @@ def merge_series(parts):
     return dataclasses.replace(first, times=cat("times"), risk=cat("risk"), gamma=cat("gamma"),
                                error_estimate=max(errs) if errs else None,
                                converged=all(p.converged for p in parts), extra=extra)
+
+
+def _bounded(args, params):
+    """Refuse, before any work, a run beyond the work limits (sizes, number of times) and a
+    flow without the parameters it needs (one line naming them)."""
+    from solvers.validate import WORK_LIMITS, require_work_limits
+
+    require_work_limits(params, args.setting)
+    n = len([t for t in str(args.times).split(",") if t.strip()])
+    limit = WORK_LIMITS["times"]
+    if not args.sgd and n > limit:
+        raise ValueError(f"times ({n} values) is invalid: at most {limit} times per run (the "
+                         "work limit: each time is one solve of the flow); split the run")
+    if args.setting == "iso" and not args.sgd and "depth" not in params:
+        raise ValueError("depth=None is invalid: dynamics iso needs --depth, an integer >= 1 "
+                         "or inf")
 
 
 def register(subparsers):

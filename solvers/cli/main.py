@@ -49,6 +49,11 @@ def main(argv=None) -> int:
     except ConvergenceError as exc:
         print(f"icl-theory: not converged: {exc}", file=sys.stderr)
         return 3
+    except MemoryError:
+        # a size the up-front limits did not foresee: one line, not a traceback
+        print("icl-theory: out of memory: the computation needs more memory than is available; "
+              "reduce the sizes (dim, contexts, depth, width, context)", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         # outputs are written atomically at the end, so nothing partial is left behind
         print("icl-theory: interrupted (no output written)", file=sys.stderr)
