@@ -299,25 +299,34 @@ def integrate_flow(rhs, times, gamma0=0, dps=30):
 
 
 def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
-             parameterization="reduced", init_scale=0.01, dps=30) -> TimeSeries:
+             parameterization="reduced", init_scale=0.01, dps=30, progress=False) -> TimeSeries:
     """RRS (α = ∞) scalar flow on the grid: ``dγ/dt = F(γ)`` (reduced) or ``C γ^{8/5}F(γ)``
-    (``full``/``tied``: paper's Result 9, ``γ = w⁵``; ``extra['w'] = γ^{1/5}``)."""
+    (``full``/``tied``: paper's Result 9, ``γ = w⁵``; ``extra['w'] = γ^{1/5}``).  One cumulative
+    quadrature of ``t(γ)`` serves every time (:func:`solvers.settings.rrs.flow_curve`);
+    ``progress`` shows a tqdm bar over its panels."""
     require_choice("parameterization", parameterization, srrs.PARAMETERIZATIONS)
     ts = parse_times(times)
-    out = [srrs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
-                     parameterization=parameterization, init_scale=init_scale, dps=dps)
-           for t in ts]
-    gs = [r.gamma for r in out]
-    extra = {}
+    gs, rs, errs, notes, info = srrs.flow_curve(
+        ts, nu=nu, beta=beta, depth=depth, dim=dim, lam=lam, omega=omega,
+        parameterization=parameterization, init_scale=init_scale, dps=dps, progress=progress)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    params = {"nu": nu, "beta": beta, "depth": depth, "dim": dim,
+              "parameterization": parameterization}
     if parameterization != "reduced":
-        with mpmath.workdps(dps):
-            extra["w"] = [g if is_inf(g) else mpmath.root(_mp(g), 5) for g in gs]
-    params = {k: v for k, v in out[-1].params.items() if k != "time"}
-    return TimeSeries("rrs", params, ts, [r.risk for r in out], gs,
-                      all(r.converged for r in out),
-                      max(mpmath.mpf(r.error_estimate) for r in out),
-                      f"gradient flow ({parameterization}; solvers.settings.rrs.gamma_of_time)", dps,
-                      extra=extra)
+        params["init_scale"] = init_scale
+    if lam is not None:
+        params.update(lam=[str(x) for x in lam], omega=[str(x) for x in omega])
+    extra = {"evaluations": info["evaluations"], "panels": info["panels"]}
+    with mpmath.workdps(dps):
+        gam = [g if is_inf(g) else +g for g in gs]
+        risks = [+r for r in rs]
+        if parameterization != "reduced":
+            extra["w"] = [g if is_inf(g) else mpmath.root(_mp(g), 5) for g in gam]
+    method = (f"gradient flow ({parameterization}): t(gamma) by one cumulative Chebyshev "
+              "quadrature, inverted at every time (solvers.settings.rrs.flow_curve)")
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    return TimeSeries("rrs", params, ts, risks, gam, True, max(errs), method, dps, extra=extra)
 
 
 # Digits to which the width and context flows resolve γ(t): their velocity is a float64 contour
