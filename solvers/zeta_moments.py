@@ -44,23 +44,31 @@ __all__ = ["PowerLawSums", "power_law_sums", "exact_key", "Kernel", "binomial_ke
            "power_kernel", "exp_asymptotic", "exp_remainder_bound"]
 
 #: largest kernel argument |c|(K+1)^{−μ} in the tail (digits lost to cancellation ≲ 0.87·X_MAX)
-X_MAX = 6.0
+X_MAX = 16.0
 #: heads beyond this many modes are not used (the caller falls back to Euler–Maclaurin)
 K_MAX = 1 << 14
 
 
 class Kernel:
-    """``g(y) = Σ_m p_m (arg·y)^m``: γ-free coefficients ``p_m`` (``poly(m)`` at the working
-    precision, ``pratio(m) = p_{m+1}/p_m`` as a float, |pratio| non-increasing in m) times the
-    powers of one scalar ``arg`` (γ- or t-dependent).  ``degree``: None (infinite series) or the
-    polynomial degree; ``value(y)``: closed form for the head; ``x_max``: largest tail argument
+    """``g(y) = Σ_m p_m (arg·y)^m``: γ-free coefficients with ``p_0 = 1`` and exact ratios
+    ``pstep(m) = p_{m+1}/p_m`` (mpf; ``|pstep|`` non-increasing in m), times the powers of one
+    scalar ``arg`` (γ- or t-dependent).  ``degree``: None (infinite series) or the polynomial
+    degree; ``value(y)``: closed form for the head; ``x_max``: largest tail argument
     ``|arg|(K+1)^{−μ}`` allowed (inside the Taylor radius); ``key``: identifies the p_m."""
 
-    __slots__ = ("key", "arg", "poly", "pratio", "degree", "value", "x_max")
+    __slots__ = ("key", "arg", "pstep", "degree", "value", "x_max", "_fstep")
 
-    def __init__(self, key, arg, poly, pratio, degree, value, x_max=X_MAX):
-        self.key, self.arg, self.poly, self.pratio = key, arg, poly, pratio
+    def __init__(self, key, arg, pstep, degree, value, x_max=X_MAX):
+        self.key, self.arg, self.pstep = key, arg, pstep
         self.degree, self.value, self.x_max = degree, value, x_max
+        self._fstep = {}
+
+    def pratio(self, m):
+        """``|p_{m+1}/p_m|`` as a float."""
+        r = self._fstep.get(m)
+        if r is None:
+            r = self._fstep[m] = abs(float(self.pstep(m)))
+        return r
 
     @property
     def size(self):
@@ -68,8 +76,8 @@ class Kernel:
         return abs(self.arg) * (self.degree if self.degree is not None else 1)
 
     def ratio(self, m):
-        """``c_{m+1}/c_m`` of the full coefficients ``c_m = p_m arg^m`` (float)."""
-        return self.pratio(m) * float(self.arg)
+        """``|c_{m+1}/c_m|`` of the full coefficients ``c_m = p_m arg^m`` (float)."""
+        return self.pratio(m) * abs(float(self.arg))
 
 
 def binomial_kernel(n, c):
@@ -86,21 +94,18 @@ def binomial_kernel(n, c):
             return mpmath.mpf(0)
         mag = mpmath.exp(n * mpmath.log(-1 - x))
         return mag if n % 2 == 0 else -mag
-    return Kernel(("binomial", n), c, lambda m: mpmath.binomial(n, m),
-                  lambda m: (n - m) / (m + 1), n, value)
+    return Kernel(("binomial", n), c, lambda m: mpmath.mpf(n - m) / (m + 1), n, value)
 
 
 def exp_kernel(c):
     """``e^{c y}`` (RRS at L = ∞: ``c = −2γ``; FS at depth 1)."""
-    return Kernel(("exp",), c, lambda m: 1 / mpmath.factorial(m), lambda m: 1 / (m + 1), None,
+    return Kernel(("exp",), c, lambda m: mpmath.mpf(1) / (m + 1), None,
                   lambda y: mpmath.exp(c * y))
 
 
 def power_kernel(e, b):
     """``(1 + b y)^{−e}``, ``e > 0``, radius ``1/|b|`` (FS at depth L ≥ 2 and L = ∞)."""
-    ef = float(e)
-    return Kernel(("power", str(e)), b, lambda m: mpmath.binomial(-e, m),
-                  lambda m: -(ef + m) / (m + 1), None,
+    return Kernel(("power", exact_key(e)), b, lambda m: -(e + m) / (m + 1), None,
                   lambda y: mpmath.exp(-e * mpmath.log1p(b * y)), x_max=0.5)
 
 
@@ -264,19 +269,26 @@ class PowerLawSums:
         return lam, wl
 
     def family(self, kind, K, J, prec):
-        """``(M, err)`` with ``M_i = ζ(s + iμ, K+1)`` for ``i ≤ J`` (cached; a cached family of
-        higher precision or length is reused)."""
-        for (kd, k0, j0, p0), fam in self._families.items():
-            if kd == kind and k0 == K and j0 >= J and p0 >= prec:
-                return fam
-        # computed with 64 bits to spare, so that a later, slightly more precise request
-        # (the precision adapts to the cancellation of each sum) reuses it
-        prec = prec + 64
-        _, _, s, _ = self.constants(prec)
-        mu = self.step(kind, prec)
-        fam = _hurwitz_family(s, mu, K + 1, J, prec)
-        self._families[(kind, K, J, prec)] = fam
-        return fam
+        """``(M, err)`` with ``M_i = ζ(s + iμ, K+1)`` for at least ``i ≤ J``, at ≥ ``prec`` bits.
+
+        Cached per (kind, K); a longer request appends a block (members are independent: the
+        block from ``J0`` is the family of ``s + J0·μ``), a more precise one recomputes with 64
+        bits to spare, so that the slightly different precisions of later sums reuse it."""
+        fam = self._families.get((kind, K))
+        if fam is None or fam[2] < prec:
+            fam = ([], [], prec + 64)
+            self._families[(kind, K)] = fam
+        M, E, p = fam
+        if len(M) <= J:
+            n_new = max(J + 1 - len(M), 32)
+            _, _, s, _ = self.constants(p)
+            mu = self.step(kind, p)
+            with mpmath.workprec(p + 20):
+                a0 = s + len(M) * mu
+            m_new, e_new = _hurwitz_family(a0, mu, K + 1, n_new - 1, p)
+            M.extend(m_new)
+            E.extend(e_new)
+        return M, E
 
     # -- the sum -----------------------------------------------------------------------------
     def choose_head(self, kernel, kind, prec):
@@ -326,26 +338,29 @@ class PowerLawSums:
         return val, err
 
     def _tail_table(self, kernel, kind, shift, K, J, prec):
-        """``a_m = p_m ζ(s + (m+shift)μ, K+1)/Z`` for m < J (mpf) and ``log|a_m|`` (float),
-        cached per (kernel coefficients, kind, shift, K, prec) and extended on demand."""
-        key = (kernel.key, kind, shift, K, prec)
-        tab = self._tails.get(key)
-        if tab is not None and len(tab[0]) >= J:
-            return tab
+        """``a_m = p_m ζ(s + (m+shift)μ, K+1)/Z`` for m < J (mpf), ``log|a_m|`` (float) and the
+        family's largest relative error; cached per (kernel coefficients, kind, shift, K, prec)
+        and extended on demand."""
         if kernel.degree is not None:
             J = min(J, kernel.degree + 1)
-        J = max(J, 16)
+        key = (kernel.key, kind, shift, K, prec)
+        tab = self._tails.get(key)
+        if tab is None:
+            tab = self._tails[key] = [[], [], 0.0, None]   # a, log|a|, rel, last p_m
+        a, la = tab[0], tab[1]
+        if len(a) >= J:
+            return tab
         M, Merr = self.family(kind, K, J + shift + 1, prec)
-        with mpmath.workprec(prec):
+        with mpmath.workprec(prec + 10):
             Z = self.constants(prec)[3]
-            a, la, rel = [], [], 0.0
-            for m in range(J):
-                v = kernel.poly(m) * M[m + shift] / Z
+            p = tab[3]
+            for m in range(len(a), J):
+                p = mpmath.mpf(1) if m == 0 else p * kernel.pstep(m - 1)
+                v = p * M[m + shift] / Z
                 a.append(v)
                 la.append(float(mpmath.log(abs(v))) if v else -math.inf)
-                rel = max(rel, float(Merr[m + shift] / M[m + shift]))
-        tab = (a, la, rel)
-        self._tails[key] = tab
+                tab[2] = max(tab[2], float(Merr[m + shift] / M[m + shift]))
+            tab[3] = p
         return tab
 
     def _sum(self, kernel, kind, shift, K, prec):
@@ -366,9 +381,10 @@ class PowerLawSums:
             arg = kernel.arg
             larg = math.log(abs(float(arg))) if arg else -math.inf
             deg = kernel.degree
-            J = 64 if deg is None else min(deg + 1, 64)
+            farg, eq = abs(float(arg)), math.exp(lq)
+            J = 48 if deg is None else min(deg + 1, 48)
             while True:
-                a, la, rel = self._tail_table(kernel, kind, shift, K, J, prec)
+                a, la, rel, _ = self._tail_table(kernel, kind, shift, K, J, prec)
                 # terms τ_m = |a_m| |arg|^m (logs); stop when the geometric bound of the rest is
                 # below 2^{−prec} Σ τ (negligible next to the rounding bound)
                 top = -math.inf
@@ -380,7 +396,7 @@ class PowerLawSums:
                     if deg is not None and m >= deg:
                         n_terms = m + 1
                         break
-                    r = abs(kernel.pratio(m)) * abs(float(arg)) * math.exp(lq)
+                    r = kernel.pratio(m) * farg * eq
                     if r == 0:                       # arg = 0: the rest vanishes
                         n_terms = m + 1
                         break
@@ -389,7 +405,7 @@ class PowerLawSums:
                         break
                 if n_terms is not None:
                     break
-                J = 2 * len(a)
+                J = len(a) + 32
                 if J > 1 << 14:
                     raise ConvergenceError("zeta-moment series did not converge",
                                            where=f"kernel={kernel.key}, arg={mpmath.nstr(arg, 8)}")
