@@ -195,10 +195,13 @@ def iso_time_of_gamma(gamma, alpha, depth, sigma2=0, dps=30):
         return +val, +err
 
 
-def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
+def iso_flow(times, alpha, depth, sigma2=0, dps=30, progress=False) -> TimeSeries:
     """ISO gradient flow ``dγ/dt = −∂R(γ; α, σ², L)/∂γ`` from ``γ(0) = 0``: ``γ(t)`` and
     ``R(γ(t))`` on the grid ``times`` (any order; ``inf`` gives the optimum).
 
+    ``t(γ)`` is one cumulative Chebyshev quadrature of ``1/V`` (:class:`solvers.flows.CumulativeFlow`,
+    logit variable around the finite optimum, ``log(1 + γ)`` when γ* = ∞), inverted at every
+    time; ``V`` is the exact Gauss–Chebyshev slope of :mod:`solvers.settings.iso`.
     At ``alpha = inf`` (``Σ̂ = I``) the flow is FS with one mode λ = ω = 1 (closed form)."""
     alpha, depth, sigma2, dps = _iso_validate(alpha, depth, sigma2, dps)
     ts = parse_times(times)
@@ -210,45 +213,56 @@ def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
         rs = [siso.risk(alpha, depth, 0, gamma=g, dps=dps).risk for g in gs]
         return TimeSeries("iso", params, ts, rs, gs, True, mpmath.mpf(10) ** (-dps),
                           "closed form (alpha=inf: one FS mode)", dps)
-    # Near γ*, V ≈ R''(γ*)(γ* − γ) carries an absolute error ε = 10^{−wd}; t(γ) then errs by
-    # ~ε/(R''(γ* − γ)), which moves γ(t) by V·δt ~ ε: wd = dps + a guard resolves γ(t).
-    wd = dps + 5
-    with mpmath.workdps(wd + GUARD):
-        a, L, s2 = _mp(alpha), _mp(depth), _mp(sigma2)
-        gstar = siso.optimal_gamma(alpha, depth, sigma2, dps=wd)
-        gstar = _mp(gstar)
-        integ = siso._IsoIntegrator(a, L, s2, wd)
+    from solvers.flows import CumulativeFlow
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(desc="t(gamma) panels", unit="panel", leave=False)
+    try:
+        with mpmath.workdps(dps + GUARD):
+            a, L, s2 = _mp(alpha), _mp(depth), _mp(sigma2)
+            gstar = _mp(siso.optimal_gamma(alpha, depth, sigma2, dps=dps + 5))
+            # the slope three digits beyond the quadrature's 10^{−(dps+3)}: its noise stays below
+            integ = siso._IsoIntegrator(a, L, s2, dps + 3)
 
-        def velocity(g):
-            v, e = integ.slope(g)
-            return -v, e
+            def velocity(g):
+                v, e = integ.slope(g)
+                return -v, e
 
-        flow = _ScalarFlow(velocity, gstar, dps)
-        order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
-        gam, terr, notes = [None] * len(ts), [None] * len(ts), set()
-        s_prev = None
-        for i in order:
-            g, e, note = flow.gamma_of_time(_mp(ts[i]), s_prev)
-            gam[i], terr[i] = g, e
-            if note and note != "t=0":
-                notes.add(note)
-            if not is_inf(ts[i]) and g != 0 and g != gstar:
-                s_prev = (mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g))
-        risks, errs = [], []
-        for g, e in zip(gam, terr):
-            res = siso.risk(alpha, depth, sigma2, gamma=g, dps=dps)
-            risks.append(res.risk)
-            # δt in t(γ) moves γ by V δt and R by V² δt (dR/dt = −V²)
-            v = velocity(g)[0] if not is_inf(g) else 0
-            errs.append(mpmath.mpf(res.error_estimate) + v * v * e)
+            flow = CumulativeFlow(velocity, 0, gstar, dps, progress=bar)
+            order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
+            points = [None] * len(ts)
+            notes = set()
+            for i in order:
+                points[i] = flow.point(_mp(ts[i]))
+                if points[i].note and points[i].note != "t=0":
+                    notes.add(points[i].note)
+            risks, errs, gam = [], [], []
+            for pt in points:
+                g = pt.gamma
+                res = siso.risk(alpha, depth, sigma2, gamma=g, dps=dps)
+                risks.append(res.risk)
+                err = mpmath.mpf(res.error_estimate)
+                if pt.note.startswith("saturated"):
+                    # R − R* ≤ ½R''(γ*)δγ², R'' bounded by the slope's change over the gap
+                    v = velocity(gstar - pt.gamma_error)[0] if pt.gamma_error else 0
+                    err += abs(v) * pt.gamma_error
+                elif not is_inf(g) and pt.gamma_error:
+                    err += abs(velocity(g)[0]) * pt.gamma_error   # |dR| = V δγ
+                errs.append(err)
+                gam.append(g)
+    finally:
+        if bar is not None:
+            bar.close()
     with mpmath.workdps(dps):
-        gam = [+g for g in gam]
-    method = "t(gamma) by Gauss-Legendre quadrature of 1/(-dR/dgamma) + Newton inversion"
+        gam = [g if is_inf(g) else +g for g in gam]
+    method = ("t(gamma) by one cumulative Chebyshev quadrature of 1/(-dR/dgamma), inverted at "
+              "every time")
     if notes:
         method += "; " + "; ".join(sorted(notes))
     return TimeSeries("iso", params, ts, risks, gam, True, max(errs), method, dps,
                       extra={"gamma_star": gstar if is_inf(gstar) else +gstar,
-                             "evaluations": flow.evaluations})
+                             "evaluations": flow.evaluations, "panels": len(flow.panels)})
 
 
 # --------------------------------------------------------------------------- FS
