@@ -284,7 +284,9 @@ def _optimal(land):
         P = Fg + N
         if P <= 0:
             return -mpmath.inf, 0
-        return mpmath.log(P) - mpmath.log(N), Fe / min(P, N)
+        # N is an explicit sum over the few overshooting modes (exact to rounding), so the error
+        # of h = log P − log N is that of P = F + N: δF/P
+        return mpmath.log(P) - mpmath.log(N), Fe / P
 
     def dh(g):
         Fg, _ = land.F(g)
