@@ -29,11 +29,9 @@ from typing import Any, Mapping, Sequence
 
 import mpmath
 
-from solvers.settings import context as scontext
 from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
 from solvers.settings import rrs as srrs
-from solvers.settings import width as swidth
 from solvers.result import ConvergenceError, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
@@ -269,13 +267,18 @@ def iso_flow(times, alpha, depth, sigma2=0, dps=30, progress=False) -> TimeSerie
 
 
 def fs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
-            dps=30) -> TimeSeries:
+            dps=30, progress=False) -> TimeSeries:
     """FS (α = ∞) per-mode flow ``dγ_k/dt = 2ω_kλ_k²(1 − γ_kλ_k/L)^{2L−1}``: total risk on the
-    grid (closed form per mode, :func:`solvers.settings.fs.risk`).  The state is a vector, so ``gamma``
-    is omitted; :func:`fs_mode_flow` gives individual modes."""
+    grid (closed form per mode, :func:`solvers.settings.fs.risk`; on a power law at dim = ∞ the
+    Hurwitz-zeta moments are shared by every time).  The state is a vector, so ``gamma`` is
+    omitted; :func:`fs_mode_flow` gives individual modes.  ``progress``: a tqdm bar over times."""
     ts = parse_times(times)
+    seq = ts
+    if progress:
+        from tqdm import tqdm
+        seq = tqdm(ts, desc="fs flow", unit="time", leave=False)
     out = [sfs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
-                    dps=dps) for t in ts]
+                    dps=dps) for t in seq]
     return TimeSeries("fs", {**out[0].params, "time": None}, ts, [r.risk for r in out], None,
                       all(r.converged for r in out), max(mpmath.mpf(r.error_estimate)
                                                          for r in out),
@@ -410,6 +413,7 @@ def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=Non
     spec_kw = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
     if is_inf(N):
         return rrs_flow(ts, depth=depth, dps=dps, **spec_kw)
+    from solvers.settings import width as swidth   # lazy: case W loads its own machinery
     land = swidth._landscape(width=N, depth=depth, **spec_kw)
     opt = swidth.risk(width=N, depth=depth, gamma=None, dps=dps, **spec_kw)
     gam, risks, errs, notes, evaluations = _float64_flow(ts, land.slope, land.value, opt)
@@ -442,6 +446,7 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
     if any(v is not None and is_inf(v) for v in (alpha, context)):
         raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid here: context_flow "
                          "is for finite context (use iso_flow / rrs_flow / fs_flow)")
+    from solvers.settings import context as scontext   # lazy: case C loads its own machinery
     opt = scontext.risk(setting, gamma=None, dps=dps, **kw)
 
     def value(g):
@@ -553,9 +558,11 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
 # --------------------------------------------------------------------------- dispatch + CLI
 
 
-def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30, **params):
+def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30,
+             progress=False, **params):
     """One entry point for the CLI: the gradient flow of ``setting`` on ``times``, or (``sgd``)
-    the depth-1 ISO SGD theory at the integer steps ``times``."""
+    the depth-1 ISO SGD theory at the integer steps ``times``.  ``progress``: a tqdm bar on
+    stderr for the α = ∞ flows (ISO, FS, RRS at D = ∞)."""
     require_choice("setting", setting, ("iso", "fs", "rrs"))
     if sgd:
         if setting != "iso":
@@ -574,7 +581,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         _reject(params, {"alpha", "depth", "sigma2"}, "iso")
         if "alpha" not in params:
             raise ValueError("alpha=None is invalid: dynamics iso needs alpha > 0 or inf")
-        return iso_flow(times, dps=dps, **params)
+        return iso_flow(times, dps=dps, progress=progress, **params)
     finite = [k for k in ("alpha", "context") if params.get(k) is not None
               and not is_inf(params[k])]
     if finite:   # fs / rrs at finite context (case C), Γ = γI
@@ -588,7 +595,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
     params.pop("context", None)
     if setting == "fs":
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega"}, "fs")
-        return fs_flow(times, dps=dps, **params)
+        return fs_flow(times, dps=dps, progress=progress, **params)
     if params.get("width") is not None and not is_inf(params["width"]):
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "width"},
                 "rrs --width (reduced parameterization only)")
@@ -599,7 +606,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
     params.pop("width", None)
     _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "parameterization",
                      "init_scale"}, "rrs")
-    return rrs_flow(times, dps=dps, **params)
+    return rrs_flow(times, dps=dps, progress=progress, **params)
 
 
 def _reject(params, allowed, where):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from solvers.cli.common import emit, num
-from solvers.settings.rrs import PARAMETERIZATIONS
+
+#: the RRS flow parameterisations (solvers.settings.rrs.PARAMETERIZATIONS; not imported here so
+#: that the command line starts without loading the solvers)
+PARAMETERIZATIONS = ("reduced", "full", "tied")
 
 
 def run(args):
@@ -22,6 +25,8 @@ def run(args):
             params["query_noise"] = False
     from solvers.analysis.dynamics import dynamics
 
+    if args.progress:
+        params["progress"] = True
     res = dynamics(args.setting, args.times, sgd=args.sgd, dps=num(args.dps), **params)
     emit(res.to_dict(), args.json)
 
@@ -52,6 +57,8 @@ def register(subparsers):
     p.add_argument("--noiseless-queries", action="store_true",
                    help="SGD: query labels without noise (reproduces dmft.md's b)")
     p.add_argument("--dps", default="30", help="decimal digits (>= 15)")
+    p.add_argument("--progress", action="store_true",
+                   help="show a progress bar (stderr) while the flow quadrature is built")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=run)
     return p
