@@ -14,10 +14,11 @@ is increasing and a whole curve ``γ(t_1), …, γ(t_n)`` is one integral, not n
   ``x = log((γ + c)/(γ* − γ))`` when γ* is finite: logarithmic at both ends, and its
   ``dγ/dx ∝ γ* − γ`` cancels the simple zero of V at γ*, so f tends to a constant there
   (``1/R''(γ*)`` up to the map's factor) instead of having a pole.
-  ``f`` is interpolated at 17 (then 33, 65: nested) Chebyshev–Lobatto points; its Chebyshev series is
-  integrated exactly, so ``t`` is a polynomial in x on the panel.  A panel is accepted when the
-  last coefficients bound the integration error below ``10^{−(dps+3)}`` of the cumulative time;
-  otherwise it is halved.  Widths adapt (doubling after an easy panel).
+  ``f`` is interpolated at 17 (then 33, 65: nested) Chebyshev–Lobatto points; its Chebyshev
+  series is integrated exactly, so ``t`` is a polynomial in x on the panel.  A panel is accepted
+  when its last coefficients put the integration error below ``10^{−(dps+3)}`` of the cumulative
+  time (or at the noise floor of V, counted in the time error); otherwise it is halved.  Widths
+  adapt (doubling after an easy panel).
 * **Inversion.** For each requested t: the panel whose time range contains t, then safeguarded
   Newton on its polynomial (derivative = the interpolant of f) — no further V evaluations.
 * **Saturation** (finite γ*): the panels stop where ``γ* − γ`` reaches the resolution of V
@@ -32,7 +33,6 @@ relative errors (``∫ f·δV/V``); γ(t) errs by ``V·δt``.  Failure raises
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import mpmath
