@@ -222,10 +222,13 @@ def _from_key(key):
 
 
 class PowerLawSums:
-    """Cached head tables and Hurwitz moment families of one power law ``(ν, β)`` at D = ∞."""
+    """Cached head tables and Hurwitz moment families of one power law ``(ν, β)``, with
+    ``dim = D`` modes (None: D = ∞).  A truncation only changes the moments,
+    ``ζ(x, K+1) − ζ(x, D+1)``, and the normaliser ``Z = ζ(s) − ζ(s, D+1)``."""
 
-    def __init__(self, nu, beta):
+    def __init__(self, nu, beta, dim=None):
         self.nu_key, self.beta_key = str(nu), str(beta)
+        self.dim = None if dim is None or math.isinf(float(dim)) else int(dim)
         self._heads = {}
         self._families = {}
         self._tails = {}
@@ -241,7 +244,10 @@ class PowerLawSums:
             with mpmath.workprec(prec + 10):
                 nu, beta = _from_key(self.nu_key), _from_key(self.beta_key)
                 s = nu * beta + 1
-                c = (nu, beta, s, mpmath.zeta(s))
+                Z = mpmath.zeta(s)
+                if self.dim is not None:   # ζ(s, D+1) by the same family machinery
+                    Z -= _hurwitz_family(s, nu, self.dim + 1, 0, prec + 10)[0][0]
+                c = (nu, beta, s, Z)
             self._const[prec] = c
         return c
 
@@ -269,7 +275,8 @@ class PowerLawSums:
         return lam, wl
 
     def family(self, kind, K, J, prec):
-        """``(M, err)`` with ``M_i = ζ(s + iμ, K+1)`` for at least ``i ≤ J``, at ≥ ``prec`` bits.
+        """``(M, err)`` with ``M_i = ζ(s + iμ, K+1)`` for at least ``i ≤ J``, at ≥ ``prec`` bits
+        (``ζ(s + iμ, K+1) − ζ(s + iμ, D+1)`` for a truncated spectrum).
 
         Cached per (kind, K); a longer request appends a block (members are independent: the
         block from ``J0`` is the family of ``s + J0·μ``), a more precise one recomputes with 64
@@ -286,6 +293,10 @@ class PowerLawSums:
             with mpmath.workprec(p + 20):
                 a0 = s + len(M) * mu
             m_new, e_new = _hurwitz_family(a0, mu, K + 1, n_new - 1, p)
+            if self.dim is not None:   # both positive, the second much smaller: no cancellation
+                m_d, e_d = _hurwitz_family(a0, mu, self.dim + 1, n_new - 1, p)
+                m_new = [a - b for a, b in zip(m_new, m_d)]
+                e_new = [a + b for a, b in zip(e_new, e_d)]
             M.extend(m_new)
             E.extend(e_new)
         return M, E
@@ -300,6 +311,8 @@ class PowerLawSums:
         mu = float(self.step(kind, prec))
         need = (size / x_max) ** (1 / mu)
         K1 = 1 << max(1, math.ceil(math.log2(need)))
+        if self.dim is not None and K1 - 1 >= self.dim:
+            return self.dim if self.dim <= K_MAX else None   # every mode explicit
         return K1 - 1 if K1 - 1 <= K_MAX else None
 
     def wsum(self, kernel, kind="nu", shift=0, dps=30, atol=None, rtol=None, K=None):
@@ -376,6 +389,8 @@ class PowerLawSums:
                     t = w * y ** shift * kernel.value(y) if shift else w * kernel.value(y)
                     head += t
                     abs_head += abs(t)
+            if self.dim is not None and K >= self.dim:      # every mode in the head
+                return head, abs_head, mpmath.mpf(0)
             mu_f = float(self.step(kind, prec))
             lq = -mu_f * math.log(K + 1.0)          # log (K+1)^{−μ}: M_{i+1} ≤ e^{lq} M_i
             arg = kernel.arg
@@ -422,9 +437,10 @@ class PowerLawSums:
 
 
 @lru_cache(maxsize=64)
-def power_law_sums(nu_key: str, beta_key: str) -> PowerLawSums:
-    """The cached :class:`PowerLawSums` of ``(ν, β)`` (keys: the decimal strings)."""
-    return PowerLawSums(nu_key, beta_key)
+def power_law_sums(nu_key: str, beta_key: str, dim=None) -> PowerLawSums:
+    """The cached :class:`PowerLawSums` of ``(ν, β)`` (keys: :func:`exact_key` strings) and
+    ``dim`` (None or inf: D = ∞)."""
+    return PowerLawSums(nu_key, beta_key, dim)
 
 
 def exp_asymptotic(sums: PowerLawSums, shift, c, prec):

@@ -156,10 +156,12 @@ def _zeta_flow_risk(spec, depth, tm, dps):
     (:mod:`solvers.zeta_moments`): ``ω_kλ_k³ = k^{−μ}/Z``, ``μ = s + 2ν``, and the mode factor
     is a kernel in ``y = k^{−μ}``: ``e^{−4ty/Z}`` (L = 1),
     ``(1 + 4(L−1)ty/(LZ))^{−L/(L−1)}`` (L ≥ 2), ``(1 + 4ty/Z)^{−1}`` (L = ∞).  None when it
-    does not apply (other spectra, or a head beyond :data:`solvers.zeta_moments.K_MAX`)."""
-    if not isinstance(spec, PowerLaw) or spec.is_finite:
+    does not apply (explicit spectra, ≤ 64 modes, or a head beyond
+    :data:`solvers.zeta_moments.K_MAX`).  A truncation to D modes subtracts ``ζ(x, D+1)``."""
+    if not isinstance(spec, PowerLaw) or (spec.is_finite and spec.dim <= 64):
         return None
-    sums = zm.power_law_sums(zm.exact_key(spec.nu), zm.exact_key(spec.beta))
+    sums = zm.power_law_sums(zm.exact_key(spec.nu), zm.exact_key(spec.beta),
+                             spec.dim if spec.is_finite else None)
     Z = sums.constants(mpmath.mp.prec)[3]
     if tm == 0:
         return mpmath.mpf(1), mpmath.mpf(0)

@@ -146,7 +146,8 @@ class _ZetaLandscape(_Landscape):
 
     def __init__(self, spec, depth, dps):
         super().__init__(spec, depth, dps)
-        self.sums = zm.power_law_sums(_key(spec.nu), _key(spec.beta))
+        self.sums = zm.power_law_sums(_key(spec.nu), _key(spec.beta),
+                                      None if not spec.is_finite else spec.dim)
         # two digits beyond the flow quadrature's 10^{−(dps+3)}: V's noise stays below it
         self.rtol = mpmath.mpf(10) ** (-(dps + 5))
         self._F0 = None
@@ -157,12 +158,12 @@ class _ZetaLandscape(_Landscape):
         the flow follow γ* − γ down to ``~10^{−(dps+2)}γ*`` (then γ(t) counts as γ*)."""
         if is_inf(self.L):
             return None
-        if self._F0 is None:
-            nu, _, s, Z = self.sums.constants(mpmath.mp.prec)
-            self._F0 = 2 * mpmath.zeta(s + nu) / Z
+        if self._F0 is None:   # F(0) = 2Σω_kλ_k² (any dim) from the sums themselves
+            self._F0 = 2 * self.sums.wsum(zm.exp_kernel(mpmath.mpf(0)), "nu", 1, self.dps)[0]
         return mpmath.mpf(10) ** (-(self.dps + 6)) * self._F0
 
     def modes(self, n=None):
+        n = self.spec.dim if n is None else (min(n, self.spec.dim) if self.spec.is_finite else n)
         lam, wl = self.sums.head(n, mpmath.mp.prec)
         return lam[:n], [w / l for w, l in zip(wl[:n], lam[:n])]
 
@@ -171,7 +172,7 @@ class _ZetaLandscape(_Landscape):
         g = mpmath.mpf(g)
         if is_inf(self.L):
             c = 2 * g
-            if c > 40:
+            if c > 40 and not self.spec.is_finite:   # the Mellin law is for D = ∞
                 val, err = zm.exp_asymptotic(self.sums, power - 1, c, mpmath.mp.prec)
                 if err <= self.rtol * val:
                     return val, err
@@ -188,7 +189,7 @@ class _ZetaLandscape(_Landscape):
 
     def F_asymptote(self, coef=1, exponent=0):
         """``V = coef·γ^e·F`` ≈ ``coef·A γ^{e−β−1}``, ``A = Γ(β+1)2^{−β}/(νζ(s))`` (L = ∞)."""
-        if not is_inf(self.L):
+        if not is_inf(self.L) or self.spec.is_finite:
             return None
         from solvers.flows import PowerAsymptote
         nu, beta, s, Z = self.sums.constants(mpmath.mp.prec)
@@ -210,8 +211,13 @@ def _key(x):
     return zm.exact_key(x)
 
 
+#: truncated power laws with more modes than this use the Hurwitz-zeta sums (fewer: direct)
+ZETA_FROM_DIM = 64
+
+
 def _landscape_of(spec, depth, dps):
-    if isinstance(spec, PowerLaw) and not spec.is_finite and CLOSED_FORM_TAILS:
+    if (isinstance(spec, PowerLaw) and CLOSED_FORM_TAILS
+            and (not spec.is_finite or spec.dim > ZETA_FROM_DIM)):
         return _ZetaLandscape(spec, depth, dps)
     return _Landscape(spec, depth, dps)
 
@@ -237,11 +243,11 @@ def _overshoot(land, g):
     past zero, so that ``F = P − N`` with ``P, N ≥ 0`` (finitely many modes, all explicit)."""
     L = land.L
     spec = land.spec
-    if spec.is_finite:
-        lams, oms = land.modes()
-    else:  # power law: λ_k > L/γ  ⇔  k < (γ/L)^{1/ν}
+    if isinstance(spec, PowerLaw):  # λ_k > L/γ  ⇔  k < (γ/L)^{1/ν}: only the first few modes
         n = int(mpmath.floor((g / L) ** (1 / float(spec._params()[0])))) + 1
         lams, oms = land.modes(n)
+    else:
+        lams, oms = land.modes()
     N = dN = mpmath.mpf(0)
     for l, w in zip(lams, oms):
         y = g * l / L - 1
@@ -263,7 +269,7 @@ def _optimal(land):
     ``|F| ≤ its error``.
     """
     L = land.L
-    lam_max = max(land.modes(1 if not land.spec.is_finite else None)[0])
+    lam_max = max(land.modes(1 if isinstance(land.spec, PowerLaw) else None)[0])
     x = L / lam_max  # every factor (1 − γλ/L) is ≥ 0 here, so F(x) ≥ 0
     Fx, Ferr = land.F(x)
     if abs(Fx) <= Ferr:
