@@ -194,14 +194,17 @@ class CumulativeFlow:
 
     ``velocity(γ)`` returns ``(V, abs_error)`` at the working precision; ``dps`` is the number
     of digits wanted for t and γ (the caller runs inside a ``workdps`` with guard digits).
-    ``asymptote``: a :class:`PowerAsymptote` (infinite gstar only).  ``progress``: a tqdm-like
-    object with ``update(n)`` (panels), or None."""
+    ``gstar`` may be a callable returning γ* (computed only if the panels get beyond
+    ``switch``: below it the flow variable is ``log(1 + γ)``/``log γ`` and γ* is not needed;
+    ``switch`` must not exceed γ*/2, e.g. ``L/(2λ_max)`` for RRS).  ``asymptote``: a
+    :class:`PowerAsymptote` (infinite gstar only).  ``progress``: a tqdm-like object with
+    ``update(n)`` (panels), or None."""
 
-    def __init__(self, velocity, g0, gstar, dps, asymptote=None, progress=None):
+    def __init__(self, velocity, g0, gstar, dps, asymptote=None, progress=None, switch=None):
         self.V, self.dps = velocity, dps
         self.g0 = mpmath.mpf(g0)
-        self.gstar = gstar
-        self.finite = not (gstar == mpmath.inf)
+        self._gstar = gstar
+        self.finite = not (not callable(gstar) and gstar == mpmath.inf)
         self.asymptote = asymptote if not self.finite else None
         self.prec = mpmath.mp.prec
         self.tol = mpmath.mpf(10) ** (-(dps + 3))
@@ -211,24 +214,49 @@ class CumulativeFlow:
         self.done = False          # no more panels (saturated / asymptote / end)
         self.t_end = mpmath.mpf(0)
         self.terr = mpmath.mpf(0)
-        self.sat_gap = None        # finite γ*: γ* − γ at the end of the last gap panel
-        if self.finite:
+        self.sat_gap = None        # finite γ*: γ* − γ at the end of the last logit panel
+        self.switch = None
+        first = _Map("log1p" if self.g0 == 0 else "log")
+        if self.finite and switch is not None and switch > 2 * self.g0:
+            self.switch = mpmath.mpf(switch)
+            self.map = first           # up to the switch; then the logit map around γ*
+        elif self.finite:
             self.map = _Map("logit", self.gstar, 1 if self.g0 == 0 else 0)
         else:
-            self.map = _Map("log1p" if self.g0 == 0 else "log")
+            self.map = first
         self._x = self.map.x(self.g0)
         self._width = mpmath.mpf(1)
         self._end_x = self._region_end()
 
+    @property
+    def gstar(self):
+        """γ* (evaluated on first use when given as a callable)."""
+        if callable(self._gstar):
+            self._gstar = self._gstar()
+        return self._gstar
+
     # -- building ----------------------------------------------------------------------------
     def _region_end(self):
-        if self.finite:
+        if self.map.kind == "logit":
             # no further than γ* − γ = 10^{−(dps+5)} γ* (γ(t) = γ* to the requested digits)
             gap = self.gstar * mpmath.mpf(10) ** (-(self.dps + 5))
             return self.map.x(self.gstar - gap)
+        if self.switch is not None:
+            return self.map.x(self.switch)
         if self.asymptote is not None:
             return self.map.x(max(self.asymptote.gamma_switch, self.g0 * 2))
         return mpmath.inf
+
+    def _next_region(self):
+        """After the switch: the logit map around γ* from the last panel's end."""
+        if self.map.kind == "logit" or self.switch is None:
+            self.done = True
+            return
+        g_end = self.panels[-1].map.gamma(self.panels[-1].xb) if self.panels else self.g0
+        self.map = _Map("logit", self.gstar, 1 if self.g0 == 0 else 0)
+        self._x = self.map.x(g_end)
+        self._width = mpmath.mpf(1)
+        self._end_x = self._region_end()
 
     def _integrand(self, m, x):
         g = m.gamma(x)
@@ -291,7 +319,7 @@ class CumulativeFlow:
         m = self.map
         xa = self._x
         if xa >= self._end_x:
-            self.done = True
+            self._next_region()
             return
         w = self._width
         for _ in range(80):

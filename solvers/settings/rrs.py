@@ -463,10 +463,16 @@ def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
         hit[0].progress = progress
         return hit
     land = _landscape_of(spec, depth, dps)
+    switch = None
     if is_inf(depth):
         gstar = mpmath.inf
     else:
-        gstar = _optimum(spec, depth, dps)[0]
+        # γ* ≥ L/λ_max (every factor 1 − γλ/L ≥ 0 there, so F > 0): below L/(2λ_max) the flow
+        # runs in log(1 + γ) and γ* is computed only when a time needs γ beyond it
+        def gstar():
+            return _optimum(spec, depth, dps)[0]
+        lam_max = max(land.modes(1 if isinstance(spec, PowerLaw) else None)[0])
+        switch = depth / (2 * lam_max)
     g0 = _gamma0(parameterization, init_scale)
     if parameterization == "reduced":
         C, e = mpmath.mpf(1), mpmath.mpf(0)
@@ -478,7 +484,8 @@ def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
         f = C * g ** e
         return f * v, f * err
     asym = land.F_asymptote(C, e) if is_inf(depth) else None
-    flow = CumulativeFlow(velocity, g0, gstar, dps, asymptote=asym, progress=progress)
+    flow = CumulativeFlow(velocity, g0, gstar, dps, asymptote=asym, progress=progress,
+                          switch=switch)
     if len(_FLOW_CACHE) > 32:
         _FLOW_CACHE.clear()
     _FLOW_CACHE[key] = (flow, land)
