@@ -10,8 +10,9 @@ flow, the L = ∞ large-time flow, the ISO optimum) it prints
   cancellation, ``t(γ) = ∫dg/F`` by Gauss–Legendre/tanh–sinh quadrature and a bracketed Newton
   inversion per time; ``ratio = ours/ref`` (aim ≤ 3);
 * ``digits``: agreement of the two values (``-log10`` of the relative difference);
-* ``before``: the previous implementation's figure for the same computation (measured at commit
-  af03d99 on this machine, or quoted from the issue where it did not finish);
+* ``before``: the previous implementation's figure for the same computation (CPU seconds
+  measured at commit af03d99 on this machine; "wall" and the issue's figures in parentheses
+  where only those exist; "(10 t)": a 10-time curve; ConvergenceError: it failed);
 * ``sim 1%``: simulator seconds for a 1 % standard error of the same risk at D = 256
   (:func:`solvers.simulate`: per-context cost and spread of a pilot run, extrapolated), and the
   pilot's z-score against the exact risk of the D = 256 truncation at the same γ.
@@ -219,8 +220,8 @@ def main(argv=None):
           f"{'before':>16} {'sim 1%':>9} {'z':>6}")
 
     # RRS flow points (reduced), cold
-    for depth, t, dps, before in ((4, "11.6095", 30, "453.7 (551 issue)"),
-                                  (1, "1", 30, "203 (issue)"), (16, "5", 30, "-"),
+    for depth, t, dps, before in ((4, "11.6095", 30, "454 wall (551)"),
+                                  (1, "1", 30, "20.8"), (16, "5", 30, "-"),
                                   ("inf", "9", 30, "-")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth=depth, time=t, dps=dps))
@@ -230,7 +231,7 @@ def main(argv=None):
 
     # RRS curves: one cumulative quadrature vs one reference solve per time
     times = [10 ** (k / 3) for k in range(-3, 7)]
-    for depth, dps, before in ((4, 15, ">300 for 3 times (issue)"), ("inf", 20, "-")):
+    for depth, dps, before in ((4, 15, ">300 (3 times)"), ("inf", 20, "24.9")):
         _cold()
         ours = _cpu(lambda: dyn.rrs_flow(times, nu=NU, beta=BETA, depth=depth, dps=dps))
         ref = _cpu(lambda: ref_curve(depth, times, dps)) if not args.quick else (None, None)
@@ -259,33 +260,34 @@ def main(argv=None):
             (ref[0], ref[1][1]), before, timed_ref=False)
 
     # RRS optimum
-    for depth, dps, before in ((4, 30, "0.91 (0.44 issue)"), (4, 60, "47 (issue)"),
-                               (16, 30, "-")):
+    for depth, dps, before in ((4, 30, "0.31"), (4, 60, "6.64 (47 wall)"),
+                               (16, 30, "0.29")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth=depth, dps=dps))
         ref = _cpu(lambda: ref_optimum(depth, dps))
         row(f"rrs optimum L={depth} dps={dps}", (ours[0], ours[1].risk), (ref[0], ref[1][1]),
             before, depth, ours[1].gamma)
-    for depth in (1000, 10 ** 6):
+    for depth, before in ((1000, "0.31"), (10 ** 6, "-")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth=depth, dps=30))
-        rows.append((f"rrs optimum L={depth} dps=30", ours[0], None, None, None, "-",
+        rows.append((f"rrs optimum L={depth} dps=30", ours[0], None, None, None, before,
                      None, None))
         _print_row(rows[-1])
 
     # FS flow points and a curve
-    for depth in (2, "inf"):
+    for depth, before in ((2, "0.08"), ("inf", "0.05")):
         _cold()
         ours = _cpu(lambda: fs.risk(nu=NU, beta=BETA, depth=depth, time=40, dps=30))
         ref = _cpu(lambda: ref_fs(depth, 40, 30))
-        row(f"fs point L={depth} t=40 dps=30", (ours[0], ours[1].risk), ref, "-")
+        row(f"fs point L={depth} t=40 dps=30", (ours[0], ours[1].risk), ref, before)
     _cold()
     ours = _cpu(lambda: dyn.fs_flow(times50, nu=NU, beta=BETA, depth="inf", dps=30))
-    rows.append(("fs curve L=inf 50 times dps=30", ours[0], None, None, None, "-", None, None))
+    rows.append(("fs curve L=inf 50 times dps=30", ours[0], None, None, None, "2.77", None,
+                 None))
     _print_row(rows[-1])
 
     # ISO optimum: the noise-free γ* = Lα/(1+α) is exact (symmetry), the reference is free
-    for alpha, depth, before in (("0.3", 1000, "16.2"), ("0.5", 16, "-")):
+    for alpha, depth, before in (("0.3", 1000, "16.4"), ("0.5", 16, "-")):
         with mpmath.workdps(40):
             a = mpmath.mpf(alpha)
         ours = _cpu(lambda: iso.risk(a, depth, dps=30))
@@ -294,10 +296,11 @@ def main(argv=None):
         rows.append((f"iso optimum alpha={alpha} L={depth} (gamma)", ours[0], 0.0, None,
                      _digits(ours[1].gamma, exact), before, None, None))
         _print_row(rows[-1])
-    for alpha, depth, s2 in (("0.5", 4, 0), ("1", "inf", 0), ("2", 16, "0.3")):
+    for alpha, depth, s2, before in (("0.5", 4, 0, "4.36 (10 t)"), ("1", "inf", 0, "2.88 (10 t)"),
+                                     ("2", 16, "0.3", "-")):
         ours = _cpu(lambda: dyn.iso_flow(times50, alpha=alpha, depth=depth, sigma2=s2, dps=15))
         rows.append((f"iso curve a={alpha} L={depth} s2={s2} 50 times", ours[0], None, None,
-                     None, "-", None, None))
+                     None, before, None, None))
         _print_row(rows[-1])
     return rows
 
