@@ -8,15 +8,49 @@ Public API (one function per command, the same parameter names as the command li
 Layers: :mod:`solvers.settings` (exact solvers) → :mod:`solvers.analysis` (dynamics, exponents,
 shape) → :mod:`solvers.checker`, :mod:`solvers.sweep`, :mod:`solvers.report` → :mod:`solvers.cli`.
 """
-from solvers.analysis.dynamics import dynamics
-from solvers.analysis.exponents import exponents
-from solvers.analysis.shape import shape
-from solvers.api import risk, simulate
 from solvers.cache import cache_info, clear_cache, set_cache_dir
 from solvers.result import ConvergenceError, Result, to_json
 from solvers.version import package_version
 
 __version__ = package_version()
+
+# Each entry point imports its machinery on first use, so ``import solvers`` and the command
+# line start fast (sympy, scipy and the solvers load only for the command that needs them).
+
+
+def risk(setting, **params):
+    """Exact asymptotic risk of ``setting`` (:func:`solvers.api.risk`)."""
+    from solvers.api import risk as _risk
+
+    return _risk(setting, **params)
+
+
+def simulate(setting, **params):
+    """Monte-Carlo risk from the numpy simulator (:func:`solvers.api.simulate`)."""
+    from solvers.api import simulate as _simulate
+
+    return _simulate(setting, **params)
+
+
+def dynamics(setting, times, **kwargs):
+    """Gradient-flow (or depth-1 SGD) time series (:func:`solvers.analysis.dynamics.dynamics`)."""
+    from solvers.analysis.dynamics import dynamics as _dynamics
+
+    return _dynamics(setting, times, **kwargs)
+
+
+def exponents(setting="rrs", nu=None, beta=None, dps=30):
+    """Scaling exponents (:func:`solvers.analysis.exponents.exponents`)."""
+    from solvers.analysis.exponents import exponents as _exponents
+
+    return _exponents(setting, nu=nu, beta=beta, dps=dps)
+
+
+def shape(nu, beta, **kwargs):
+    """Compute-optimal allocation of a budget (:func:`solvers.analysis.shape.shape`)."""
+    from solvers.analysis.shape import shape as _shape
+
+    return _shape(nu, beta, **kwargs)
 
 
 def check(*paths, progress=None, timeout=600):

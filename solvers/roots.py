@@ -94,6 +94,8 @@ def find_root(f: Callable, lo, hi, *, df: Callable | None = None, rtol=1e-13, ma
             d = df(x)
             if d != 0:
                 cand = x - fx / d
+                if cand == x:   # the Newton step is below the resolution of x: converged
+                    return RootResult(x, it - 1, abs(fx), (a, b), "step")
                 if min(a, b) < cand < max(a, b):
                     last_steps.append(abs(cand - x))
                     stalled = len(last_steps) >= 3 and last_steps[-1] > last_steps[-3] / 4

@@ -13,9 +13,10 @@ to the working precision, with an error estimate:
   ``Z = ζ(νβ+1)`` (dim = ∞) or ``ζ(νβ+1) − ζ(νβ+1, D+1)`` (dim = D, exact Hurwitz form).
   The sum is an exact head ``k ≤ K`` plus an Euler–Maclaurin tail on ``[K+1, D]`` or
   ``[K+1, ∞)``: the integral by tanh–sinh quadrature in ``u = log k`` (exponential decay in u),
-  endpoint derivatives by mpmath's high-precision finite differences.  ``K`` doubles until the
-  Euler–Maclaurin correction terms decrease below the tolerance; the error estimate is the
-  first omitted correction plus the quadrature error.  Never a silent truncation: if no ``K``
+  endpoint derivatives by mpmath's high-precision finite differences.  The order is raised with
+  dps (:func:`em_order`) before ``K`` grows (×4) until the Euler–Maclaurin correction terms
+  decrease below the tolerance; the error estimate is the first omitted correction plus the
+  quadrature error.  Never a silent truncation: if no ``K``
   up to ``max_head`` works, :class:`ConvergenceError` is raised.
 """
 from __future__ import annotations
@@ -24,20 +25,42 @@ import math
 from typing import Callable, NamedTuple
 
 import mpmath
-import sympy as sp
 
 from solvers.result import ConvergenceError
 from solvers.validate import is_inf, require_int, require_positive
-from theory import spectra as tspec
-from theory.symbols import beta as s_beta, nu as s_nu
 
 __all__ = ["SpectralSum", "Spectrum", "Discrete", "PowerLaw", "make_spectrum", "pow1m"]
 
 GUARD_DIGITS = 10
 QUAD_METHOD = "tanh-sinh"
+#: Euler–Maclaurin order tried first; :func:`em_order` is the order tried next at high dps
 EM_ORDER = 6
+
+
+def em_order(dps):
+    """Second Euler–Maclaurin order tried before the head is enlarged: ``6 + dps/4`` (at most
+    24).  With the head at K the terms fall like ``(2j)!/(2πK)^{2j}``, so ~dps/4 more orders reach
+    dps more digits for the heads the scale hint gives (K ≳ 16), where a fixed order 6 needed
+    the head to grow 4× per 10 digits (K = 528, 2112, 8448, 135168 at dps 30…60)."""
+    return min(24, EM_ORDER + dps // 4)
 #: truncated power laws with at most this many modes are summed directly
 DIRECT_MAX = 4096
+
+
+_NORMALISER = []
+
+
+def _normaliser_function():
+    """``Z(ν, β)`` of :func:`theory.spectra.power_law_normaliser` as an mpmath function
+    (lambdified once; sympy is imported only when a power-law normaliser is first needed)."""
+    if not _NORMALISER:
+        import sympy as sp
+
+        from theory import spectra as tspec
+        from theory.symbols import beta as s_beta, nu as s_nu
+        _NORMALISER.append(sp.lambdify((s_nu, s_beta), tspec.power_law_normaliser(),
+                                       modules="mpmath"))
+    return _NORMALISER[0]
 
 
 class SpectralSum(NamedTuple):
@@ -168,8 +191,7 @@ class PowerLaw(Spectrum):
             nu, b = self._params()
             s = nu * b + 1
             if is_inf(self.dim):
-                expr = tspec.power_law_normaliser()
-                z = sp.lambdify((s_nu, s_beta), expr, modules="mpmath")(nu, b)
+                z = _normaliser_function()(nu, b)
             elif self.dim <= 1000:
                 z = mpmath.fsum(mpmath.mpf(kk) ** (-s) for kk in range(1, self.dim + 1))
             else:
@@ -234,12 +256,21 @@ class PowerLaw(Spectrum):
         b = self.dim if self.is_finite else mpmath.inf
         corrections = None
         while not (self.is_finite and K >= self.dim):
-            # choose the head size from the Euler-Maclaurin corrections alone (cheap)
+            # choose the head size from the Euler-Maclaurin corrections alone: first the cheap
+            # order, then an order that grows with dps (Bernoulli terms shrink like
+            # (2j)!/(2πK)^{2j}, so a higher order buys digits that a 4× head would)
             try:
                 corrections = _em_corrections(f, K + 1, b, tol)
                 break
             except _EMFailure as exc:
                 last_reason = exc
+            high = em_order(dps)
+            if high > EM_ORDER:
+                try:
+                    corrections = _em_corrections(f, K + 1, b, tol, max_order=high)
+                    break
+                except _EMFailure as exc:
+                    last_reason = exc
             K *= 4
             if self.is_finite and K >= self.dim:
                 K = self.dim

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from theory.cache import disk_cached
 from theory.parse import sympify_value
 from theory.symbols import L, N, P, beta, gamma, k, nu, t
 
@@ -385,6 +386,7 @@ def context_exponent():
     return _ridge_law(P, "context", 2, "R ≈ Σκ²λ_kω_k/(κ+λ_k)² (dmft.md ridge form)")
 
 
+@disk_cached
 def exponents(setting="rrs"):
     """All laws of ``setting`` (``rrs`` or ``fs``) as ``{law: Exponent or None}``.
 

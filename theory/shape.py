@@ -18,6 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from theory import exponents as ex
+from theory.cache import disk_cached
 from theory.parse import ExpressionError, monomial_powers, parse_expression
 from theory.symbols import L, N, P, t
 
@@ -138,8 +139,21 @@ def constant_symbol(r):
 def optimal_shape(budget=DEFAULT_BUDGET, laws=None, setting="rrs"):
     """Compute-optimal exponents for ``budget`` under the separable law with decay ``laws``.
 
-    ``laws`` defaults to :func:`risk_laws` of ``setting``.  Returns a :class:`ShapeSolution`.
+    ``laws`` defaults to :func:`risk_laws` of ``setting``.  Returns a :class:`ShapeSolution`
+    (derived once per budget string and setting: :func:`theory.cache.disk_cached`).
     """
+    if laws is None and isinstance(budget, str):
+        parse_budget(budget)             # invalid budgets raise before any cache lookup
+        return _optimal_shape_default(budget, setting)
+    return _optimal_shape(budget, laws, setting)
+
+
+@disk_cached
+def _optimal_shape_default(budget, setting):
+    return _optimal_shape(budget, None, setting)
+
+
+def _optimal_shape(budget, laws, setting):
     powers = parse_budget(budget)
     if laws is None:
         laws = risk_laws(setting)

@@ -32,11 +32,9 @@ from typing import Any, Mapping, Sequence
 
 import mpmath
 
-from solvers.settings import context as scontext
 from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
 from solvers.settings import rrs as srrs
-from solvers.settings import width as swidth
 from solvers.result import ConvergenceError, ReprMixin, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
@@ -198,10 +196,13 @@ def iso_time_of_gamma(gamma, alpha, depth, sigma2=0, dps=30):
         return +val, +err
 
 
-def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
+def iso_flow(times, alpha, depth, sigma2=0, dps=30, progress=False) -> TimeSeries:
     """ISO gradient flow ``dγ/dt = −∂R(γ; α, σ², L)/∂γ`` from ``γ(0) = 0``: ``γ(t)`` and
     ``R(γ(t))`` on the grid ``times`` (any order; ``inf`` gives the optimum).
 
+    ``t(γ)`` is one cumulative Chebyshev quadrature of ``1/V`` (:class:`solvers.flows.CumulativeFlow`,
+    logit variable around the finite optimum, ``log(1 + γ)`` when γ* = ∞), inverted at every
+    time; ``V`` is the exact Gauss–Chebyshev slope of :mod:`solvers.settings.iso`.
     At ``alpha = inf`` (``Σ̂ = I``) the flow is FS with one mode λ = ω = 1 (closed form)."""
     alpha, depth, sigma2, dps = _iso_validate(alpha, depth, sigma2, dps)
     ts = parse_times(times)
@@ -213,58 +214,74 @@ def iso_flow(times, alpha, depth, sigma2=0, dps=30) -> TimeSeries:
         rs = [siso.risk(alpha, depth, 0, gamma=g, dps=dps).risk for g in gs]
         return TimeSeries("iso", params, ts, rs, gs, True, mpmath.mpf(10) ** (-dps),
                           "closed form (alpha=inf: one FS mode)", dps)
-    # Near γ*, V ≈ R''(γ*)(γ* − γ) carries an absolute error ε = 10^{−wd}; t(γ) then errs by
-    # ~ε/(R''(γ* − γ)), which moves γ(t) by V·δt ~ ε: wd = dps + a guard resolves γ(t).
-    wd = dps + 5
-    with mpmath.workdps(wd + GUARD):
-        a, L, s2 = _mp(alpha), _mp(depth), _mp(sigma2)
-        gstar = siso.optimal_gamma(alpha, depth, sigma2, dps=wd)
-        gstar = _mp(gstar)
-        integ = siso._IsoIntegrator(a, L, s2, wd)
+    from solvers.flows import CumulativeFlow
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(desc="t(gamma) panels", unit="panel", leave=False)
+    try:
+        with mpmath.workdps(dps + GUARD):
+            a, L, s2 = _mp(alpha), _mp(depth), _mp(sigma2)
+            gstar = _mp(siso.optimal_gamma(alpha, depth, sigma2, dps=dps + 5))
+            # the slope three digits beyond the quadrature's 10^{−(dps+3)}: its noise stays below
+            integ = siso._IsoIntegrator(a, L, s2, dps + 3)
 
-        def velocity(g):
-            v, e = integ.slope(g)
-            return -v, e
+            def velocity(g):
+                v, e = integ.slope(g)
+                return -v, e
 
-        flow = _ScalarFlow(velocity, gstar, dps)
-        order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
-        gam, terr, notes = [None] * len(ts), [None] * len(ts), set()
-        s_prev = None
-        for i in order:
-            g, e, note = flow.gamma_of_time(_mp(ts[i]), s_prev)
-            gam[i], terr[i] = g, e
-            if note and note != "t=0":
-                notes.add(note)
-            if not is_inf(ts[i]) and g != 0 and g != gstar:
-                s_prev = (mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g))
-        risks, errs = [], []
-        for g, e in zip(gam, terr):
-            res = siso.risk(alpha, depth, sigma2, gamma=g, dps=dps)
-            risks.append(res.risk)
-            # δt in t(γ) moves γ by V δt and R by V² δt (dR/dt = −V²)
-            v = velocity(g)[0] if not is_inf(g) else 0
-            errs.append(mpmath.mpf(res.error_estimate) + v * v * e)
+            flow = CumulativeFlow(velocity, 0, gstar, dps, progress=bar)
+            order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
+            points = [None] * len(ts)
+            notes = set()
+            for i in order:
+                points[i] = flow.point(_mp(ts[i]))
+                if points[i].note and points[i].note != "t=0":
+                    notes.add(points[i].note)
+            risks, errs, gam = [], [], []
+            for pt in points:
+                g = pt.gamma
+                res = siso.risk(alpha, depth, sigma2, gamma=g, dps=dps)
+                risks.append(res.risk)
+                err = mpmath.mpf(res.error_estimate)
+                if pt.note.startswith("saturated"):
+                    # R − R* ≤ ½R''(γ*)δγ², R'' bounded by the slope's change over the gap
+                    v = velocity(gstar - pt.gamma_error)[0] if pt.gamma_error else 0
+                    err += abs(v) * pt.gamma_error
+                elif not is_inf(g) and pt.gamma_error:
+                    err += abs(velocity(g)[0]) * pt.gamma_error   # |dR| = V δγ
+                errs.append(err)
+                gam.append(g)
+    finally:
+        if bar is not None:
+            bar.close()
     with mpmath.workdps(dps):
-        gam = [+g for g in gam]
-    method = "t(gamma) by Gauss-Legendre quadrature of 1/(-dR/dgamma) + Newton inversion"
+        gam = [g if is_inf(g) else +g for g in gam]
+    method = ("t(gamma) by one cumulative Chebyshev quadrature of 1/(-dR/dgamma), inverted at "
+              "every time")
     if notes:
         method += "; " + "; ".join(sorted(notes))
     return TimeSeries("iso", params, ts, risks, gam, True, max(errs), method, dps,
                       extra={"gamma_star": gstar if is_inf(gstar) else +gstar,
-                             "evaluations": flow.evaluations})
+                             "evaluations": flow.evaluations, "panels": len(flow.panels)})
 
 
 # --------------------------------------------------------------------------- FS
 
 
 def fs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
-            dps=30) -> TimeSeries:
+            dps=30, progress=False) -> TimeSeries:
     """FS (α = ∞) per-mode flow ``dγ_k/dt = 2ω_kλ_k²(1 − γ_kλ_k/L)^{2L−1}``: total risk on the
-    grid (closed form per mode, :func:`solvers.settings.fs.risk`).  The state is a vector, so ``gamma``
-    is omitted; :func:`fs_mode_flow` gives individual modes."""
+    grid (closed form per mode, :func:`solvers.settings.fs.risk`; on a power law at dim = ∞ the
+    Hurwitz-zeta moments are shared by every time).  The state is a vector, so ``gamma`` is
+    omitted; :func:`fs_mode_flow` gives individual modes.  ``progress``: a tqdm bar over times."""
     ts = parse_times(times)
+    seq = ts
+    if progress:
+        from tqdm import tqdm
+        seq = tqdm(ts, desc="fs flow", unit="time", leave=False)
     out = [sfs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
-                    dps=dps) for t in ts]
+                    dps=dps) for t in seq]
     return TimeSeries("fs", {**out[0].params, "time": None}, ts, [r.risk for r in out], None,
                       all(r.converged for r in out), max(mpmath.mpf(r.error_estimate)
                                                          for r in out),
@@ -302,25 +319,34 @@ def integrate_flow(rhs, times, gamma0=0, dps=30):
 
 
 def rrs_flow(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
-             parameterization="reduced", init_scale=0.01, dps=30) -> TimeSeries:
+             parameterization="reduced", init_scale=0.01, dps=30, progress=False) -> TimeSeries:
     """RRS (α = ∞) scalar flow on the grid: ``dγ/dt = F(γ)`` (reduced) or ``C γ^{8/5}F(γ)``
-    (``full``/``tied``: paper's Result 9, ``γ = w⁵``; ``extra['w'] = γ^{1/5}``)."""
+    (``full``/``tied``: paper's Result 9, ``γ = w⁵``; ``extra['w'] = γ^{1/5}``).  One cumulative
+    quadrature of ``t(γ)`` serves every time (:func:`solvers.settings.rrs.flow_curve`);
+    ``progress`` shows a tqdm bar over its panels."""
     require_choice("parameterization", parameterization, srrs.PARAMETERIZATIONS)
     ts = parse_times(times)
-    out = [srrs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=dim, lam=lam, omega=omega,
-                     parameterization=parameterization, init_scale=init_scale, dps=dps)
-           for t in ts]
-    gs = [r.gamma for r in out]
-    extra = {}
+    gs, rs, errs, notes, info = srrs.flow_curve(
+        ts, nu=nu, beta=beta, depth=depth, dim=dim, lam=lam, omega=omega,
+        parameterization=parameterization, init_scale=init_scale, dps=dps, progress=progress)
+    depth = require_int("depth", depth, minimum=1, allow_inf=True)
+    params = {"nu": nu, "beta": beta, "depth": depth, "dim": dim,
+              "parameterization": parameterization}
     if parameterization != "reduced":
-        with mpmath.workdps(dps):
-            extra["w"] = [g if is_inf(g) else mpmath.root(_mp(g), 5) for g in gs]
-    params = {k: v for k, v in out[-1].params.items() if k != "time"}
-    return TimeSeries("rrs", params, ts, [r.risk for r in out], gs,
-                      all(r.converged for r in out),
-                      max(mpmath.mpf(r.error_estimate) for r in out),
-                      f"gradient flow ({parameterization}; solvers.settings.rrs.gamma_of_time)", dps,
-                      extra=extra)
+        params["init_scale"] = init_scale
+    if lam is not None:
+        params.update(lam=[str(x) for x in lam], omega=[str(x) for x in omega])
+    extra = {"evaluations": info["evaluations"], "panels": info["panels"]}
+    with mpmath.workdps(dps):
+        gam = [g if is_inf(g) else +g for g in gs]
+        risks = [+r for r in rs]
+        if parameterization != "reduced":
+            extra["w"] = [g if is_inf(g) else mpmath.root(_mp(g), 5) for g in gam]
+    method = (f"gradient flow ({parameterization}): t(gamma) by one cumulative Chebyshev "
+              "quadrature, inverted at every time (solvers.settings.rrs.flow_curve)")
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    return TimeSeries("rrs", params, ts, risks, gam, True, max(errs), method, dps, extra=extra)
 
 
 # Digits to which the width and context flows resolve γ(t): their velocity is a float64 contour
@@ -390,6 +416,7 @@ def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=Non
     spec_kw = dict(nu=nu, beta=beta, dim=dim, lam=lam, omega=omega)
     if is_inf(N):
         return rrs_flow(ts, depth=depth, dps=dps, **spec_kw)
+    from solvers.settings import width as swidth   # lazy: case W loads its own machinery
     land = swidth._landscape(width=N, depth=depth, **spec_kw)
     opt = swidth.risk(width=N, depth=depth, gamma=None, dps=dps, **spec_kw)
     gam, risks, errs, notes, evaluations = _float64_flow(ts, land.slope, land.value, opt)
@@ -422,6 +449,7 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
     if any(v is not None and is_inf(v) for v in (alpha, context)):
         raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid here: context_flow "
                          "is for finite context (use iso_flow / rrs_flow / fs_flow)")
+    from solvers.settings import context as scontext   # lazy: case C loads its own machinery
     opt = scontext.risk(setting, gamma=None, dps=dps, **kw)
     # one landscape for the whole flow: the modes, edges and the γ-independent contour data
     # (κ at the nodes and the kernel) are built once per contour layout and reused by every
@@ -588,9 +616,11 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
 # --------------------------------------------------------------------------- dispatch + CLI
 
 
-def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30, **params):
+def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30,
+             progress=False, **params):
     """One entry point for the CLI: the gradient flow of ``setting`` on ``times``, or (``sgd``)
-    the depth-1 ISO SGD theory at the integer steps ``times``."""
+    the depth-1 ISO SGD theory at the integer steps ``times``.  ``progress``: a tqdm bar on
+    stderr for the α = ∞ flows (ISO, FS, RRS at D = ∞)."""
     require_choice("setting", setting, ("iso", "fs", "rrs"))
     if sgd:
         if setting != "iso":
@@ -609,7 +639,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         _reject(params, {"alpha", "depth", "sigma2"}, "iso")
         if "alpha" not in params:
             raise ValueError("alpha=None is invalid: dynamics iso needs alpha > 0 or inf")
-        return iso_flow(times, dps=dps, **params)
+        return iso_flow(times, dps=dps, progress=progress, **params)
     finite = [k for k in ("alpha", "context") if params.get(k) is not None
               and not is_inf(params[k])]
     if finite:   # fs / rrs at finite context (case C), Γ = γI
@@ -623,7 +653,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
     params.pop("context", None)
     if setting == "fs":
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega"}, "fs")
-        return fs_flow(times, dps=dps, **params)
+        return fs_flow(times, dps=dps, progress=progress, **params)
     if params.get("width") is not None and not is_inf(params["width"]):
         _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "width"},
                 "rrs --width (reduced parameterization only)")
@@ -634,7 +664,7 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
     params.pop("width", None)
     _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "parameterization",
                      "init_scale"}, "rrs")
-    return rrs_flow(times, dps=dps, **params)
+    return rrs_flow(times, dps=dps, progress=progress, **params)
 
 
 def _reject(params, allowed, where):

@@ -4,14 +4,20 @@
 ``(ν, β)``.  :func:`check_exponent` confirms one law from the *exact* mode sums (never a fit):
 it computes local log-log slopes ``−d log R/d log r`` of the exact risk along a geometric ladder of
 large resources and extrapolates them by Aitken's Δ² process (exact for one power-law correction
-``s(r) = a + A r^{−ω}`` with unknown ``ω``), with the change between the last two extrapolants as
-the error estimate.
+``s(r) = a + A r^{−ω}`` with unknown ``ω``).  Width/context laws have a derived leading
+correction ``κ^ω``, ``ω = |head power − scaling power|`` (:func:`_correction_exponent`): one
+Richardson step removes it first; at the saturation boundary (``ω = 0``: ``β = 1`` for width,
+``β = 2`` for context, where the law carries a logarithm) the log-corrected model
+``s = s∞ − A/(log(1/κ) + a)`` replaces Aitken, and near it the two are compared.  Error estimate: the last change of the extrapolants,
+continued as a geometric tail when they converge slowly (see :func:`_extrapolate`).
 
 Exact quantities used (power-law spectrum ``λ_k = k^{−ν}``, ``ω_kλ_k = k^{−νβ−1}/ζ(νβ+1)``,
 summed to working precision by :class:`solvers.spectra.PowerLaw`):
 
 * ``time`` (RRS, reduced Γ, ``L = α = ∞``): ``R(γ) = Σω_kλ_k e^{−2γλ_k}``, ``F = −R'``,
-  ``t(γ) = ∫_0^γ dg/F(g)`` (Gauss–Legendre per decade of ``log g``); slope ``t F²/R``.
+  ``t(γ) = ∫_0^γ dg/F(g)`` (Gauss–Legendre per decade of ``log g``); slope ``t F²/R``.  The
+  sums (here and for ``depth``) are exact: head modes plus Hurwitz-zeta moments of the kernel's
+  Taylor series (:mod:`solvers.zeta_moments`), never the large-γ asymptotic law.
 * ``time_full`` (one scale ``w``, ``γ = w⁵``): ``dγ/dt = 25γ^{8/5}F(γ)`` from ``γ(0) = 10⁻²``;
   slope ``t V F/R``.
 * ``time_fs`` (FS, ``L = α = ∞``): ``R(t) = Σω_kλ_k/(1 + 4ω_kλ_k³t)`` from
@@ -85,10 +91,10 @@ def _value(expr, nu, beta, dps):
     """mpf value of ``expr(nu, beta)`` at ``dps`` digits (or the substituted expression)."""
     if expr is None:
         return mpmath.nan
-    v = sp.simplify(expr.subs({s_nu: _sym(nu), s_beta: _sym(beta)}))
-    if not v.is_number:
-        return v
-    with mpmath.workdps(dps):
+    v = expr.subs({s_nu: _sym(nu), s_beta: _sym(beta)})
+    if not v.is_number:           # symbolic input: a simplified expression
+        return sp.simplify(v)
+    with mpmath.workdps(dps):     # numbers need no simplification, only evaluation
         return mpmath.mpf(sp.N(v, dps + 5))
 
 
@@ -305,21 +311,104 @@ def _aitken(seq):
     return out
 
 
-def _extrapolate(slopes):
-    """(limit, error) from a sequence of slopes on a geometric ladder."""
+def _log_extrapolants(slopes, u):
+    """Extrapolants of ``s(u) = s∞ − A/(u + a)`` (three unknowns) from consecutive triples.
+
+    At a saturation boundary (``β = 1`` for width, ``β = 2`` for context) the head sum of the
+    risk diverges logarithmically instead of as a power: with ``u = log(1/κ)``,
+    ``R ≈ κ^{e}(log(1/κ)/ν + C)`` so the local slope is ``s∞ − s∞/(u + νC)`` plus higher
+    orders — a ``1/u`` correction that Aitken's power-law model ``a + A r^{−ω}`` cannot remove.
+    From three slopes at ``u_i`` (any spacing): ``ρ = Δ_1/Δ_2 = (u_3 + a)/(u_1 + a)`` gives a,
+    then A, then ``s∞``."""
+    out = []
+    for i in range(len(slopes) - 2):
+        d1, d2 = slopes[i + 1] - slopes[i], slopes[i + 2] - slopes[i + 1]
+        if d2 == 0 or d1 == d2:
+            out.append(slopes[i + 2])
+            continue
+        rho = d1 / d2
+        a = (u[i + 2] - rho * u[i]) / (rho - 1)
+        A = d1 * (u[i] + a) * (u[i + 1] + a) / (u[i + 1] - u[i])
+        out.append(slopes[i + 1] + A / (u[i + 1] + a))
+    return out
+
+
+def _extrapolate(slopes, u=None):
+    """(limit, error) from a sequence of slopes on a geometric ladder.
+
+    Extrapolants: Aitken Δ² (one power-law correction), or, with ``u`` (= ``log(1/κ)`` of each
+    slope), the log-corrected model of :func:`_log_extrapolants`.  Error: the last change of the
+    extrapolants — continued as a geometric tail ``|δ|ρ/(1 − ρ)`` when successive changes
+    shrink by ``ρ`` (a slowly converging sequence is still far from its limit), and the full
+    distance to the last raw slope when they do not shrink."""
     if len(slopes) < 3:
         raise ValueError("need at least 3 slopes to extrapolate")
-    acc = _aitken(slopes)
+    acc = _aitken(slopes) if u is None else _log_extrapolants(slopes, u)
     last = acc[-1]
     tail = abs(slopes[-1] - slopes[-2])
+    floor = mpmath.mpf(10) ** (-mpmath.mp.dps + 5)
     if len(acc) >= 2:
         err = abs(acc[-1] - acc[-2])
+        if len(acc) >= 3 and acc[-2] != acc[-3]:
+            rho = abs((acc[-1] - acc[-2]) / (acc[-2] - acc[-3]))
+            err = err * max(1, rho / (1 - rho)) if rho < 1 else max(err, abs(last - slopes[-1]))
     else:
         err = tail
     # an extrapolant that moves further than the raw slopes did is not to be trusted
     if abs(last - slopes[-1]) > 10 * tail + mpmath.mpf(10) ** (-mpmath.mp.dps // 2):
-        return slopes[-1], tail
-    return last, max(err, mpmath.mpf(10) ** (-mpmath.mp.dps + 5))
+        return slopes[-1], max(tail, abs(last - slopes[-1]))
+    return last, max(err, floor)
+
+
+def _correction_exponent(expr, nu, beta):
+    """Exponent ω of the leading correction ``κ^ω`` of a width/context law, or None.
+
+    The laws are ``ν·Min(head power, scaling power)`` of κ (:func:`theory.exponents.ridge_exponent`):
+    the risk is ``C_1κ^{e_1} + C_2κ^{e_2}`` (head modes and scaling region), so the slope's
+    leading correction is ``κ^{|e_1 − e_2|}``; ω = 0 is the saturation boundary, where the two
+    terms merge into ``κ^e log(1/κ)``."""
+    subs = {s_nu: _sym(nu), s_beta: _sym(beta)}
+    for m in expr.atoms(sp.Min):
+        vals = [sp.N(a.subs(subs), 30) for a in m.args]
+        if len(vals) == 2 and all(v.is_number for v in vals):
+            return mpmath.mpf(str(abs(vals[0] - vals[1])))
+    return None
+
+
+def _ridge_extrapolate(slopes, ladder, omega, nu):
+    """(limit, error, note) of width/context slopes with the derived correction exponent ω.
+
+    ω = 0: the log-corrected model (:func:`_log_extrapolants`).  ω > 0: one Richardson step
+    with the known ``κ^ω`` removes the leading correction, then Aitken takes the rest.  When
+    ``ω·log(1/κ)`` is still below 1 at the end of the ladder the data sit in the crossover to
+    the logarithm, and the distance to the log-model value is added to the error."""
+    u = [-mpmath.log(mpmath.mpf(k)) for k in ladder]
+    val_log, err_log = _extrapolate(slopes, u)
+    # the log model has no room for the next correction, κ^{1/ν} from N(κ) = cκ^{−1/ν} − 1/2 + …
+    # (and its analogue for P): the same model after a Richardson step that removes it is a
+    # second estimate, and the two must agree within the error
+    q1 = [(mpmath.mpf(ladder[i + 1]) / mpmath.mpf(ladder[i])) ** (1 / mpmath.mpf(nu))
+          for i in range(len(slopes) - 1)]
+    rich1 = [(slopes[i + 1] - q1[i] * slopes[i]) / (1 - q1[i]) for i in range(len(slopes) - 1)]
+    if len(rich1) >= 3:
+        val_r, err_r = _extrapolate(rich1, u[1:])
+        err_log = max(err_log, err_r, abs(val_log - val_r))
+    if omega == 0:
+        return val_log, err_log, ("log-corrected extrapolation s = s_inf - A/(log(1/kappa) + a), "
+                                  "checked after removing kappa^(1/nu)")
+    rich = []
+    for i in range(len(slopes) - 1):
+        q = (mpmath.mpf(ladder[i + 1]) / mpmath.mpf(ladder[i])) ** omega
+        rich.append((slopes[i + 1] - q * slopes[i]) / (1 - q))
+    val, err = _extrapolate(rich) if len(rich) >= 3 else (rich[-1], abs(rich[-1] - rich[-2]))
+    note = f"Richardson step with the derived correction kappa^{mpmath.nstr(omega, 6)} + Aitken"
+    if omega * u[-1] < 1:
+        # crossover: κ^ω has not yet decayed by e over the ladder, the data still look
+        # logarithmic; the log model's value, with the distance to the power model as error
+        return (val_log, max(err, err_log) + abs(val - val_log),
+                note + "; near the saturation boundary (omega log(1/kappa) < 1): log-corrected "
+                "value, error includes the distance to the power-law model")
+    return val, err, note
 
 
 def _spectrum(nu, beta):
@@ -359,15 +448,28 @@ def _integrate_log(f, a, b, nodes, weights):
     return half * total
 
 
+def _exact_sum(spec, kernel, power, dps, fallback):
+    """``Σ_k ω_kλ_k^power g(λ_k)`` exactly: head + Hurwitz-zeta moments of g's Taylor series
+    (:mod:`solvers.zeta_moments`; no asymptotic formula), else ``fallback()`` (Euler–Maclaurin
+    of :meth:`solvers.spectra.Spectrum.wsum`) when the head would be too long."""
+    from solvers import zeta_moments as zm
+    sums = zm.power_law_sums(zm.exact_key(spec.nu), zm.exact_key(spec.beta))
+    out = sums.wsum(kernel, "nu", power - 1, dps + 3)
+    return fallback() if out is None else out[0]
+
+
 def _time_slopes(nu, beta, dps, ladder, full):
     """Local slopes of the RRS risk in time along ``γ ∈ ladder`` (reduced or γ = w⁵)."""
+    from solvers import zeta_moments as zm
     spec = _spectrum(nu, beta)
 
     def F(g):
-        return 2 * _wsum(spec, lambda l: mpmath.exp(-2 * g * l), 2, dps, scale=2 * g)
+        return 2 * _exact_sum(spec, zm.exp_kernel(-2 * g), 2, dps, lambda: _wsum(
+            spec, lambda l: mpmath.exp(-2 * g * l), 2, dps, scale=2 * g))
 
     def R(g):
-        return _wsum(spec, lambda l: mpmath.exp(-2 * g * l), 1, dps, scale=2 * g)
+        return _exact_sum(spec, zm.exp_kernel(-2 * g), 1, dps, lambda: _wsum(
+            spec, lambda l: mpmath.exp(-2 * g * l), 1, dps, scale=2 * g))
 
     coef, power = (25, mpmath.mpf(8) / 5) if full else (1, 0)   # dγ/dt = (dγ/dw)² F, γ = w⁵
 
@@ -449,15 +551,18 @@ def _optimal_depth_risk(spec, L, nu, beta, dps):
     bracket holds; the start ``γ ≈ L(2 − (β+1) log(2L)/(2L))`` balances the top mode against the
     tail ``∝ γ^{−β}``.  Only γ* to ~1e-10 relative is needed: R is stationary there.
     """
+    from solvers import zeta_moments as zm
     from solvers.spectra import pow1m
     n = 2 * L
 
     def F(g):
-        return 2 * _wsum(spec, lambda l: pow1m(g * l / L, n - 1), 2, dps, scale=2 * g)
+        return 2 * _exact_sum(spec, zm.binomial_kernel(n - 1, -g / L), 2, dps, lambda: _wsum(
+            spec, lambda l: pow1m(g * l / L, n - 1), 2, dps, scale=2 * g))
 
     def dF(g):
-        return -2 * mpmath.mpf(n - 1) / L * _wsum(spec, lambda l: pow1m(g * l / L, n - 2), 3, dps,
-                                                  scale=2 * g)
+        return -2 * mpmath.mpf(n - 1) / L * _exact_sum(
+            spec, zm.binomial_kernel(n - 2, -g / L), 3, dps,
+            lambda: _wsum(spec, lambda l: pow1m(g * l / L, n - 2), 3, dps, scale=2 * g))
 
     # Newton on φ(γ) = log(F + H) − log H, H = −(top-mode term of F) = 2ω_1(γ/L − 1)^{2L−1}:
     # F = (F + H) − H balances a smooth tail against an exponentially steep top mode, and
@@ -493,7 +598,8 @@ def _optimal_depth_risk(spec, L, nu, beta, dps):
     else:
         raise ConvergenceError("optimal gamma at finite depth did not converge",
                                where=f"L={L}, gamma in [{lo}, {hi}]")
-    return _wsum(spec, lambda l: pow1m(g * l / L, n), 1, dps, scale=2 * g)
+    return _exact_sum(spec, zm.binomial_kernel(n, -g / L), 1, dps,
+                      lambda: _wsum(spec, lambda l: pow1m(g * l / L, n), 1, dps, scale=2 * g))
 
 
 def _depth_slopes(nu, beta, dps, ladder):
@@ -554,7 +660,13 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
             res, sl = _depth_slopes(nu, beta, dps, ladder)
         else:
             res, sl = _ridge_slopes(nu, beta, dps, ladder, power=1 if law == "width" else 2)
-        val, err = _extrapolate(sl)
+        omega = (_correction_exponent(sym.expr, nu, beta) if law in ("width", "context")
+                 else None)
+        if omega is not None:
+            val, err, extrapolation = _ridge_extrapolate(sl, ladder, omega, nu)
+        else:
+            val, err = _extrapolate(sl)
+            extrapolation = "Aitken delta^2 extrapolation"
         target = _value(sym.expr, nu, beta, dps)
         if not (mpmath.isfinite(val) and mpmath.isfinite(err)):
             raise ConvergenceError(f"slope extrapolation failed for law={law}",
@@ -568,5 +680,6 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
               "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
     if finite_fs:
         method = f"secant slopes of solvers.settings.fs.risk at depth {depth}"
+    method += "; " + extrapolation
     return CheckResult(law, nu, beta, target, str(sym.expr), val, err, tuple(res), tuple(sl),
-                       method + "; Aitken delta^2 extrapolation", dps)
+                       method, dps)

@@ -10,7 +10,10 @@ import os
 from solvers.cli.common import add_cache, emit, num, use_cache
 from solvers.outputs import check_file, write_file
 from solvers.result import to_json
-from solvers.settings.rrs import PARAMETERIZATIONS
+
+#: the RRS flow parameterisations (solvers.settings.rrs.PARAMETERIZATIONS; not imported here so
+#: that the command line starts without loading the solvers)
+PARAMETERIZATIONS = ("reduced", "full", "tied")
 
 #: output formats of --out, by file extension
 OUT_FORMATS = (".csv", ".json")

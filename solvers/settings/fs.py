@@ -8,6 +8,11 @@ With ``Σ̂ = Σ`` and a diagonal ``Γ = diag(γ_k)`` the modes decouple (:mod:`
   ``ω_kλ_k (1 + 4(L−1)x_k/L)^{−L/(L−1)}`` (L ≥ 2), ``ω_kλ_k/(1 + 4x_k)`` (L = ∞);
 * ``t = ∞``: ``Γ = LΣ⁻¹`` and risk exactly 0 at every depth (depth is not needed).
 
+Power laws at dim = ∞ sum the mode factor by Hurwitz-zeta moments (:mod:`solvers.zeta_moments`:
+``ω_kλ_k³ = k^{−(s+2ν)}/Z``, a few head modes plus the Taylor series of the factor against
+``ζ(s + m(s+2ν), K+1)``, cached per spectrum), so a curve of many times costs little more than
+one point; other spectra use :meth:`solvers.spectra.Spectrum.wsum`.
+
 Out of distribution (:func:`ood_risk`): the trained ``Γ = LΣ⁻¹`` tested on
 ``Σ' = e^{θS}Σe^{−θS}``.  With ``B = Σ^{−1/2}Σ'Σ^{−1/2} = V diag(μ) Vᵀ`` (so the eigenvalues of
 ``Σ⁻¹Σ'`` are the ``μ_i > 0``) the risk ``tr[Ω' Mᵀ Σ' M]/D``, ``M = (I − Σ⁻¹Σ')^L``, is exactly
@@ -26,6 +31,7 @@ import time as _time
 import mpmath
 
 from solvers.result import Result, round_dps, to_mpf
+from solvers import zeta_moments as zm
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative)
@@ -35,6 +41,8 @@ __all__ = ["risk", "mode_risk_of_time", "mode_gamma_of_time", "mode_trajectories
 
 _rd = round_dps
 _mp = to_mpf
+#: power laws at dim = ∞ through Hurwitz-zeta moments (False: Euler–Maclaurin of spectra.wsum)
+ZETA_MOMENTS = True
 
 
 def mode_risk_factor(x, depth):
@@ -127,12 +135,44 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
                           error_estimate=mpmath.mpf(0), dps=dps,
                           method="exact: Gamma = L Sigma^-1 gives (I - Gamma Sigma / L) = 0")
         tm = _mp(time)
+        out = _zeta_flow_risk(spec, depth, tm, dps) if ZETA_MOMENTS else None
+        if out is not None:
+            val, err = out
+            return Result("fs", params, _rd(val, dps), gamma="closed-form per-mode flow",
+                          error_estimate=err, dps=dps,
+                          method="closed-form per-mode gradient flow; head + Hurwitz-zeta "
+                                 "moments of the mode factor",
+                          extra={"seconds": _time.perf_counter() - t0})
         s = spec.wsum(lambda l, w: mode_risk_factor(w * l ** 3 * tm, depth), 1, dps,
                       head=_head_hint(spec, time, depth), with_omega=True)
     return Result("fs", params, _rd(s.value, dps), gamma="closed-form per-mode flow",
                   error_estimate=s.error, dps=dps,
                   method=f"closed-form per-mode gradient flow; {s.method}",
                   extra={"seconds": _time.perf_counter() - t0, "head": s.head})
+
+
+def _zeta_flow_risk(spec, depth, tm, dps):
+    """``Σ_k ω_kλ_k φ_L(ω_kλ_k³ t)`` on a power law at dim = ∞ by head + Hurwitz-zeta moments
+    (:mod:`solvers.zeta_moments`): ``ω_kλ_k³ = k^{−μ}/Z``, ``μ = s + 2ν``, and the mode factor
+    is a kernel in ``y = k^{−μ}``: ``e^{−4ty/Z}`` (L = 1),
+    ``(1 + 4(L−1)ty/(LZ))^{−L/(L−1)}`` (L ≥ 2), ``(1 + 4ty/Z)^{−1}`` (L = ∞).  None when it
+    does not apply (explicit spectra, ≤ 64 modes, or a head beyond
+    :data:`solvers.zeta_moments.K_MAX`).  A truncation to D modes subtracts ``ζ(x, D+1)``."""
+    if not isinstance(spec, PowerLaw) or (spec.is_finite and spec.dim <= 64):
+        return None
+    sums = zm.power_law_sums(zm.exact_key(spec.nu), zm.exact_key(spec.beta),
+                             spec.dim if spec.is_finite else None)
+    Z = sums.constants(mpmath.mp.prec)[3]
+    if tm == 0:
+        return mpmath.mpf(1), mpmath.mpf(0)
+    if is_inf(depth):
+        kern = zm.power_kernel(mpmath.mpf(1), 4 * tm / Z)
+    elif depth == 1:
+        kern = zm.exp_kernel(-4 * tm / Z)
+    else:
+        L = mpmath.mpf(depth)
+        kern = zm.power_kernel(L / (L - 1), 4 * (L - 1) * tm / (L * Z))
+    return sums.wsum(kern, "fs", 0, dps + 3)
 
 
 def mode_trajectories(k_list, times, nu=None, beta=None, depth=1, dim=math.inf, lam=None,

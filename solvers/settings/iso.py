@@ -23,6 +23,7 @@ The optimal γ solves the exact stationarity condition ``∂R/∂γ = 0`` with a
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import mpmath
@@ -35,6 +36,8 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
 GUARD_DIGITS = 10
 _N_START = 16
 _N_MAX = 1 << 16
+#: L = ∞, σ² = 0: beyond this γ the risk comes from the closed-form slope (Bessel I_1)
+_LAPLACE_FROM = 20
 METHODS = ("gauss-chebyshev", "density-quad")
 
 
@@ -118,14 +121,17 @@ class _IsoIntegrator:
             self.c_key = mpmath.nstr(self.c, self.wdps + 5)
         self.kernel = _Kernel(depth, self.noise)
         self.n_exact = None if depth == mpmath.inf else int(depth) + 1
-        self._hint = {"value": _N_START, "slope": _N_START}
+        self._hint = {"value": _N_START, "slope": _N_START, "slope_var": _N_START}
         self.evaluations = 0
 
     def _rule(self, n, gamma, which):
         """Sums and absolute sums (the scale for relative tolerances) of every part."""
         lams, weights = _nodes(n, self.c_key, mpmath.mp.prec)
-        f = self.kernel.value if which == "value" else self.kernel.slope
-        nparts = 3 if which == "value" else 2
+        if which == "slope_var":   # the variance part of the slope alone (L = ∞, see slope)
+            f = lambda g, l: self.kernel.slope(g, l)[1:]  # noqa: E731
+        else:
+            f = self.kernel.value if which == "value" else self.kernel.slope
+        nparts = {"value": 3, "slope": 2, "slope_var": 1}[which]
         sums = [mpmath.mpf(0)] * nparts
         scales = [mpmath.mpf(0)] * nparts
         for lam, w in zip(lams, weights):
@@ -167,9 +173,45 @@ class _IsoIntegrator:
                     return out
                 prev, n = cur, 2 * n
 
+    def _bias_slope_inf(self, gamma):
+        """L = ∞: ``∂R_bias/∂γ = −2∫λe^{−2γλ}dρ = −4e^{−2γ(1+c)} I_1(z)/z``, ``z = 4γ√c``, since
+        ``λ dρ_cont = (2/π) sin²θ dθ`` and ``(1/π)∫_0^π e^{z cos θ} sin²θ dθ = I_1(z)/z`` (the
+        atom at λ = 0 does not move).  Closed form: no node count grows with γ."""
+        with mpmath.workdps(self.wdps):
+            g = mpmath.mpf(gamma)
+            if g == 0:
+                return mpmath.mpf(-2), mpmath.mpf(0)
+            z = 4 * g * mpmath.sqrt(self.c)
+            v = -4 * mpmath.exp(-2 * g * (1 + self.c)) * mpmath.besseli(1, z) / z
+            return v, abs(v) * mpmath.mpf(10) ** (-(self.wdps - 3))
+
+    def _bias_tail_inf(self, gamma):
+        """L = ∞: ``R_bias(γ) = (1 − α)_+ + ∫_γ^∞ (−∂R_bias/∂g) dg`` (the continuous part decays
+        to 0), by tanh–sinh quadrature of the closed-form slope: ``(value, error)``."""
+        with mpmath.workdps(self.wdps):
+            g0 = mpmath.mpf(gamma)
+            b = 2 * (1 - mpmath.sqrt(self.c)) ** 2
+            # the slope decays like g^{−3/2}e^{−bg}: with g = γ/u² (bγ < 1) or g = γ − log(u)/b
+            # the integrand in u ∈ (0, 1] is smooth and flat at u = 0 (Gauss–Legendre)
+            if b * g0 < 1:
+                def f(u):
+                    return -self._bias_slope_inf(g0 / (u * u))[0] * 2 * g0 / u ** 3
+            else:
+                def f(u):
+                    return -self._bias_slope_inf(g0 - mpmath.log(u) / b)[0] / (b * u)
+            val, err = mpmath.quad(lambda u: f(u) if u > 0 else mpmath.mpf(0), [0, 1],
+                                   error=True, method="gauss-legendre")
+            return self.atom + val, abs(err) + abs(val) * mpmath.mpf(10) ** (-(self.wdps - 3))
+
     def value(self, gamma):
         """``(bias, variance, error_estimate, nodes, exact)`` of R(γ)."""
         rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
+        if self.depth == mpmath.inf and self.noise == 0 and gamma > _LAPLACE_FROM:
+            # the rule's node count grows like √γ here; the closed-form slope does not
+            bias, err = self._bias_tail_inf(gamma)
+            tol = mpmath.mpf(10) ** (-(self.dps + 3))
+            if err <= tol * bias:
+                return bias, mpmath.mpf(0), err, 0, False
         floor = mpmath.mpf(10) ** (-(GUARD_DIGITS - 2))
 
         def accept(cur, diffs, ok, exact, n):
@@ -190,6 +232,17 @@ class _IsoIntegrator:
     def slope(self, gamma):
         """``(∂R/∂γ, error_estimate)``."""
         rounding = mpmath.mpf(10) ** (-(self.wdps - 2))
+        if self.depth == mpmath.inf:   # closed-form bias part; the variance part by the rule
+            b, be = self._bias_slope_inf(gamma)
+            if self.noise == 0:
+                return b, be
+
+            def accept_var(cur, diffs, ok, exact, n):
+                if not ok[0]:
+                    return None
+                return cur[0][0], rounding * cur[1][0] + diffs[0]
+            v, ve = self._adapt(gamma, "slope_var", accept_var)
+            return b + v, be + ve
 
         def accept(cur, diffs, ok, exact, n):
             if not (exact or all(ok)):
@@ -342,12 +395,24 @@ def _optimal(a, L, s2, dps, params, method):
         # ∂R/∂γ = −2∫e^{−2γλ}λ dρ < 0 for every γ: the infimum is the γ → ∞ limit
         if slope(mpmath.mpf(1) / (1 + 1 / a))[0] < 0:
             return _risk_at(a, L, s2, mpmath.inf, dps, params)
-    # the depth-1 noise-free optimum as a start; grow until ∂R/∂γ > 0, then the bracketed root
-    # of the exact stationarity condition
-    lo, hi = expand_bracket(slope, mpmath.mpf(1) / (1 + 1 / a), lo=mpmath.mpf(0),
-                            max_steps=4000, where="optimal gamma (dR/dgamma)")
-    root = find_root(slope, lo, hi, rtol=mpmath.mpf(10) ** (-(dps + 2)),
-                     where="optimal gamma (dR/dgamma)")
+    # a float64 root of the log-form stationarity condition, then a bracketed mpmath polish in
+    # a tight bracket around it; if the float root cannot be bracketed, the full search: the
+    # depth-1 noise-free optimum as a start, grown until ∂R/∂γ > 0
+    root = None
+    g_f = _float_optimum(a, L, s2)
+    if g_f is not None:
+        for delta in ("1e-9", "1e-6"):
+            lo, hi = g_f * (1 - mpmath.mpf(delta)), g_f * (1 + mpmath.mpf(delta))
+            s_lo, s_hi = slope(lo), slope(hi)
+            if s_lo[0] < 0 < s_hi[0]:
+                root = find_root(slope, lo, hi, rtol=mpmath.mpf(10) ** (-(dps + 2)),
+                                 where="optimal gamma (dR/dgamma)")
+                break
+    if root is None:
+        lo, hi = expand_bracket(slope, mpmath.mpf(1) / (1 + 1 / a), lo=mpmath.mpf(0),
+                                max_steps=4000, where="optimal gamma (dR/dgamma)")
+        root = find_root(slope, lo, hi, rtol=mpmath.mpf(10) ** (-(dps + 2)),
+                         where="optimal gamma (dR/dgamma)")
     g, iters = root.root, root.iterations
     if hi == lo:
         lo = hi = g
@@ -361,6 +426,95 @@ def _optimal(a, L, s2, dps, params, method):
     return Result(**{**res.__dict__, "method": "bracketed root of dR/dgamma + " + res.method,
                      "extra": {**res.extra, "stationarity_residual": +s_g,
                                "root_iterations": iters}})
+
+
+def _float_slope_log_parts(gamma, a, L, s2, n):
+    """``(log P, log N)`` with ``∂R/∂γ = P − N`` (positive and negative node contributions of
+    the n-point Gauss–Chebyshev rule), in float64 logs so that ``(1 − u)^{2L}`` never over- or
+    underflows."""
+    import numpy as np
+    c = 1.0 / a
+    th = np.pi * np.arange(1, n + 1) / (n + 1)
+    lam = 1 + c + 2 * np.sqrt(c) * np.cos(th)
+    lw = np.log(2 * np.sin(th) ** 2 / (n + 1))
+    noise = s2 / a
+    logs, signs = [], []
+    if math.isinf(L):
+        logs.append(lw + np.log(2) - 2 * gamma * lam)                   # −2e^{−2γλ}
+        signs.append(-np.ones(n))
+        if noise > 0:
+            q = -np.expm1(-gamma * lam)
+            logs.append(lw + np.log(2 * noise) + np.log(q / lam) - gamma * lam)
+            signs.append(np.ones(n))
+    else:
+        u = gamma * lam / L
+        one_u = 1 - u
+        with np.errstate(divide="ignore"):
+            l1 = np.log(np.abs(one_u))
+        s1 = np.sign(one_u)
+        logs.append(lw + np.log(2) + (2 * L - 1) * l1)                 # −2(1 − u)^{2L−1}
+        signs.append(-s1)
+        if noise > 0:
+            # q = 1 − (1 − u)^L: expm1 where |L log(1−u)| is moderate, the dominant term beyond
+            xl = L * l1
+            sL = s1 ** (int(L) % 2)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                q = np.where(xl < 600, 1 - sL * np.exp(np.minimum(xl, 600)), -sL)
+                lq = np.where(xl < 600, np.log(np.abs(q)), xl)
+            sq = np.sign(q)
+            sL1 = s1 ** ((int(L) - 1) % 2)
+            logs.append(lw + np.log(2 * noise) + lq - np.log(lam) + (L - 1) * l1)
+            signs.append(sq * sL1)
+    lg = np.concatenate(logs)
+    sg = np.concatenate(signs)
+    ok = np.isfinite(lg) & (sg != 0)
+    lg, sg = lg[ok], sg[ok]
+
+    def lse(v):
+        if v.size == 0:
+            return -math.inf
+        m = v.max()
+        return float(m + np.log(np.sum(np.exp(v - m))))
+    return lse(lg[sg > 0]), lse(lg[sg < 0])
+
+
+def _float_optimum(a, L, s2):
+    """float64 root of ``log P − log N`` (:func:`_float_slope_log_parts`), or None.  The node
+    count is ``L + 1`` (exact) up to 4096, else doubled from 256 until the root is stable."""
+    from scipy.optimize import brentq
+    try:
+        af, s2f = float(a), float(s2)
+        Lf = math.inf if L == mpmath.inf else int(L)
+    except (OverflowError, ValueError):
+        return None
+    if not (af > 0 and math.isfinite(af)):
+        return None
+    ns = [Lf + 1] if not math.isinf(Lf) and Lf + 1 <= 4096 else [256 * 2 ** i for i in range(9)]
+    prev = None
+    for n in ns:
+        def h(g):
+            lp, ln = _float_slope_log_parts(g, af, Lf, s2f, n)
+            return lp - ln
+        lo, hi = 0.0, 1.0 / (1 + 1 / af)
+        for _ in range(200):
+            v = h(hi)
+            if v > 0:
+                break
+            lo, hi = hi, 2 * hi
+        else:
+            return None
+        if not math.isfinite(h(hi)) or (lo > 0 and not h(lo) < 0):
+            return None
+        lo = lo if lo > 0 else hi / 2 ** 60
+        if not h(lo) < 0:
+            return None
+        g = brentq(h, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=400)
+        if prev is not None and abs(g - prev) <= 1e-12 * g:
+            return mpmath.mpf(g)
+        prev = g
+        if len(ns) == 1:
+            return mpmath.mpf(g)
+    return None
 
 
 def optimal_gamma(alpha, depth, sigma2=0, dps=30):

@@ -5,20 +5,30 @@ With ``Γ = γI`` (spec §5) and a spectrum ``(λ_k, ω_k)`` (:mod:`solvers.spec
     R(γ) = Σ_k ω_kλ_k (1 − γλ_k/L)^{2L}     (L = ∞:  Σ_k ω_kλ_k e^{−2γλ_k}),
     F(γ) = −R'(γ) = 2 Σ_k ω_kλ_k² (1 − γλ_k/L)^{2L−1}.
 
-(:mod:`theory.rrs` derives both.)  Every power ``(1 − y)^n`` is evaluated as
-``exp(n·log1p(−y))`` so depth 10⁶ costs what depth 1 does.
+(:mod:`theory.rrs` derives both.)
 
+* **Sums.** Power laws at ``dim = ∞``: head modes plus Hurwitz-zeta moments of the kernel's
+  Taylor series (:mod:`solvers.zeta_moments`; at small γ the exact ζ-moment polynomial
+  ``Σ_j C(2L, j)(−γ/L)^j ζ(s + jν)/ζ(s)``), with the precision raised by the measured
+  cancellation; at L = ∞ and large γ the Mellin asymptotics ``Γ(β)(2γ)^{−β}/(νζ(s))`` with its
+  derived exponentially small remainder bound.  Other spectra: :meth:`Spectrum.wsum` (direct
+  sums, or head + Euler–Maclaurin with incomplete gamma/beta tails); every power
+  ``(1 − y)^n`` is ``exp(n·log1p(−y))`` so depth 10⁶ costs what depth 1 does.
 * **Optimal γ.** R is convex (``R'' ≥ 0``), so ``F`` decreases and has one root ``γ*`` when L is
-  finite; it is found by a safeguarded Newton iteration inside a bracket ``F(lo) > 0 > F(hi)``
-  (no grid).  At ``L = ∞`` every term of F is positive: the infimum is ``R → 0`` as ``γ → ∞``
-  and is not attained; the solvers report ``gamma = inf``, ``risk = 0`` and say so.
+  finite.  ``F = P − N`` (modes below/above their flip point ``γ = L/λ_k``); the root of
+  ``log P − log N`` is found by :func:`solvers.roots.find_root` (safeguarded Newton) inside a
+  bracket from :func:`solvers.roots.expand_bracket`.  At ``L = ∞`` every term of F is positive:
+  the infimum ``R → 0`` as ``γ → ∞`` is not attained; the solvers report ``gamma = inf``,
+  ``risk = 0`` and say so.
 * **Gradient flow** ``dγ/dt = V(γ)`` with ``V = F`` (``parameterization="reduced"``, from γ = 0),
   ``V = 5·2^{2/5} γ^{8/5} F`` (``"full"``: separate ``W_x, W_k, W_q, W_v`` from a balanced init
   of scale ``init_scale``, γ(0) = 2σ⁵; paper Result 9) or ``V = 25 γ^{8/5} F`` (``"tied"``: one
   scalar w, γ = w⁵).  Coefficients and γ(0) come from :func:`theory.rrs.full_attention_flow`.
-  The flow is scalar and autonomous, so ``t(γ) = ∫_{γ(0)}^{γ} dg / V(g)`` (tanh–sinh
-  quadrature) is inverted by a safeguarded Newton iteration in ``s = −log(γ* − γ)`` (finite L:
-  t is then nearly linear in s) or ``s = log γ`` (L = ∞).
+  The flow is scalar and autonomous: ``t(γ) = ∫_{γ(0)}^{γ} dg / V(g)`` is built once as a
+  cumulative Chebyshev quadrature and inverted for every requested time
+  (:class:`solvers.flows.CumulativeFlow`; cached per spectrum, depth, parameterisation and dps).
+  At L = ∞ on a power law the flow continues in closed form beyond the point where the Mellin
+  asymptotics is exact to working precision (``t ∝ γ^{β+2}``), so any t is reachable.
 """
 from __future__ import annotations
 
@@ -26,24 +36,22 @@ import math
 import time as _time
 
 import mpmath
-import sympy as sp
 
 from solvers.progress import tick
 from solvers.result import ConvergenceError, Result, round_dps, to_mpf
+from solvers.roots import expand_bracket, find_root
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
-from theory import rrs as trrs
+from solvers import zeta_moments as zm
 
 __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time", "trajectory",
-           "PARAMETERIZATIONS"]
+           "flow_curve", "PARAMETERIZATIONS"]
 
 PARAMETERIZATIONS = ("reduced", "full", "tied")
-_MAX_ITER = 200
-FLOW_QUAD = "gauss-legendre"
-#: use the incomplete gamma/beta closed forms for power-law tails (False: quadrature)
+#: closed forms for power-law tails: Hurwitz-zeta moments at dim = ∞, incomplete gamma/beta
+#: integrals (Euler–Maclaurin) at finite dim (False: Euler–Maclaurin with quadrature tails)
 CLOSED_FORM_TAILS = True
-FLOW_QUAD_DEGREE = 6
 
 
 _rd = round_dps
@@ -57,7 +65,7 @@ class _Landscape:
         self.spec, self.L, self.dps = spec, depth, dps
         self.evaluations = 0
 
-    def _sum(self, n, power, g):
+    def _sum(self, n, power, g, atol=None):
         """Σ ω λ^power (1 − γλ/L)^{n}  (n = 2L − j; at L = ∞ the kernel is e^{−2γλ})."""
         self.evaluations += 1
         extra = {}
@@ -105,20 +113,114 @@ class _Landscape:
                 return mpmath.mpf(0), mpmath.mpf(0)
             return mpmath.inf, mpmath.mpf(0)
         s = self._sum(None if is_inf(self.L) else 2 * self.L, 1, g)
-        return s.value, s.error
+        return s[0], s[1]
 
     def F(self, g):
-        s = self._sum(None if is_inf(self.L) else 2 * self.L - 1, 2, g)
-        return 2 * s.value, 2 * s.error
+        s = self._sum(None if is_inf(self.L) else 2 * self.L - 1, 2, g, atol=self.F_atol())
+        return 2 * s[0], 2 * s[1]
 
     def dF(self, g):
         if is_inf(self.L):
             s = self._sum(None, 3, g)
-            return -4 * s.value, 4 * s.error
+            return -4 * s[0], 4 * s[1]
         L = self.L
         c = mpmath.mpf(2 * (2 * L - 1)) / L
         s = self._sum(2 * L - 2, 3, g)
-        return -c * s.value, c * s.error
+        return -c * s[0], c * s[1]
+
+    def F_atol(self):
+        return None
+
+    def modes(self, n=None):
+        """The first n modes ``(λ_k, ω_k)`` (all of a finite spectrum if n is None)."""
+        return self.spec.modes(n, dps=self.dps)
+
+    def F_asymptote(self, coef=1, exponent=0):
+        """:class:`solvers.flows.PowerAsymptote` of ``V = coef·γ^{exponent}·F`` (None: none)."""
+        return None
+
+
+class _ZetaLandscape(_Landscape):
+    """Power law at dim = ∞: head + Hurwitz-zeta moments (:mod:`solvers.zeta_moments`), and the
+    L = ∞ Mellin asymptotics where its remainder bound is below the target.  Falls back to
+    :class:`_Landscape` when the head would be too long."""
+
+    def __init__(self, spec, depth, dps):
+        super().__init__(spec, depth, dps)
+        self.sums = zm.power_law_sums(_key(spec.nu), _key(spec.beta),
+                                      None if not spec.is_finite else spec.dim)
+        # two digits beyond the flow quadrature's 10^{−(dps+3)}: V's noise stays below it
+        self.rtol = mpmath.mpf(10) ** (-(dps + 5))
+        self._F0 = None
+
+    def F_atol(self):
+        """Absolute target of F at finite depth: F vanishes at γ*, where only an absolute error
+        makes sense.  ``10^{−(dps+6)}·F(0)`` resolves γ* to ``~10^{−(dps+5)}`` relative and lets
+        the flow follow γ* − γ down to ``~10^{−(dps+2)}γ*`` (then γ(t) counts as γ*)."""
+        if is_inf(self.L):
+            return None
+        if self._F0 is None:   # F(0) = 2Σω_kλ_k² (any dim) from the sums themselves
+            self._F0 = 2 * self.sums.wsum(zm.exp_kernel(mpmath.mpf(0)), "nu", 1, self.dps)[0]
+        return mpmath.mpf(10) ** (-(self.dps + 6)) * self._F0
+
+    def modes(self, n=None):
+        n = self.spec.dim if n is None else (min(n, self.spec.dim) if self.spec.is_finite else n)
+        lam, wl = self.sums.head(n, mpmath.mp.prec)
+        return lam[:n], [w / l for w, l in zip(wl[:n], lam[:n])]
+
+    def _sum(self, n, power, g, atol=None):
+        self.evaluations += 1
+        g = mpmath.mpf(g)
+        if is_inf(self.L):
+            c = 2 * g
+            if c > 40 and not self.spec.is_finite:   # the Mellin law is for D = ∞
+                val, err = zm.exp_asymptotic(self.sums, power - 1, c, mpmath.mp.prec)
+                if err <= self.rtol * val:
+                    return val, err
+            kern = zm.exp_kernel(-c)
+        else:
+            kern = zm.binomial_kernel(n, -g / self.L)
+        out = self.sums.wsum(kern, "nu", power - 1, self.dps + 3, atol=atol,
+                             rtol=None if atol is not None else self.rtol)
+        if out is None:
+            self.evaluations -= 1
+            s = super()._sum(n, power, g)
+            return s.value, s.error
+        return out
+
+    def F_asymptote(self, coef=1, exponent=0):
+        """``V = coef·γ^e·F`` ≈ ``coef·A γ^{e−β−1}``, ``A = Γ(β+1)2^{−β}/(νζ(s))`` (L = ∞)."""
+        if not is_inf(self.L) or self.spec.is_finite:
+            return None
+        from solvers.flows import PowerAsymptote
+        nu, beta, s, Z = self.sums.constants(mpmath.mp.prec)
+        A = mpmath.gamma(beta + 1) * mpmath.mpf(2) ** (-beta) / (nu * Z)
+        a = s + nu
+
+        def rel(g):
+            c = 2 * g
+            return zm.exp_remainder_bound(a, nu, c) / (mpmath.gamma(beta + 1) * c ** (-beta - 1)
+                                                      / nu)
+        g = mpmath.mpf(16)
+        while rel(g) > self.rtol:
+            g *= 2
+        return PowerAsymptote(coef * A, beta + 1 - exponent, g, rel)
+
+
+def _key(x):
+    """Exact key of a spectrum parameter, read as :meth:`PowerLaw._params` reads it."""
+    return zm.exact_key(x)
+
+
+#: truncated power laws with more modes than this use the Hurwitz-zeta sums (fewer: direct)
+ZETA_FROM_DIM = 64
+
+
+def _landscape_of(spec, depth, dps):
+    if (isinstance(spec, PowerLaw) and CLOSED_FORM_TAILS
+            and (not spec.is_finite or spec.dim > ZETA_FROM_DIM)):
+        return _ZetaLandscape(spec, depth, dps)
+    return _Landscape(spec, depth, dps)
 
 
 def _validate(nu, beta, depth, dim, lam, omega, dps):
@@ -142,11 +244,11 @@ def _overshoot(land, g):
     past zero, so that ``F = P − N`` with ``P, N ≥ 0`` (finitely many modes, all explicit)."""
     L = land.L
     spec = land.spec
-    if spec.is_finite:
-        lams, oms = spec.modes(dps=land.dps)
-    else:  # power law: λ_k > L/γ  ⇔  k < (γ/L)^{1/ν}
-        n = int(mpmath.floor((g / L) ** (1 / mpmath.mpf(spec.nu)))) + 1
-        lams, oms = spec.modes(n, dps=land.dps)
+    if isinstance(spec, PowerLaw):  # λ_k > L/γ  ⇔  k < (γ/L)^{1/ν}: only the first few modes
+        n = int(mpmath.floor((g / L) ** (1 / float(spec._params()[0])))) + 1
+        lams, oms = land.modes(n)
+    else:
+        lams, oms = land.modes()
     N = dN = mpmath.mpf(0)
     for l, w in zip(lams, oms):
         y = g * l / L - 1
@@ -159,67 +261,52 @@ def _overshoot(land, g):
 def _optimal(land):
     """(γ*, iterations, residual) for finite depth.
 
-    ``F = P − N`` (positive and overshooting modes); between consecutive points ``γ = L/λ_k``
-    both parts are positive and ``h = log P − log N`` is smooth, so the root of F is found by a
-    Newton iteration on h, kept inside a bracket ``F(lo) > 0 > F(hi)`` with bisection as the
-    fallback.  A root exactly at a flip point (e.g. a single mode, γ* = L/λ, where F has a zero
-    of order 2L − 1) is caught by ``|F| ≤ its error``.
+    ``F = P − N`` (positive and overshooting modes, :func:`_overshoot`); past the top mode's flip
+    point ``γ = L/λ_max`` both parts are positive and ``h = log P − log N`` is smooth and nearly
+    linear, so γ* is the root of h found by :func:`solvers.roots.find_root` (safeguarded Newton,
+    ``h' = P'/P − N'/N``) in the bracket ``[L/λ_max, hi]`` grown by
+    :func:`solvers.roots.expand_bracket` until ``F(hi) < 0``.  A root exactly at the flip point
+    (e.g. a single mode, γ* = L/λ, where F has a zero of order 2L − 1) is caught by
+    ``|F| ≤ its error``.
     """
     L = land.L
-    eps = mpmath.mpf(10) ** (-land.dps - 3)
-    lam_max = max(land.spec.modes(1 if not land.spec.is_finite else None, dps=land.dps)[0])
-    lo, hi = mpmath.mpf(0), None
+    lam_max = max(land.modes(1 if isinstance(land.spec, PowerLaw) else None)[0])
     x = L / lam_max  # every factor (1 − γλ/L) is ≥ 0 here, so F(x) ≥ 0
     Fx, Ferr = land.F(x)
     if abs(Fx) <= Ferr:
         return x, 0, abs(Fx)
-    if Fx > 0:
-        lo = x
-        h = 2 * x
-        for _ in range(200):
-            Fh, Fherr = land.F(h)
-            if abs(Fh) <= Fherr:
-                return h, 0, abs(Fh)
-            if Fh < 0:
-                hi = h
-                break
-            lo, h = h, 2 * h
-        if hi is None:
-            raise ConvergenceError("no upper bracket for the optimal gamma", where=f"gamma={h}")
-    else:
-        hi = x
-    x = (lo + hi) / 2
-    steps = [mpmath.inf] * 3
-    for it in range(1, _MAX_ITER + 1):
+
+    def minus_F(g):
         tick("optimal gamma")
-        Fx, Ferr = land.F(x)
-        if abs(Fx) <= Ferr:
-            return x, it, abs(Fx)
-        if Fx > 0:
-            lo = x
-        else:
-            hi = x
-        dFx, _ = land.dF(x)
-        N, dN = _overshoot(land, x)
-        P, dP = Fx + N, dFx + dN
-        if N > 0 and P > 0:
-            step = -(mpmath.log(P) - mpmath.log(N)) / (dP / P - dN / N)
-        else:
-            step = -Fx / dFx if dFx != 0 else None
-        if step is not None and abs(step) <= eps * abs(x):
-            return x + step, it, abs(Fx)
-        xn = x + step if step is not None else None
-        steps = steps[1:] + [abs(step) if step is not None else mpmath.inf]
-        # bisect if Newton leaves the bracket or its steps are not shrinking fast (linear
-        # convergence, e.g. at a root of high multiplicity)
-        if xn is None or not (lo < xn < hi) or steps[-1] > steps[0] / 4:
-            xn = (lo + hi) / 2
-            steps = [mpmath.inf] * 3
-        if (hi - lo) <= eps * abs(x):
-            return xn, it, abs(Fx)
-        x = xn
-    raise ConvergenceError("optimal gamma: Newton/bisection did not converge",
-                           where=f"gamma in [{lo}, {hi}]", residual=abs(Fx))
+        v, e = land.F(g)
+        return -v, e
+    lo, hi = expand_bracket(minus_F, 2 * x, lo=x, where="optimal gamma (dR/dgamma)")
+    if lo == hi:
+        return hi, 0, abs(land.F(hi)[0])
+
+    def h(g):
+        Fg, Fe = land.F(g)
+        N, _ = _overshoot(land, g)
+        if N == 0:
+            return (mpmath.inf, 0) if Fg > 0 else (-mpmath.inf, 0)
+        P = Fg + N
+        if P <= 0:
+            return -mpmath.inf, 0
+        # N is an explicit sum over the few overshooting modes (exact to rounding), so the error
+        # of h = log P − log N is that of P = F + N: δF/P
+        return mpmath.log(P) - mpmath.log(N), Fe / P
+
+    def dh(g):
+        Fg, _ = land.F(g)
+        dFg, _ = land.dF(g)
+        N, dN = _overshoot(land, g)
+        P = Fg + N
+        return (dFg + dN) / P - dN / N
+
+    root = find_root(h, lo, hi, df=dh, rtol=mpmath.mpf(10) ** (-(land.dps + 3)),
+                     where="optimal gamma (dR/dgamma)")
+    g = root.root
+    return g, root.iterations, abs(land.F(g)[0])
 
 
 def landscape(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
@@ -228,7 +315,7 @@ def landscape(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
     gamma = require_nonnegative("gamma", gamma, allow_inf=True)
     with mpmath.workdps(dps + GUARD_DIGITS):
-        land = _Landscape(spec, depth, dps)
+        land = _landscape_of(spec, depth, dps)
         g = _mp(gamma)
         R, Rerr = land.R(g)
         F = land.F(g)[0] if not is_inf(g) else mpmath.mpf(0)
@@ -243,7 +330,7 @@ def flow_velocity(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, om
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
     require_choice("parameterization", parameterization, PARAMETERIZATIONS)
     with mpmath.workdps(dps + GUARD_DIGITS):
-        land = _Landscape(spec, depth, dps)
+        land = _landscape_of(spec, depth, dps)
         return _velocity(land, parameterization)(_mp(gamma))
 
 
@@ -251,35 +338,31 @@ def trajectory(gammas, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omeg
                parameterization="reduced", init_scale=0.01, dps=20) -> Result:
     """The gradient-flow curve parametrised by γ: ``t(γ_i) = ∫_{γ(0)}^{γ_i} dg / V(g)`` and
     ``R(γ_i)`` for increasing ``gammas`` below the optimum — a whole time series without
-    inverting ``t(γ)`` point by point (cf. :func:`gamma_of_time`).  Segment quadratures are
-    accumulated; ``risk`` and ``extra['times']`` are lists, ``error_estimate`` bounds the
-    accumulated quadrature error of the times."""
+    inverting ``t(γ)`` (cf. :func:`flow_curve`).  ``risk`` and ``extra['times']`` are lists,
+    ``error_estimate`` bounds the accumulated quadrature error of the times."""
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
     require_choice("parameterization", parameterization, PARAMETERIZATIONS)
     params = _params(nu, beta, depth, dim, lam, omega, parameterization=parameterization)
     with mpmath.workdps(dps + GUARD_DIGITS):
-        land = _Landscape(spec, depth, dps)
-        V = _velocity(land, parameterization)
-        g_prev = _gamma0(parameterization, init_scale)
+        g0 = _gamma0(parameterization, init_scale)
         gs = [_mp(require_nonnegative("gammas", g)) for g in gammas]
-        if any(b <= a for a, b in zip(gs, gs[1:])) or (gs and gs[0] <= g_prev):
+        if any(b <= a for a, b in zip(gs, gs[1:])) or (gs and gs[0] <= g0):
             raise ValueError(f"gammas={list(gammas)[:4]}... is invalid: gammas must increase "
-                             f"from above gamma(0)={g_prev}")
-        t, err, times, risks = mpmath.mpf(0), mpmath.mpf(0), [], []
+                             f"from above gamma(0)={g0}")
+        flow, land = _flow(spec, depth, parameterization, init_scale, dps)
+        V = _velocity(land, parameterization)
+        times, risks, err = [], [], mpmath.mpf(0)
         for g in gs:
-            v_end = V(g)
-            if not v_end > 0:
+            if not V(g) > 0:
                 raise ValueError(f"gammas contains {mpmath.nstr(g, 8)}, at or beyond the optimum "
                                  "where the flow stops: keep gammas below optimal_gamma")
-            seg, e = mpmath.quad(lambda x: 1 / V(x), [g_prev, g], error=True,
-                                 method=FLOW_QUAD, maxdegree=FLOW_QUAD_DEGREE + 2)
-            t, err = t + seg, err + abs(e)
+            t, e = flow.time_of_gamma(g)
+            err = max(err, e)
             times.append(_rd(t, dps))
             risks.append(_rd(land.R(g)[0], dps))
-            g_prev = g
     return Result("rrs", params, risks, gamma=[_rd(g, dps) for g in gs], error_estimate=err,
-                  method=f"t(gamma) by segment quadrature of 1/V ({parameterization})", dps=dps,
-                  extra={"times": times})
+                  method=f"t(gamma) by cumulative Chebyshev quadrature of 1/V ({parameterization})",
+                  dps=dps, extra={"times": times})
 
 
 def optimal_gamma(nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
@@ -291,214 +374,204 @@ def optimal_gamma(nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=Non
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
     params = _params(nu, beta, depth, dim, lam, omega)
     t0 = _time.perf_counter()
+    if is_inf(depth):
+        return Result("rrs", params, mpmath.mpf(0), gamma=mpmath.inf, converged=True,
+                      error_estimate=mpmath.mpf(0), dps=dps,
+                      method="limit: at depth=inf F(gamma) > 0 for all gamma, so the "
+                             "infimum R -> 0 is reached only as gamma -> inf")
     with mpmath.workdps(dps + GUARD_DIGITS):
-        land = _Landscape(spec, depth, dps)
-        if is_inf(depth):
-            return Result("rrs", params, mpmath.mpf(0), gamma=mpmath.inf, converged=True,
-                          error_estimate=mpmath.mpf(0), dps=dps,
-                          method="limit: at depth=inf F(gamma) > 0 for all gamma, so the "
-                                 "infimum R -> 0 is reached only as gamma -> inf")
+        g, its, resid, R, Rerr, evals = _optimum(spec, depth, dps)
+    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True,
+                  error_estimate=Rerr,
+                  method="bracketed Newton root of dR/dgamma (solvers.roots) + spectral sums",
+                  dps=dps, iterations=its,
+                  extra={"residual": resid, "seconds": _time.perf_counter() - t0,
+                         "evaluations": evals})
+
+
+_OPT_CACHE = {}
+
+
+def _spec_key(spec):
+    if isinstance(spec, PowerLaw):
+        return ("powerlaw", _key(spec.nu), _key(spec.beta), spec.dim)
+    lam, om = spec.modes(dps=40)
+    return ("discrete", tuple(str(x) for x in lam), tuple(str(x) for x in om))
+
+
+def _optimum(spec, depth, dps):
+    """``(γ*, iterations, residual, R*, error, evaluations)`` at finite depth (cached)."""
+    key = (_spec_key(spec), depth, dps)
+    if key not in _OPT_CACHE:
+        land = _landscape_of(spec, depth, dps)
         g, its, resid = _optimal(land)
         R, Rerr = land.R(g)
-    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True, error_estimate=Rerr,
-                  method="safeguarded Newton on dR/dgamma=0 + spectral sums", dps=dps,
-                  iterations=its,
-                  extra={"residual": resid, "seconds": _time.perf_counter() - t0,
-                         "evaluations": land.evaluations})
+        if len(_OPT_CACHE) > 256:
+            _OPT_CACHE.clear()
+        _OPT_CACHE[key] = (g, its, resid, R, Rerr, land.evaluations)
+    return _OPT_CACHE[key]
 
 
 def _velocity(land, parameterization):
     if parameterization == "reduced":
         return lambda g: land.F(g)[0]
-    ns = trrs.full_attention_flow()
-    coef = ns.coefficient if parameterization == "full" else ns.tied_coefficient
-    C = mpmath.mpf(sp.N(coef, land.dps + 2 * GUARD_DIGITS))
-    e = mpmath.mpf(ns.exponent.p) / ns.exponent.q
+    C, e = _full_coefficient(parameterization, land.dps)
     return lambda g: C * g ** e * land.F(g)[0]
+
+
+def _full_coefficient(parameterization, dps):
+    """``(C, 8/5)`` of ``V = C γ^{8/5} F`` (:func:`theory.rrs.full_attention_flow`)."""
+    import sympy as sp
+
+    ns = _full_attention_flow()
+    coef = ns.coefficient if parameterization == "full" else ns.tied_coefficient
+    C = mpmath.mpf(sp.N(coef, dps + 2 * GUARD_DIGITS))
+    return C, mpmath.mpf(ns.exponent.p) / ns.exponent.q
+
+
+_FULL_FLOW = []
+
+
+def _full_attention_flow():
+    """The sympy derivation of the full-attention flow, done once per process."""
+    if not _FULL_FLOW:
+        from theory import rrs as trrs
+        _FULL_FLOW.append(trrs.full_attention_flow())
+    return _FULL_FLOW[0]
 
 
 def _gamma0(parameterization, init_scale):
     if parameterization == "reduced":
         return mpmath.mpf(0)
+    import sympy as sp
+
+    from theory import rrs as trrs
     sigma = sp.Symbol("sigma", positive=True)
     f = sp.lambdify(sigma, trrs.initial_gamma(parameterization, sigma), modules="mpmath")
     return f(_mp(init_scale))
 
 
-def _flow_variable(gstar, g0):
-    """Integration/inversion variable s for the flow: returns (γ(s), dγ/ds, s0)."""
-    if is_inf(gstar):
-        shift = 1 if g0 == 0 else 0  # s = log(γ + 1) or log γ: t grows like a power of γ
-
-        def gam(s):
-            return mpmath.exp(s) - shift
-
-        def dgds(s):
-            return mpmath.exp(s)
-        return gam, dgds, mpmath.log(g0 + shift)
-    if g0 == 0:  # s = −log(γ* − γ): t(s) is nearly linear as γ → γ*
-        def gam(s):
-            return gstar - mpmath.exp(-s)
-
-        def dgds(s):
-            return mpmath.exp(-s)
-        return gam, dgds, -mpmath.log(gstar)
-
-    # γ = γ*/(1 + e^{−s}): logarithmic near γ(0) ≈ 0 (where V ∝ γ^{8/5}) and near γ*
-    def gam(s):
-        return gstar / (1 + mpmath.exp(-s))
-
-    def dgds(s):
-        g = gam(s)
-        return g * (gstar - g) / gstar
-    return gam, dgds, mpmath.log(g0 / (gstar - g0))
+_FLOW_CACHE = {}
 
 
-def _flow_dps(spec, dps):
-    """Working digits of the finite-depth flow.  Near γ*, V(γ) ∝ γ* − γ is a difference of O(1)
-    terms, so finite spectra (cheap sums) get ``2·dps + 5`` digits and γ(t) resolves γ* − γ down
-    to ``10^{−dps}·γ*``; infinite power laws get ``dps + 15`` (their sums cost much more at high
-    precision) and γ(t) is taken equal to γ* once ``γ* − γ < 10^{−(dps/2+…)}γ*``-level, where
-    the risk error ``½|F'(γ*)|(γ* − γ)²`` is added to the error estimate."""
-    return 2 * dps + 5 if spec.is_finite else dps + 15
-
-
-def _quad_checked(f, a, b, tol, depth=0):
-    """``∫_a^b f`` with error estimate; subdivides (up to 4 levels of 4 pieces) until the
-    estimate is below ``tol·(1 + |value|)``, else raises ConvergenceError."""
-    val, err = mpmath.quad(f, [a, b], error=True, maxdegree=FLOW_QUAD_DEGREE, method=FLOW_QUAD)
-    if err <= tol * (1 + abs(val)):
-        return val, abs(err)
-    if depth >= 4:
-        raise ConvergenceError("t(gamma) quadrature did not converge", where=f"[{a}, {b}]",
-                               residual=err)
-    pts = [a + (b - a) * j / 4 for j in range(5)]
-    parts = [_quad_checked(f, pts[j], pts[j + 1], tol, depth + 1) for j in range(4)]
-    return mpmath.fsum(p[0] for p in parts), mpmath.fsum(p[1] for p in parts)
-
-
-def _solve_flow(land, t, parameterization, init_scale):
-    """γ(t) of ``dγ/dt = V(γ)``; returns (γ, iterations, error estimate of t(γ), note).
-
-    Newton on ``log t(s) − log t`` in the flow variable s (:func:`_flow_variable`), safeguarded
-    by a bracket and bisection; ``t(s)`` is accumulated from the nearest point already known.
-    """
-    g0 = _gamma0(parameterization, init_scale)
-    dps = land.dps
-    if t == 0:
-        return g0, 0, mpmath.mpf(0), "t=0"
-    if is_inf(land.L):
+def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
+    """The cached :class:`solvers.flows.CumulativeFlow` of one flow and its landscape; the
+    caller runs inside ``workdps(dps + GUARD_DIGITS)``."""
+    from solvers.flows import CumulativeFlow
+    key = (_spec_key(spec), depth, parameterization,
+           str(init_scale) if parameterization != "reduced" else None, dps)
+    hit = _FLOW_CACHE.get(key)
+    if hit is not None:
+        hit[0].progress = progress
+        return hit
+    land = _landscape_of(spec, depth, dps)
+    switch = None
+    if is_inf(depth):
         gstar = mpmath.inf
     else:
-        if is_inf(t):
-            return _optimal(land)[0], 0, mpmath.mpf(0), "t=inf: the flow's limit (optimal gamma)"
-        # near γ*, V(γ) ∝ γ* − γ is a difference of O(1) terms: double the precision (for γ*
-        # too) so that γ(t) resolves γ* − γ down to 10^{−dps}·γ*
-        land = _Landscape(land.spec, land.L, _flow_dps(land.spec, dps))
-        with mpmath.workdps(land.dps + GUARD_DIGITS):
-            gstar = _optimal(land)[0]
-    if is_inf(t):
-        return gstar, 0, mpmath.mpf(0), "t=inf: the flow's limit (optimal gamma)"
-    V = _velocity(land, parameterization)
-    gam, dgds, s0 = _flow_variable(gstar, g0)
+        # γ* ≥ L/λ_max (every factor 1 − γλ/L ≥ 0 there, so F > 0): below L/(2λ_max) the flow
+        # runs in log(1 + γ) and γ* is computed only when a time needs γ beyond it
+        def gstar():
+            return _optimum(spec, depth, dps)[0]
+        lam_max = max(land.modes(1 if isinstance(spec, PowerLaw) else None)[0])
+        switch = depth / (2 * lam_max)
+    g0 = _gamma0(parameterization, init_scale)
+    if parameterization == "reduced":
+        C, e = mpmath.mpf(1), mpmath.mpf(0)
+    else:
+        C, e = _full_coefficient(parameterization, dps)
 
-    def dTds(s):
-        g = gam(s)
-        v = V(g)
-        if v <= 0:
-            raise ConvergenceError("flow velocity not positive", where=f"gamma={g}", residual=v)
-        return dgds(s) / v
+    def velocity(g):
+        v, err = land.F(g)
+        f = C * g ** e
+        return f * v, f * err
+    asym = land.F_asymptote(C, e) if is_inf(depth) else None
+    flow = CumulativeFlow(velocity, g0, gstar, dps, asymptote=asym, progress=progress,
+                          switch=switch)
+    if len(_FLOW_CACHE) > 32:
+        _FLOW_CACHE.clear()
+    _FLOW_CACHE[key] = (flow, land)
+    return flow, land
 
-    tol = mpmath.mpf(10) ** (-dps - 2)
-    known = {s0: (mpmath.mpf(0), mpmath.mpf(0))}  # s -> (t(s), accumulated error)
 
-    def T(s):
-        ref = min(known, key=lambda r: abs(r - s))
-        Tr, er = known[ref]
-        if s == ref:
-            return Tr, er
-        val, err = _quad_checked(dTds, ref, s, mpmath.mpf(10) ** (-dps - 2))
-        known[s] = (Tr + val, er + abs(err))
-        return known[s]
+def _validate_flow(nu, beta, depth, dim, lam, omega, parameterization, init_scale, dps):
+    spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
+    require_choice("parameterization", parameterization, PARAMETERIZATIONS)
+    if parameterization != "reduced":
+        init_scale = require_positive("init_scale", init_scale)
+    return spec, depth, dps, init_scale
 
-    s_sat = None
-    if not is_inf(gstar):  # γ(t) indistinguishable from γ* at the requested precision
-        # V near γ* has relative error ~ 10^{−(flow digits − dps)}·γ*/(γ* − γ) at most
-        resolved = min(dps + 3, land.dps + GUARD_DIGITS - dps - 2)
-        s_sat = -mpmath.log(abs(gstar) * mpmath.mpf(10) ** (-resolved))
-        if g0 != 0:
-            s_sat += mpmath.log(abs(gstar))
-    s_lo, s_hi = s0, None
-    s = s0 + t / dTds(s0)
-    if is_inf(gstar):
-        s = min(s, s0 + 2)
-    if s_sat is not None and s > s_sat:
-        s = s_sat
-    logt = mpmath.log(t)
-    for it in range(1, _MAX_ITER + 1):
-        tick("gamma(t)")
-        Ts, Terr = T(s)
-        if Ts < t:
-            s_lo = s
-            if s_sat is not None and s >= s_sat:
-                return gstar, it, Terr, "saturated: gamma(t) equals the optimum to working precision"
-        else:
-            s_hi = s
-        sn = s - (mpmath.log(Ts) - logt) * Ts / dTds(s)
-        if abs(sn - s) <= tol * (1 + abs(s)):
-            return gam(sn), it, Terr, ""
-        if s_hi is None:
-            if sn <= s_lo:
-                sn = s_lo + 2 * (s_lo - s0) + 1
-            if is_inf(gstar):  # t(s) may grow like exp(e^s): expand the bracket gently
-                sn = min(sn, s + 2)
-        elif not (s_lo < sn < s_hi):
-            sn = (s_lo + s_hi) / 2
-        if s_sat is not None and sn > s_sat:
-            sn = s_sat
-        s = sn
-    raise ConvergenceError("gamma(t): inversion of t(gamma) did not converge",
-                           where=f"t={t}, s in [{s_lo}, {s_hi}]")
+
+def flow_curve(times, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
+               parameterization="reduced", init_scale=0.01, dps=30, progress=False):
+    """γ(t) and R(γ(t)) of the gradient flow at every time of ``times`` (any order, ``inf``
+    allowed), from one cumulative quadrature of ``t(γ)`` (:class:`solvers.flows.CumulativeFlow`).
+
+    Returns ``(gammas, risks, errors, notes, info)``: mpf lists (``errors`` bound the risk error:
+    the sums' own error plus ``F·δγ``, δγ = V·δt from the time quadrature, or the saturation gap
+    ``½|F'(γ*)|δγ²``), a set of notes, and ``info`` (``evaluations``, ``panels``).
+    ``progress``: show a tqdm bar over the quadrature panels."""
+    spec, depth, dps, init_scale = _validate_flow(nu, beta, depth, dim, lam, omega,
+                                                  parameterization, init_scale, dps)
+    ts = [require_nonnegative("times", t, allow_inf=True) for t in times]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(desc="t(gamma) panels", unit="panel", leave=False)
+    try:
+        with mpmath.workdps(dps + GUARD_DIGITS):
+            flow, land = _flow(spec, depth, parameterization, init_scale, dps, progress=bar)
+            order = sorted(range(len(ts)), key=lambda i: _mp(ts[i]))
+            gam, risks, errs, notes = [None] * len(ts), [None] * len(ts), [None] * len(ts), set()
+            for i in order:
+                pt = flow.point(_mp(ts[i]))
+                g = pt.gamma
+                R, Rerr = land.R(g)
+                if pt.note.startswith("saturated"):
+                    Rerr += abs(land.dF(g)[0]) * pt.gamma_error ** 2 / 2
+                elif not is_inf(g) and pt.gamma_error:
+                    Rerr += abs(land.F(g)[0]) * pt.gamma_error
+                if pt.note and pt.note != "t=0":
+                    notes.add(pt.note)
+                gam[i], risks[i], errs[i] = g, R, Rerr
+            info = {"evaluations": land.evaluations, "panels": len(flow.panels),
+                    "gamma_errors": None}
+    finally:
+        if bar is not None:
+            bar.close()
+    return gam, risks, errs, notes, info
 
 
 def gamma_of_time(time, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=None,
                   parameterization="reduced", init_scale=0.01, dps=30) -> Result:
     """γ(t) of the gradient flow (γ(0) = 0 reduced; 2σ⁵ full; σ⁵ tied with σ = init_scale)
     and the risk R(γ(t)).  ``time = inf`` gives the optimum (:func:`optimal_gamma`)."""
-    spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
     time = require_nonnegative("time", time, allow_inf=True)
-    require_choice("parameterization", parameterization, PARAMETERIZATIONS)
-    if parameterization != "reduced":
-        init_scale = require_positive("init_scale", init_scale)
+    spec, depth, dps, init_scale = _validate_flow(nu, beta, depth, dim, lam, omega,
+                                                  parameterization, init_scale, dps)
     params = _params(nu, beta, depth, dim, lam, omega, time=time,
                      parameterization=parameterization,
                      **({"init_scale": init_scale} if parameterization != "reduced" else {}))
     t0 = _time.perf_counter()
     with mpmath.workdps(dps + GUARD_DIGITS):
-        land = _Landscape(spec, depth, dps)
-        flow_dps = (mpmath.mp.dps if is_inf(depth)
-                    else _flow_dps(spec, dps) + GUARD_DIGITS)
-        with mpmath.workdps(flow_dps):
-            g, its, terr, note = _solve_flow(land, _mp(time), parameterization, init_scale)
+        flow, land = _flow(spec, depth, parameterization, init_scale, dps)
+        ev0 = land.evaluations
+        pt = flow.point(_mp(time))
+        g = pt.gamma
         R, Rerr = land.R(g)
-        gamma_err = mpmath.mpf(0)
-        # error in γ from the error of t(γ): δγ = V(γ) δt; in R: F(γ) δγ
-        if not is_inf(g) and terr:
-            Fg = land.F(g)[0]
-            gamma_err = abs(_velocity(land, parameterization)(g) * terr)
-            Rerr += abs(Fg) * gamma_err
-        if note.startswith("saturated"):  # γ(t) replaced by γ*: R − R* ≤ ½|F'(γ*)|(γ* − γ)²
-            resolved = min(dps + 3, _flow_dps(spec, dps) + GUARD_DIGITS - dps - 2)
-            gamma_err = abs(g) * mpmath.mpf(10) ** (-resolved)
-            Rerr += abs(land.dF(g)[0]) * gamma_err ** 2 / 2
-    method = f"t(gamma) quadrature + safeguarded Newton inversion ({parameterization})"
-    if note:
-        method += f"; {note}"
-    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True, error_estimate=Rerr,
-                  method=method, dps=dps, iterations=its,
-                  extra={"t_error": terr, "gamma_error": gamma_err,
+        if pt.note.startswith("saturated"):  # γ(t) replaced by γ*: R − R* ≤ ½|F'(γ*)|(γ* − γ)²
+            Rerr += abs(land.dF(g)[0]) * pt.gamma_error ** 2 / 2
+        elif not is_inf(g) and pt.gamma_error:
+            Rerr += abs(land.F(g)[0]) * pt.gamma_error
+    method = f"t(gamma) cumulative Chebyshev quadrature + inversion ({parameterization})"
+    if pt.note:
+        method += f"; {pt.note}"
+    return Result("rrs", params, _rd(R, dps), gamma=_rd(g, dps), converged=True,
+                  error_estimate=Rerr, method=method, dps=dps,
+                  iterations=len(flow.panels),
+                  extra={"t_error": pt.t_error, "gamma_error": pt.gamma_error,
                          "seconds": _time.perf_counter() - t0,
-                         "evaluations": land.evaluations})
+                         "evaluations": land.evaluations - ev0 if ev0 else land.evaluations})
 
 
 def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, lam=None,

@@ -244,3 +244,17 @@ def test_check_exponent_invalid_law():
         check_exponent("height", 1.5, 1.0)
     with pytest.raises(ValueError, match="nu"):
         check_exponent("time", 0.9, 1.0)
+
+
+@pytest.mark.parametrize("law,nu_v,beta_v", [("width", 1.5, 1.0), ("width", 3.0, 1.0),
+                                             ("context", 1.5, 2.0), ("width", 1.5, 0.95),
+                                             ("width", 1.5, 1.05), ("context", 1.5, 1.9)])
+def test_saturation_boundary_error_estimates_are_honest(law, nu_v, beta_v):
+    """At β = 1 (width) / 2 (context) the law carries log(1/κ): the slopes approach the exponent
+    like 1/log, which Aitken's power-law model cannot extrapolate (it was 0.044 off with an
+    error estimate of 0.0072 at ν = 1.5, β = 1).  The derived log-corrected model at the
+    boundary, and the comparison of both models near it, must bound the true difference."""
+    r = _check(law, nu_v, beta_v)
+    assert abs(r.value - r.symbolic) <= r.error_estimate, (r.value, r.symbolic, r.error_estimate)
+    if beta_v in (1.0, 2.0):
+        assert r.error_estimate < 0.05 and "log-corrected" in r.method
