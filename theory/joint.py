@@ -151,7 +151,7 @@ def conditional_two_point(trTrCr, trCSSrr, trSSrr, trTrr, t=tau, t2=tau2, a_N=al
 # ---------------------------------------------------------------------------------------------
 # Wishart step
 # ---------------------------------------------------------------------------------------------
-def wishart_traces():
+def wishart_traces(n_modes=2):
     """Absolute-trace equivalents over W (``φ = 1 − S/P``, ``κκ'/(xx') = 1/(φφ')``,
     ``E = 1 − V_P/P``) of the four traces of :func:`conditional_two_point`:
 
@@ -164,9 +164,9 @@ def wishart_traces():
     ``Tr[Ω(I − xr)(I − x'r')] = Tr Ω − x Tr Ωr − x' Tr Ωr' + xx' Tr Ωrr'`` with one-point
     ``Tr Ωr = (κ/x) Σωρ`` and ``Tr Ωrr'`` from the LOO law, summed termwise with the partial
     fractions ``1 − κρ = λρ``.  Returns a namespace with the four expressions and the symbolic
-    residuals of the two derivations (0) on a 3-mode symbolic spectrum."""
-    lam = sp.symbols("l1:4", positive=True)
-    om = sp.symbols("o1:4", positive=True)
+    residuals of the derivations (0) on an ``n_modes``-mode symbolic spectrum."""
+    lam = sp.symbols(f"l1:{n_modes + 1}", positive=True)
+    om = sp.symbols(f"o1:{n_modes + 1}", positive=True)
     Pp = sp.Symbol("P_", positive=True)
     k1, k2 = kap, kap2
     rho1 = [1 / (k1 + l) for l in lam]
@@ -182,7 +182,7 @@ def wishart_traces():
         ladder = (sum(l * t1 * a * b for l, t1, a, b in zip(lam, T1, rho1, rho2)) / Pp
                   * sum(t2 * l * a * b for t2, l, a, b in zip(T2, lam, rho1, rho2)) / E)
         return k1 * k2 / (x1 * xx2) * (first + ladder)
-    one = [1, 1, 1]
+    one = [1] * n_modes
     Uv = sum(o * l * a * b for o, l, a, b in zip(om, lam, rho1, rho2))
     U2v = sum(o * l * l * a * b for o, l, a, b in zip(om, lam, rho1, rho2))
     Yv = sum(l * a * b for l, a, b in zip(lam, rho1, rho2))
@@ -194,7 +194,7 @@ def wishart_traces():
     res_O = sp.simplify(expand_O - (U2v + k1 * k2 * Yv * Uv / (Pp * E)))
     tr_r1 = k1 / x1 * sum(rho1)
     tr_r2 = k2 / xx2 * sum(rho2)
-    expand_I = 3 - x1 * tr_r1 - xx2 * tr_r2 + x1 * xx2 * loo(one, one)
+    expand_I = n_modes - x1 * tr_r1 - xx2 * tr_r2 + x1 * xx2 * loo(one, one)
     res_I = sp.simplify(expand_I - (Vp + k1 * k2 * Yv * Yv / (Pp * E)))
     res_LO = sp.simplify(loo(lam, om) - Uv / (phi1 * phi2 * E))
     res_L1 = sp.simplify(loo(lam, one) - Yv / (phi1 * phi2 * E))
