@@ -425,6 +425,7 @@ class _Solver:
 
     def __init__(self, pb: JointProblem):
         self.pb = pb
+        self._cache = {}
 
     def _rho_filter(self, c, h, g, rho_max, rho_min, log=False):
         rho = rho_max
@@ -453,6 +454,16 @@ class _Solver:
         return lg if lg.rate >= 0.5 * full.rate else full
 
     def build(self, lay, n):
+        """Contour and kernel for a layout and node count (memoised: the optimal-γ search
+        revisits the same layout — always at L = ∞ on the log contour, where |p| ≤ 1)."""
+        key = (lay, n)
+        if key not in self._cache:
+            if len(self._cache) > 8:
+                self._cache.clear()
+            self._cache[key] = self._build(lay, n)
+        return self._cache[key]
+
+    def _build(self, lay, n):
         pb = self.pb
         w, wq, kap = _continue(pb, lay.center, lay.half, lay.rho, n, lay.gap)
         m = kap / w
@@ -626,7 +637,7 @@ def _initial_head(nu, P, N):
     if nu is None:
         return 4096
     nu = float(nu)
-    m = min(P, N)
+    m = max(P, N)   # the lower spectral edge lies between the zeros S = N and S = P
     k0 = (math.pi / nu / math.sin(math.pi / nu) / m) ** nu
     return max(1024, int(1.5 * (4 / k0) ** (1 / nu)) + 1)
 
