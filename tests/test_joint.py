@@ -85,6 +85,16 @@ def test_full_width_equals_case_c(alpha, depth, sigma2, gamma):
     assert abs(got.risk - ref.risk) <= 1e-10 * ref.risk
 
 
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_full_width_ridgeless_equals_case_c(alpha):
+    # reference: solvers.context.ridgeless_limit (κ₀²U₀/(1 − V₀), σ²V₀/(1 − V₀)); α = 2 is
+    # least squares with D < P: bias 0, variance σ²D/(P − D) = 0.25
+    kw = dict(alpha=alpha, depth="inf", gamma="inf", sigma2=0.25, nu=1.5, beta=1.0, dim=64)
+    got = joint.risk(width=64, **kw).risk
+    ref = context.risk("rrs", **kw).risk
+    assert abs(got - ref) <= 1e-12 * ref
+
+
 def test_full_width_optimum_equals_case_c():
     got = joint.risk(width=64, alpha=0.75, depth=6, sigma2=0.25, nu=1.5, beta=1.0, dim=64)
     ref = context.risk("rrs", alpha=0.75, depth=6, sigma2=0.25, nu=1.5, beta=1.0, dim=64)
