@@ -2,8 +2,8 @@
 equivalent (sympy only).
 
 Model.  The weight error after L GD steps is ``p(M₀)β`` (plus a label-noise term), with
-``M₀ = P̃ Σ̂``: ``P̃`` a Haar rank-N projection (``α_N = N/D``), ``Σ̂ = Λ^{1/2} W Λ^{1/2}`` the sample
-covariance of ``P = αD`` points (``W`` Wishart, ratio ``q = D/P``).  Under RRS the covariance is
+``M₀ = P̃ Σ̂``: ``P̃`` a Haar rank-N projection (``α_N = N/D``), ``Σ̂ = Λ^{1/2} W Λ^{1/2}``
+the sample covariance of ``P = αD`` points (``W`` Wishart, ratio ``q = D/P``).  Under RRS the covariance is
 rotated per context, so ``P̃`` is free from ``{Σ̂, Λ, Ω}``.  The bias needs
 ``F(z, z') = tr Λ (z + M₀)⁻¹ Ω (z' + M₀ᵀ)⁻¹`` (test ``T = Λ``, source ``C = Ω``).
 
@@ -13,7 +13,8 @@ One point: ``(z + P̃S)⁻¹ ≍ (z + ΨS)⁻¹``, ``Ψ = (α_N − τ)/(1 − �
 ``(z + P̃S)⁻¹ = (I − 𝒬S)/z`` and ``(z + P̃S)⁻¹P̃ = 𝒬``, ``𝒬 = Q(z + QᵀSQ)⁻¹Qᵀ ≍ r = (x + S)⁻¹``
 (the sketched resolvent): the noise term needs only this one-point object.
 Two points: ``F ≍ tr T R C R' − Ψ_χχ tr T R R'``, ``R = (z + ΨS)⁻¹ = r/Ψ``,
-``Ψ_χχ = c·num/(1 + c𝒜)``, ``num = tr C S² R R'``, ``𝒜 = tr S² R R'``, ``c`` = :func:`theory.width.c_closed`.
+``Ψ_χχ = c·num/(1 + c𝒜)``, ``num = tr C S² R R'``, ``𝒜 = tr S² R R'``,
+``c`` = :func:`theory.width.c_closed`.
 
 *Operator ordering.*  ``S`` does not commute with ``T`` or ``C``, but ``R``, ``R'`` and ``S`` are
 functions of the same matrix and commute with each other, and C (resp. T) appears once in each
