@@ -14,13 +14,12 @@ projection free from ``{Σ̂, Λ, Ω}``.  With ``M₀ = P̃Σ̂`` the excess ris
 normalised step, ``Γ = γ(D/N)P_N``, as in :mod:`solvers.settings.width`).
 
 The nested deterministic equivalent (derived in :mod:`theory.joint`).  Let ``ρ_k = 1/(κ + λ_k)``,
-``S(κ) = Σ_k λ_kρ_k``, ``φ = 1 − S/P`` (Wishart renormalisation), ``ψ_n = (D/N)(N − S)/(D − S)``
+``S(κ) = Σ_k λ_kρ_k``, ``φ = 1 − S/P`` (Wishart renormalisation), ``ψ_n = (1 − S/N)/(1 − S/D)``
 (projection renormalisation; ``1 − S/N`` at ``D = ∞``; 1 at ``N = D``).
 
 * one point: ``−w = f(κ) = κ φ(κ) ψ_n(κ)`` — the paper's pair of one-point equations
-  (free-product relation with the projection, structured-Wishart relation for ``Σ̂``) combined;
-  the resolvent is ``(w − M)⁻¹ ≍ −(κ/w)·(Λ-basis)…`` and the noise trace
-  ``Tr[Λ(w − M)⁻¹P̃]·(D/N) ≍ −S/φ``;
+  (free-product relation with the projection, structured-Wishart relation for ``Σ̂``) combined
+  (:class:`JointOnePoint`);
 * two points: ``Tr[Λ(w − M)⁻¹Ω(w' − Mᵀ)⁻¹] ≍ (κκ'/(ww')) H(κ, κ')``,
 
       H = [U + ĉ Y (E U₂ + κκ' Y U/P) / (E (1 − ĉ V_P) − ĉ κκ' Y²/P)] / E,
@@ -32,563 +31,257 @@ The nested deterministic equivalent (derived in :mod:`theory.joint`).  Let ``ρ_
   (:mod:`solvers.settings.width`);
 * noise: ``σ² (2πi)⁻¹∮ ψ(w)² G(κ) S(κ)/P dw`` with ``G = κψ_n`` (no pole at 0).
 
-The limiting spectrum of ``M`` is an atom at 0 (mass ``1 − min(N, P)/D``) plus a continuous part
-``[w₋, w₊]``; ``w₊ = −f(κ)`` at the first critical point of f on ``κ < −λ_max`` (coming from
-``−∞``), ``w₋`` at the first critical point below ``κ₀``, the largest real zero of f
-(``S(κ₀) = min(N, P)``; ``κ₀ = 0`` at ``N = D ≤ P``).  There is a gap (``w₋ > 0``) unless the
-zero is double (``N = P``, or ``N = D = P``).
+**Every pair sum is a divided difference** of the one-point sums of
+:mod:`solvers.settings.modesums` (``T(κ) = Σ ω_kλ_k/(λ_k + κ)``):
+``U = −Δ[T]``, ``Y = −Δ[S]``, ``U₂ = Δ[κT]``, ``V_P = Δ[κS]`` with
+``Δ[F]_{ij} = (F(κ_j) − F(κ_i))/(κ_j − κ_i)`` (``F'`` on the diagonal), so the kernel costs
+O(n²) after n one-point sums, whatever the number of modes (power laws at ``dim = inf``: a head
+plus exact tail series, independent of N and P).
 
-Numerics (as :mod:`solvers.settings.context`): a log-ellipse around ``[w₋, w₊]`` with the pole of
-``κ/w`` at 0 (residue ``κ₀``) as one exact node, or an ellipse with foci ``0, w₊`` when there is no
-gap; κ is continued along the upper half by predictor–Newton steps with step halving, every node
-checked for the physical branch (``Im κ·Im w < 0``, ``Im(κφ)·Im w < 0``, ``V_P(κ, κ̄)/P < 1``) and
-the right vertex must land on the real root connected to ``κ ≈ −w``; failures raise
-:class:`ConvergenceError`.  The risk is a quadratic form ``gᵀHg`` in the filter values (the
-contour and κ do not depend on γ), so ``∂R/∂γ`` is exact and the optimal γ is a bracketed Brent
-root.  At ``L = ∞``, ``γ → ∞``: only the residue at 0 survives,
-``R = κ₀² H(κ₀, κ₀) + σ² (GS)'(κ₀)/(P f'(κ₀))`` (closed forms in :func:`ridgeless_limit`).
-float64 (complex128) arithmetic: the error estimate is the change under doubling the nodes plus a
-rounding bound; ``dps`` only sets the precision of the spectra / Hurwitz tail moments.
+**Numerics: the machinery of cases C and W** (:mod:`solvers.settings.contour`,
+:mod:`solvers.settings.contour_solve`).  The limiting spectrum of ``M`` is an atom at 0 (mass
+``1 − min(N, P)/D``) plus a continuous part ``[w₋, w₊]``; ``w₊`` from the critical point of f
+left of ``−λ_max``, ``w₋`` from the first critical point below ``κ₀``, the largest real zero of f
+(``S(κ₀) = min(N, P)``; ``κ₀ = 0`` at ``N = D ≤ P``).  The contour is the shared policy: a
+log-ellipse around ``[w₋, w₊]`` plus the residue node of the atom (node count independent of γ,
+L, N and P), or an ellipse with foci ``0, w₊`` when there is no gap (``N = P``: the zero of f is
+double).  κ is continued along the upper half with the shared branch certificate
+``Im κ·Im w < 0`` plus the nested one, ``Im(κφ)·Im w < 0`` (the projection's inner variable
+``κφ`` is Herglotz too; equivalently ``V_P(κ, κ̄) < P``).  The risk is a quadratic form in the
+filter values with exact γ-derivatives; the optimal γ is the root of ``∂R/∂γ``
+(:mod:`solvers.roots`).  At ``L = ∞``, ``γ → ∞`` only the residue at 0 survives,
+``R = κ₀² H(κ₀, κ₀) + σ² (GS)'(κ₀)/(P f'(κ₀))`` (:func:`ridgeless_limit`; ``N < P``: the
+least-squares law ``R_W(N)·P/(P − N) + σ²N/(P − N)``; ``N = P``: ``inf``).
+
+Precision: ``dps ≤ 15`` complex128; above, mpmath at ``dps`` + 10 guard digits (node values
+polished by Newton, kernel in fixed point), as for cases C and W.  ``error_estimate`` = change
+under halving the nodes + a rounding bound.
 """
 from __future__ import annotations
 
 import math
 import time as _time
-from dataclasses import dataclass
 
 import mpmath
 import numpy as np
 from scipy.optimize import brentq
 
-from solvers.settings.context import Modes, _TailTooShort, modes_for
 from solvers.result import ConvergenceError, Result
+from solvers.settings import contour as ct
+from solvers.settings import contour_solve as cs
+from solvers.settings.fixedpoint import Fixed
+from solvers.settings.modesums import HeadTooShort, sums_for
 from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative,
                               require_positive)
 
-__all__ = ["risk", "slope", "optimal_gamma", "ridgeless_limit", "JointProblem", "Contour"]
+__all__ = ["risk", "slope", "optimal_gamma", "ridgeless_limit", "JointOnePoint", "joint_problem"]
 
 EPS = np.finfo(float).eps
-_TAIL_TERMS = 40
-_TAIL_RATIO = 0.25
-_N_START = 64
-_N_MAX = 1 << 12
-_MAG_TARGET = 10.0
-_BLOCK = 256
+FLOAT_DPS = cs.FLOAT_DPS
 
 
 # ---------------------------------------------------------------------------------------------
-# sums over the modes (explicit head + Hurwitz-zeta tail of context.Modes)
+# the one-point equation
 # ---------------------------------------------------------------------------------------------
-def _check_tail(modes, kap):
-    if modes.tail is not None and modes.tail[0] > _TAIL_RATIO * abs(kap):
-        raise _TailTooShort(abs(kap))
+class JointOnePoint(ct.OnePoint):
+    """``λ(κ) = κ φ ψ_n``, ``φ = 1 − S/P``, ``ψ_n = (1 − S/N)/(1 − S/D)`` (``ψ_n = 1`` at
+    ``N = D``): :class:`~solvers.settings.contour.OnePoint` with a second renormalisation
+    factor.  Real-axis structure: the largest zero ``κ₀`` solves ``S = min(N, P)`` (simple unless
+    ``N = P``, where both factors vanish: no gap); the lower edge is the first critical point
+    of λ below ``κ₀`` (λ has further zeros and critical points below, which the single-factor
+    search of the base class would not skip)."""
 
+    def __init__(self, sums, N, P, D):
+        self.full = (not is_inf(D)) and N == D
+        self.N_exact, self.P_exact = N, P
+        self.Nf, self.Pf = float(N), float(P)
+        super().__init__(sums, P if self.full else min(N, P, key=float), D)
 
-def _sums0(modes, kap):
-    """``(Σ 1/(λ+κ), Σ 1/(λ+κ)²)`` over all modes (finite mode count)."""
-    r = 1.0 / (modes.a + kap)
-    t0, t1 = r.sum(), (r * r).sum()
-    if modes.tail is not None:
-        a_s, mu_a, _ = modes.tail
-        _check_tail(modes, kap)
-        t = -a_s / kap
-        j = np.arange(_TAIL_TERMS)
-        tp = t ** j * mu_a[:_TAIL_TERMS]
-        t0 += tp.sum() / kap
-        t1 += (tp * (j + 1)).sum() / kap ** 2
-    return t0, t1
+    def _consts(self, mp):
+        if mp:
+            iD = mpmath.mpf(0) if is_inf(self.D) else 1 / mpmath.mpf(self.D)
+            return 1 / mpmath.mpf(self.N_exact), 1 / mpmath.mpf(self.P_exact), iD
+        return 1.0 / self.Nf, 1.0 / self.Pf, self.inv_D
 
+    def psi_n(self, S, dS, mp=False):
+        """``(ψ_n, dψ_n/dκ)`` from ``S, S'``."""
+        if self.full:
+            return (mpmath.mpf(1), mpmath.mpf(0)) if mp else (1.0, 0.0)
+        iN, _, iD = self._consts(mp)
+        den = 1 - S * iD
+        a = 1 - S * iN
+        return a / den, (-dS * iN * den + a * dS * iD) / (den * den)
 
-def _pair(modes, k1, k2, weight, m):
-    """Matrix ``Σ_k w_k λ_k^m /((λ_k+κ_i)(λ_k+κ'_j))``; ``weight='wl'`` (w = ωλ) or ``'one'``."""
-    X1 = 1.0 / (modes.a[:, None] + k1[None, :])
-    X2 = 1.0 / (modes.a[:, None] + k2[None, :])
-    w = (modes.wl if weight == "wl" else np.ones_like(modes.a)) * modes.a ** m
-    out = (X1 * w[:, None]).T @ X2
-    if modes.tail is not None:
-        a_s, mu_a, mu_w = modes.tail
-        mu = mu_w if weight == "wl" else mu_a
-        t1 = (a_s / k1)[:, None]
-        t2 = (a_s / k2)[None, :]
-        h = np.ones((len(k1), len(k2)), dtype=complex)
-        t2p = np.ones_like(t2)
-        acc = mu[m] * h
-        for j in range(1, _TAIL_TERMS):
-            t2p = t2p * t2
-            h = t1 * h + t2p
-            acc = acc + (-1.0) ** j * mu[m + j] * h
-        out = out + (a_s ** m) * acc / (k1[:, None] * k2[None, :])
-    return out
+    def lam_from(self, x, S, dS, mp=False):
+        _, iP, _ = self._consts(mp)
+        phi, dphi = 1 - S * iP, -dS * iP
+        psi, dpsi = self.psi_n(S, dS, mp)
+        f = phi * psi
+        return x * f, f + x * (dphi * psi + phi * dpsi)
 
+    def double_zero(self):
+        """``N = P`` below the mode count: f has a double zero at κ₀ (the interpolation peak)."""
+        return (not self.full and abs(self.Nf - self.Pf) <= 1e-12 * self.Nf
+                and self.sums.count > self.Nf * (1 + 1e-12))
 
-class JointProblem:
-    """Modes, width N, mode count D (``inf`` for an infinite power law), context P, depth, σ².
+    def critical(self):
+        return super().critical() or self.double_zero()
 
-    ``f(κ)`` is the one-point map ``−w = κφψ_n``; :meth:`H` the two-point kernel."""
-
-    def __init__(self, modes: Modes, N, D, depth, sigma2):
-        self.modes, self.N, self.D = modes, float(N), float(D)
-        self.P = float(modes.P)
-        self.depth, self.sigma2 = depth, float(sigma2)
-        self.inf_D = is_inf(D)
-        self.full_width = (not self.inf_D) and self.N >= self.D
-        self.lam_max = modes.a_max
-        self.lam_min = float(np.min(modes.a)) if modes.tail is None else 0.0
-        self.k0 = self.kappa0()
-        self.w_hi, self.kc_hi = self.upper_edge()
-        self.w_lo, self.kc_lo = self.lower_edge()
-
-    # -- one point ----------------------------------------------------------------------------
-    def G(self, kap, s1, s2):
-        """``G = κψ_n`` and ``dG/dκ`` given ``S = s1`` and ``−dS/dκ = s2``."""
-        N = self.N
-        if self.inf_D:
-            return kap * (1 - s1 / N), 1 - s1 / N + kap * s2 / N
-        if self.full_width:
-            return kap, 1.0
-        t0, t1 = _sums0(self.modes, kap)
-        c = self.D / N
-        g = c * (N - s1) / t0
-        return g, c * (s2 * t0 + (N - s1) * t1) / t0 ** 2
-
-    def f(self, kap):
-        """``(f, f', S, G)`` with ``f = φG``, ``φ = 1 − S/P``."""
-        s1, s2 = self.modes.s1_s2(kap)
-        g, dg = self.G(kap, s1, s2)
-        phi = 1 - s1 / self.P
-        return phi * g, (s2 / self.P) * g + phi * dg, s1, g
-
-    def _s_root(self, c):
-        """Real κ with ``S(κ) = c`` (S decreases from +∞ at ``−λ_min`` to 0 at ∞)."""
-        s = lambda k: self.modes.s1_s2(k)[0].real - c  # noqa: E731
-        hi = max(1.0, self.modes.moment(1) / c)
-        while s(hi) > 0:
-            hi *= 2
-        if self.modes.tail is not None:
-            lo = self.modes.a_star / _TAIL_RATIO
-            if s(lo) < 0:
-                raise _TailTooShort(lo)
-        else:
-            d = self.lam_min
-            lo = -d * 0.5
-            while s(lo) < 0:
-                d *= 0.5
-                lo = -self.lam_min + d
-                if d < 1e-300:
-                    raise ConvergenceError("S(kappa) = c: no root above -lambda_min",
-                                           where=f"c={c}")
-        return brentq(s, lo, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500)
-
-    def kappa0(self):
-        """Largest real zero of f: ``S = P``, ``S = N`` (N < D) or κ = 0 (N = D)."""
-        zeros = []
-        if not is_inf(self.P):
-            zeros.append(self._s_root(self.P))
-        if self.full_width:
-            zeros.append(0.0)
-        else:
-            zeros.append(self._s_root(self.N))
-        return max(zeros)
-
-    def upper_edge(self):
-        """``(w₊, κ_c)``: first critical point of f on ``κ < −λ_max`` coming from ``−∞``."""
-        lm = self.lam_max
-        scale = lm + self.modes.moment(1) / min(self.N, self.P)
-        fp = lambda t: self.f(-lm - math.exp(t))[1].real  # noqa: E731
-        t_hi = math.log(4 * scale)
-        while fp(t_hi) <= 0:
-            t_hi += 2.0
-            if t_hi > 700:
-                raise ConvergenceError("upper edge: f' never positive", where="kappa -> -inf")
-        ts = np.linspace(t_hi, math.log(lm) - 60, 1601)
-        prev = ts[0]
-        for t in ts[1:]:
-            if fp(t) <= 0:
-                tc = brentq(fp, t, prev, xtol=1e-15, rtol=4 * EPS, maxiter=300)
-                kc = -lm - math.exp(tc)
-                return -self.f(kc)[0].real, kc
-            prev = t
-        raise ConvergenceError("upper edge: no critical point of f on kappa < -lambda_max")
-
-    def lower_edge(self):
-        """``(w₋, κ_c)``: first critical point of f below κ₀ (``(0, κ₀)`` when f'(κ₀) ≤ 0:
-        a double zero, no gap)."""
-        k0 = self.k0
-        f0p = self.f(k0)[1].real
-        if not f0p > 1e-10 * max(1.0, abs(self.f(k0 + max(abs(k0), 1e-300))[1])):
-            return 0.0, k0
-        if self.modes.tail is not None:
-            lo = self.modes.a_star / _TAIL_RATIO
-        else:
-            lo = -self.lam_min
-        span = k0 - lo
-        fp = lambda x: self.f(k0 - span * x)[1].real  # noqa: E731
-        xs = np.concatenate([np.geomspace(1e-14, 0.5, 400), 1 - np.geomspace(0.5, 1e-14, 400)[1:]])
-        prev = 0.0
-        for x in xs:
-            v = fp(x)
-            if v <= 0:
-                xc = brentq(fp, prev if prev > 0 else 1e-16, x, xtol=1e-16, rtol=4 * EPS)
-                kc = k0 - span * xc
-                return max(0.0, -self.f(kc)[0].real), kc
-            prev = x
-        if self.modes.tail is not None:
-            raise _TailTooShort(lo)
-        raise ConvergenceError("lower edge: no critical point of f below kappa0",
-                               where=f"kappa0={k0}")
-
-    def kappa_left(self, w):
-        """Physical real κ at a real ``w`` left of the non-zero spectrum: on ``(κ₀, ∞)`` for
-        ``w < 0``, on ``(κ_c, κ₀)`` for ``0 < w < w₋``."""
-        g = lambda k: self.f(k)[0].real + w  # noqa: E731
-        if w < 0:
-            hi = max(2 * abs(w), abs(self.k0)) + self.lam_max
-            while g(hi) < 0:
-                hi *= 2
-            return brentq(g, self.k0, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500)
-        if not 0 < w < self.w_lo:
-            raise ConvergenceError("kappa_left: w outside the spectral gap",
-                                   where=f"w={w}, gap=(0, {self.w_lo})")
-        return brentq(g, self.kc_lo, self.k0, xtol=1e-300, rtol=4 * EPS, maxiter=500)
-
-    # -- two points ---------------------------------------------------------------------------
-    def chat(self, s1, s2):
-        if self.inf_D:
-            return np.full((len(s1), len(s2)), 1.0 / self.N, dtype=complex)
-        if self.full_width:
-            return np.zeros((len(s1), len(s2)), dtype=complex)
-        N, D = self.N, self.D
-        return (D - N) / (np.outer(N - s1, N - s2) + N * (D - N))
-
-    def H(self, k1, k2, s1=None, s2=None):
-        """The two-point kernel ``H(κ_i, κ'_j)`` (module docstring), row-blocked."""
-        k1, k2 = np.asarray(k1, dtype=complex), np.asarray(k2, dtype=complex)
-        if s1 is None:
-            s1 = np.array([self.modes.s1_s2(k)[0] for k in k1])
-        if s2 is None:
-            s2 = np.array([self.modes.s1_s2(k)[0] for k in k2])
-        out = np.empty((len(k1), len(k2)), dtype=complex)
-        P = self.P
-        invP = 0.0 if is_inf(P) else 1.0 / P
-        for i in range(0, len(k1), _BLOCK):
-            a, sa = k1[i:i + _BLOCK], s1[i:i + _BLOCK]
-            U = _pair(self.modes, a, k2, "wl", 0)
-            VP = _pair(self.modes, a, k2, "one", 2)
-            E = 1 - VP * invP
-            if self.full_width:
-                out[i:i + _BLOCK] = U / E
-                continue
-            U2 = _pair(self.modes, a, k2, "wl", 1)
-            Y = _pair(self.modes, a, k2, "one", 1)
-            c = self.chat(sa, s2)
-            kk = np.outer(a, k2)
-            num = c * Y * (E * U2 + kk * Y * U * invP)
-            den = E * (1 - c * VP) - c * kk * Y * Y * invP
-            out[i:i + _BLOCK] = (U + num / den) / E
-        return out
-
-
-# ---------------------------------------------------------------------------------------------
-# contour
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Layout:
-    """Ellipse with foci ``c ± h`` (in ``log w`` when ``gap``) and radius ρ; ``rate`` is the
-    geometric convergence rate of the trapezoid rule."""
-    center: float
-    half: float
-    rho: float
-    gap: bool
-    rate: float
-
-
-@dataclass(frozen=True)
-class Contour:
-    """Nodes ``w``, weights of ``(2πi)⁻¹∮ · dw``, κ, ``m = κ/w`` (κ₀ on the residue node),
-    noise weights ``wn`` (0 on the residue node), ``S`` and ``G`` at the nodes."""
-    w: np.ndarray
-    wq: np.ndarray
-    kap: np.ndarray
-    m: np.ndarray
-    wn: np.ndarray
-    S: np.ndarray
-    G: np.ndarray
-
-
-def _ellipse(center, half, rho, n, log=False):
-    th = 2 * np.pi * np.arange(n) / n
-    e = np.exp(1j * th)
-    u = center + 0.5 * half * (rho * e + 1 / (rho * e))
-    du = 0.5 * half * 1j * (rho * e - 1 / (rho * e))
-    if log:
-        w = np.exp(u)
-        return w, w * du / (n * 1j), th
-    return u, du / (n * 1j), th
-
-
-@np.errstate(over="ignore", invalid="ignore")
-def _filters(w, g, depth):
-    """``p(w), ψ(w) = (1 − p)/w`` and their γ-derivatives ``−w p̂, p̂``,
-    ``p̂ = (1 − γw/L)^{L−1}`` (``e^{−γw}`` at L = ∞)."""
-    w_safe = np.where(w == 0, 1.0, w)
-    if is_inf(depth):
-        p = np.exp(-g * w)
-        ph = p
-        psi = -np.expm1(-g * w) / w_safe
-    else:
-        u = 1 - g * w / depth
-        ph = u ** (depth - 1)
-        p = ph * u
-        psi = (1 - p) / w_safe
-    psi = np.where(w == 0, g, psi)
-    return p, psi, -w * ph, ph
-
-
-def _continue(pb, center, half, rho, n, log, max_halvings=18):
-    """κ at the n nodes of the ellipse: from the left vertex along the upper half, conjugate
-    on the lower half; physical-branch checks at every node."""
-    if n % 2:
-        raise ValueError(f"n={n} is invalid: the node count must be even")
-    w, wq, th = _ellipse(center, half, rho, n, log)
-    kap = np.empty(n, dtype=complex)
-
-    def w_of(t):
-        e = np.exp(1j * t)
-        u = center + 0.5 * half * (rho * e + 1 / (rho * e))
-        return np.exp(u) if log else u
-
-    j0 = n // 2
-    kap[j0] = pb.kappa_left(w[j0].real)
-    modes, P = pb.modes, pb.P
-    invP = 0.0 if is_inf(P) else 1.0 / P
-
-    def newton(wt, x):
-        for it in range(40):
-            fv, fp = pb.f(x)[:2]
-            res = fv + wt
-            step = res / fp
-            x = x - step
-            if abs(step) <= 8 * EPS * abs(x):
-                return x
-            if abs(res) <= 16 * EPS * (abs(wt) + abs(x)) and it > 2:
-                return x
-        return None
-
-    def physical(wt, x):
-        if wt.imag == 0:
+    def branch_ok(self, s, x):
+        """Nested certificate: the projection's inner variable ``κφ`` is on its physical branch,
+        ``Im(κφ)·Im s < 0`` (equivalently ``V_P(κ, κ̄) < P``)."""
+        if s.imag == 0:
             return True
-        sg = 1 if wt.imag > 0 else -1
-        if not sg * x.imag < 0:
-            return False
-        s1 = modes.s1_s2(x)[0]
-        if not sg * (x * (1 - s1 * invP)).imag < 0:
-            return False
-        v = _pair(modes, np.array([x]), np.array([np.conj(x)]), "one", 2)[0, 0].real * invP
-        return v < 1
+        S = self.sums.eval(np.array([complex(x)]))[0][0]
+        y = (x * (1 - S / self.Pf)).imag
+        return y < 0 if s.imag > 0 else y > 0
 
-    for j in range(j0 - 1, -1, -1):
-        t_prev, t_next = th[j + 1], th[j]
-        nsub, done = 1, False
-        for _ in range(max_halvings):
-            x_try, t_try, ok = kap[j + 1], t_prev, True
-            for mm in range(1, nsub + 1):
-                tm = t_prev + (t_next - t_prev) * mm / nsub
-                wm = w_of(tm)
-                fp = pb.f(x_try)[1]
-                pred = x_try - (wm - w_of(t_try)) / fp
-                xn = newton(wm, pred)
-                if (xn is None or not physical(wm, xn)
-                        or abs(xn - pred) > 0.25 * abs(pred - x_try) + 1e-10 * abs(xn)):
-                    ok = False
-                    break
-                x_try, t_try = xn, tm
-            if ok:
-                kap[j], done = x_try, True
-                break
-            nsub *= 2
-        if not done:
-            raise ConvergenceError("joint: kappa continuation failed (Newton or branch check)",
-                                   where=f"contour point w={w[j]:.6g}, theta={th[j]:.6g}")
-    kr = kap[0]
-    if not (abs(kr.imag) <= 1e-8 * abs(kr) and kr.real < -pb.lam_max
-            and pb.f(kr.real)[1].real > 0):
-        raise ConvergenceError("joint: kappa continuation reached a non-physical branch",
-                               where=f"right vertex w={w[0]:.6g}", residual=kr)
-    kap[0] = kr.real
-    kap[j0 + 1:] = np.conj(kap[1:j0][::-1])
-    return w, wq, kap
+    def _lower(self):
+        if self.critical():
+            return 0.0, 0.0
+        x0 = self.x0
+        if self.full or x0 <= 0:
+            return super()._lower()
+        left = -self.sums.a_min
+        span = x0 - left
+        t = np.concatenate([np.geomspace(1e-14, 0.5, 400), 1 - np.geomspace(0.5, 1e-13, 400)[1:]])
+        xs = x0 - span * t
+        _, dl = self.lam(xs + 0j)
+        bad = np.nonzero(dl.real <= 0)[0]
+        if len(bad) == 0:
+            raise ConvergenceError("joint: no critical point of the one-point map below kappa0",
+                                   where=f"kappa0={x0}")
+        i = bad[0]
+        lo = xs[i]
+        hi = xs[i - 1] if i > 0 else x0
+        xc = brentq(lambda v: self.lam_real(v)[1], lo, hi, xtol=1e-300, rtol=4 * EPS,
+                    maxiter=500)
+        return max(0.0, -self.lam_real(xc)[0]), xc
 
 
-class _Solver:
-    """One problem: layouts, contours and kernels (γ-independent) and the quadratic form."""
+# ---------------------------------------------------------------------------------------------
+# kernels
+# ---------------------------------------------------------------------------------------------
+def _kernel_for(op):
+    """The γ-independent two-point kernel ``H`` (module docstring) of a quadrature."""
+    N, P, D = op.N_exact, op.P_exact, op.D
 
-    def __init__(self, pb: JointProblem):
-        self.pb = pb
-        self._cache = {}
+    def kernel(q):
+        ar = q.ar
+        x, S, dS, T, dT = q.x, q.S, q.dS, q.T, q.dT
 
-    def _rho_filter(self, c, h, g, rho_max, rho_min, log=False):
-        rho = rho_max
-        while rho > rho_min:
-            w, _, _ = _ellipse(c, h, rho, 256, log)
-            if np.max(np.abs(_filters(w, g, self.pb.depth)[0])) <= _MAG_TARGET:
-                return rho
-            rho = 1 + (rho - 1) / 1.3
-        return rho_min
-
-    def layout(self, g):
-        pb = self.pb
-        c = h = 0.5 * pb.w_hi
-        rho = self._rho_filter(c, h, g, 2.0, 1.01)
-        full = Layout(c, h, rho, False, math.log(rho))
-        if pb.w_lo <= 0:
-            return full
-        c = 0.5 * (math.log(pb.w_lo) + math.log(pb.w_hi))
-        h = 0.5 * (math.log(pb.w_hi) - math.log(pb.w_lo))
-        x = math.pi / (4 * h)
-        rho_max = min(2.0, x + math.sqrt(x * x + 1))
-        x2 = math.pi / (2 * h)
-        big_r = x2 + math.sqrt(x2 * x2 + 1)
-        rho = self._rho_filter(c, h, g, rho_max, 1 + (rho_max - 1) / 8, log=True)
-        lg = Layout(c, h, rho, True, min(math.log(rho), math.log(big_r / rho)))
-        return lg if lg.rate >= 0.5 * full.rate else full
-
-    def build(self, lay, n):
-        """Contour and kernel for a layout and node count (memoised: the optimal-γ search
-        revisits the same layout — always at L = ∞ on the log contour, where |p| ≤ 1)."""
-        key = (lay, n)
-        if key not in self._cache:
-            if len(self._cache) > 8:
-                self._cache.clear()
-            self._cache[key] = self._build(lay, n)
-        return self._cache[key]
-
-    def _build(self, lay, n):
-        pb = self.pb
-        w, wq, kap = _continue(pb, lay.center, lay.half, lay.rho, n, lay.gap)
-        m = kap / w
-        wn = wq.copy()
-        if lay.gap and pb.k0 > 0:
-            # residue of the pole of κ/w at w = 0 (the atom of M at 0): one node, weight 1
-            w, wq, kap = np.append(w, 0.0), np.append(wq, 1.0), np.append(kap, pb.k0)
-            m, wn = np.append(m, pb.k0), np.append(wn, 0.0)
-        S = np.empty(len(kap), dtype=complex)
-        G = np.empty(len(kap), dtype=complex)
-        for i, k in enumerate(kap):
-            s1, s2 = pb.modes.s1_s2(k)
-            S[i] = s1
-            G[i] = pb.G(k, s1, s2)[0]
-        con = Contour(w, wq, kap, m, wn, S, G)
-        return con, pb.H(kap, kap, S, S)
-
-    def value(self, con, H, g, deriv=False):
-        pb = self.pb
-        p, psi, dp, dpsi = _filters(con.w, g, pb.depth)
-        gv = con.wq * p * con.m
-        bias_terms = gv[:, None] * H * gv[None, :]
-        bias = bias_terms.sum()
-        invP = 0.0 if is_inf(pb.P) else 1.0 / pb.P
-        nk = con.wn * con.G * con.S * invP
-        var_terms = nk * psi * psi
-        var = pb.sigma2 * var_terms.sum()
-        scale = np.abs(bias_terms).sum() + pb.sigma2 * np.abs(var_terms).sum()
-        if not deriv:
-            return bias.real, var.real, scale, abs(bias.imag) + abs(var.imag)
-        dg = con.wq * dp * con.m
-        dbias = 2 * (dg @ H @ gv)
-        vt = nk * psi * dpsi
-        dvar = 2 * pb.sigma2 * vt.sum()
-        dscale = 2 * (np.abs(dg) @ np.abs(H) @ np.abs(gv)) + 2 * pb.sigma2 * np.abs(vt).sum()
-        return (dbias + dvar).real, dscale
-
-    def start_nodes(self, lay):
-        n = max(_N_START, 37 / lay.rate, 0 if is_inf(self.pb.depth) else self.pb.depth + 2)
-        return 1 << int(math.ceil(math.log2(n)))
-
-    def converged(self, g, rtol):
-        """Contour, kernel and risk at γ_n with node doubling until two rules agree."""
-        lay = self.layout(g)
-        n = self.start_nodes(lay)
-        prev, diff = None, None
-        while n <= _N_MAX:
-            con, H = self.build(lay, n)
-            b, v, scale, imag = self.value(con, H, g)
-            rounding = 10 * EPS * scale + imag
-            if prev is not None:
-                diff = abs((b + v) - (prev[0] + prev[1]))
-                if diff <= max(rtol * abs(b + v), 2 * rounding):
-                    return con, H, b, v, diff + rounding, n, lay
-            prev = (b, v)
-            n *= 2
-        raise ConvergenceError("joint: contour trapezoid rule did not converge under doubling",
-                               where=f"gamma_n={g}, n={n // 2}, layout={lay}", residual=diff)
+        def dd(F, dF):
+            return ct.divided_difference(F, x, dF, ar)
+        invP = 1 / mpmath.mpf(P) if ar.mp else 1.0 / float(P)
+        U = -dd(T, dT)
+        VP = dd(x * S, S + x * dS)
+        E = 1 - VP * invP
+        if op.full:
+            return U / E
+        Y = -dd(S, dS)
+        U2 = dd(x * T, T + x * dT)
+        if ar.mp:
+            xf = Fixed.of(x)
+            kk = xf[:, None] * xf[None, :]
+        else:
+            kk = x[:, None] * x[None, :]
+        if is_inf(D):
+            c = 1 / mpmath.mpf(N) if ar.mp else 1.0 / float(N)
+        else:
+            if ar.mp:
+                nS = Fixed.of(mpmath.mpf(N) - S)
+                Dm, Nm = mpmath.mpf(D) - N, mpmath.mpf(N)
+            else:
+                nS = float(N) - S
+                Dm, Nm = float(D - N), float(N)
+            c = Dm / (nS[:, None] * nS[None, :] + Nm * Dm)
+        kY = kk * Y
+        num = c * Y * (E * U2 + kY * U * invP)
+        den = E * (1 - c * VP) - c * kY * Y * invP
+        return (U + num / den) / E
+    return kernel
 
 
-def ridgeless_limit(pb: JointProblem):
-    """``L = ∞``, ``γ → ∞``: ``(bias, variance)`` from the residue at ``w = 0``:
-    ``bias = κ₀² H(κ₀, κ₀)``, ``variance = σ² (GS)'(κ₀)/(P f'(κ₀))`` (``(GS)' = G'S − G S₂``);
-    ``(0, σ²(GS)'/(Pf'))`` when M has no kernel (κ₀ ≤ 0) and ``(inf, inf)`` at a double zero
-    (``N = P``: the interpolation peak).
+def _noise_for(op):
+    """Node values ``G S/P`` (``G = κψ_n``) of the noise kernel ``σ²∮ψ²GS/P``."""
+    def noise(q):
+        mp = q.ar.mp
+        psi, _ = op.psi_n(q.S, q.dS, mp)
+        iP = 1 / mpmath.mpf(op.P_exact) if mp else 1.0 / op.Pf
+        return q.x * psi * q.S * iP
+    return noise
 
-    Closed forms (checked in the tests): ``N < P``: ``bias = R_W(N)·P/(P − N)``,
+
+def _H_diag(op, x, S, dS, T, dT, mp):
+    """``H(κ, κ)`` from the one-point sums at κ (the diagonal of :func:`_kernel_for`)."""
+    _, iP, iD = op._consts(mp)
+    U, Y, U2, VP = -dT, -dS, T + x * dT, S + x * dS
+    E = 1 - VP * iP
+    if op.full:
+        return U / E
+    if is_inf(op.D):
+        c = 1 / mpmath.mpf(op.N_exact) if mp else 1.0 / op.Nf
+    else:
+        N = mpmath.mpf(op.N_exact) if mp else op.Nf
+        Dm = (mpmath.mpf(op.D) if mp else float(op.D)) - N
+        c = Dm / ((N - S) ** 2 + N * Dm)
+    kY = x * x * Y
+    return (U + c * Y * (E * U2 + kY * U * iP) / (E * (1 - c * VP) - c * kY * Y * iP)) / E
+
+
+def ridgeless_limit(op, sigma2=0, dps=FLOAT_DPS):
+    """``L = ∞``, ``γ → ∞``: ``(bias, variance, κ₀)`` from the residue at ``w = 0``:
+    ``bias = κ₀² H(κ₀, κ₀)``, ``variance = σ² (GS)'(κ₀)/(P f'(κ₀))`` (``(GS)' = G'S + GS'``);
+    bias 0 when M has no kernel (κ₀ = 0) and ``(inf, inf)`` at a double zero (``N = P``: the
+    interpolation peak).  float64 for ``dps ≤ 15``, else mpmath at ``dps`` + guard digits.
+
+    Closed form (a test reference): ``N < P`` gives ``bias = R_W(N)·P/(P − N)``,
     ``variance = σ²N/(P − N)`` (least squares on the N projected features, the projection
     residual ``R_W(N) = κ_N Σ ω_kλ_k/(κ_N + λ_k)`` acting as extra noise)."""
-    k0 = pb.k0
-    f0, fp, s1, g = pb.f(k0)
-    fp = fp.real
-    if not fp > 0 or pb.w_lo <= 0 and k0 > 0:
-        return math.inf, math.inf
-    if is_inf(pb.P):
-        var = 0.0
-    else:
-        s2 = pb.modes.s1_s2(k0)[1].real
-        dg = pb.G(k0, s1, s2)[1]
-        var = pb.sigma2 * float(np.real(dg * s1 - g * s2)) / (pb.P * fp)
-    if k0 <= 0:
-        return 0.0, var
-    Hv = pb.H(np.array([k0]), np.array([k0]))[0, 0].real
-    return k0 * k0 * Hv, var
+    k0 = op.x0
+    mp = dps > FLOAT_DPS
+    if op.double_zero():
+        return (mpmath.inf, mpmath.inf, k0) if mp else (math.inf, math.inf, k0)
+    if mp:
+        with mpmath.workdps(dps + ct.GUARD):
+            if k0 > 0:
+                x, (S, dS, T, dT), dl = op.polish(mpmath.mpf(0), mpmath.mpf(k0))
+            else:
+                x = mpmath.mpf(0)
+                S, dS, T, dT = op.sums.eval_mp(x)
+                dl = op.lam_from(x, S, dS, mp=True)[1]
+            return _residue(op, x, S, dS, T, dT, dl, mpmath.mpf(sigma2), True)
+    S, dS, T, dT = (v[0].real for v in op.sums.eval(np.array([complex(k0)])))
+    dl = op.lam_from(k0, S, dS)[1]
+    return _residue(op, k0, S, dS, T, dT, dl, float(sigma2), False)
 
 
-def _optimal(sol: _Solver, rtol):
-    """γ_n* : bracket a sign change of ∂R/∂γ (γ doubled), then Brent; ``inf`` at L = ∞ when the
-    risk reaches its ridgeless limit without turning up."""
-    pb = sol.pb
-    depth = pb.depth
-    g0 = (1.0 if is_inf(depth) else float(depth)) / pb.w_hi
-    lo, hi = 0.0, g0
-    r_zero = float(np.sum(pb.modes.wl)) + (pb.modes.tail[2][0] if pb.modes.tail else 0.0)
-    rb = rv = None
-    if is_inf(depth):
-        rb, rv = ridgeless_limit(pb)
-    for _ in range(80):
-        if is_inf(depth) and pb.w_lo > 0 and hi * pb.w_lo > 40:
-            return math.inf, None, None
-        con, H, b, v, err, _, _ = sol.converged(hi, rtol)
-        if is_inf(depth) and math.isfinite(rb):
-            if abs((b + v) - (rb + rv)) <= 2 * err + 1e3 * EPS * r_zero:
-                return math.inf, con, H
-        d, dscale = sol.value(con, H, hi, deriv=True)
-        if d > 1e3 * EPS * dscale:
-            break
-        lo, hi = hi, 2 * hi
-    else:
-        raise ConvergenceError("joint optimal gamma: no sign change of dR/dgamma",
-                               where=f"gamma_n<={hi}")
-    fn = lambda gg: sol.value(con, H, gg, deriv=True)[0]  # noqa: E731
-    if lo > 0 and fn(lo) > 0:
-        # the contour of hi is valid for lo as well; a sign change must lie in (lo, hi)
-        raise ConvergenceError("joint optimal gamma: bracket lost", where=f"[{lo}, {hi}]")
-    g = brentq(fn, lo, hi, xtol=1e-15 * hi, rtol=4 * EPS, maxiter=300)
-    return g, con, H
+def _residue(op, x, S, dS, T, dT, dl, s2, mp):
+    inf = mpmath.inf if mp else math.inf
+    if not dl > 0:
+        return inf, inf, x
+    _, iP, _ = op._consts(mp)
+    psi, dpsi = op.psi_n(S, dS, mp)
+    G, dG = x * psi, psi + x * dpsi
+    var = s2 * (dG * S + G * dS) * iP / dl
+    bias = x * x * _H_diag(op, x, S, dS, T, dT, mp) if x != 0 else 0 * var
+    return bias, var, x
+
+
+def joint_problem(op, depth, sigma2=0, dps=FLOAT_DPS, rtol=1e-12):
+    """The shared :class:`~solvers.settings.contour_solve.ContourProblem` with the joint kernel
+    and noise kernel."""
+    return cs.ContourProblem(op, _kernel_for(op), depth, sigma2, dps, rtol, "joint",
+                             noise=_noise_for(op))
 
 
 # ---------------------------------------------------------------------------------------------
-# public entry points
+# input
 # ---------------------------------------------------------------------------------------------
 def _validate(width, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps):
     depth = require_int("depth", depth, minimum=1, allow_inf=True)
-    sigma2 = float(require_nonnegative("sigma2", sigma2))
+    sigma2 = require_nonnegative("sigma2", sigma2)
     dps = require_dps(dps)
     if (alpha is None) == (context is None):
         raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
@@ -616,9 +309,13 @@ def _validate(width, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, o
     if alpha is not None and is_inf(alpha):
         P = math.inf
     elif alpha is not None:
-        P = float(alpha) * D
+        if isinstance(alpha, mpmath.mpf):
+            with mpmath.workdps(80):       # an exact decimal alpha keeps P exact
+                P = alpha * D
+        else:
+            P = alpha * D
     else:
-        P = float(context)
+        P = context
     return spec, N, D, P, depth, gamma, sigma2, dps
 
 
@@ -633,38 +330,30 @@ def _params(width, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, ome
     return p
 
 
-def _initial_head(nu, P, N):
-    if nu is None:
-        return 4096
-    nu = float(nu)
-    m = max(P, N)   # the lower spectral edge lies between the zeros S = N and S = P
-    k0 = (math.pi / nu / math.sin(math.pi / nu) / m) ** nu
-    return max(1024, int(1.5 * (4 / k0) ** (1 / nu)) + 1)
-
-
-def _with_problem(fn, *, spec, N, D, P, depth, sigma2, nu, beta, dim, lam, omega, dps,
-                  head=None):
-    """``(problem, fn(problem))`` with the power-law head enlarged ×4 until every tail
-    expansion used converges."""
-    head = head or (_initial_head(nu, P, N) if (lam is None and is_inf(D)) else None)
-    while True:
+def _retry(op, fn):
+    """``(op, fn(op))`` with the power-law head doubled while a tail expansion is out of range."""
+    for _ in range(12):
         try:
-            modes = modes_for("rrs", P=P, nu=nu, beta=beta, dim=dim, lam=lam, omega=omega,
-                              head=head, dps=dps)
-            pb = JointProblem(modes, N, D, depth, sigma2)
-            return pb, fn(pb)
-        except _TailTooShort:
-            head = 4 * (head or 4096)
-            if head > 1 << 18:
-                raise ConvergenceError("joint: power-law tail expansion needs too many head "
-                                       "modes", where=f"head={head // 4}") from None
+            return op, fn(op)
+        except HeadTooShort:
+            op = JointOnePoint(op.sums.bigger(), op.N_exact, op.P_exact, op.D)
+    raise ConvergenceError("joint: head of the infinite spectrum did not stabilise",
+                           where=f"K1={op.sums.K1}")
 
 
-def _to_norm(N, D):
+def _to_norm(N, D, mp):
     """Factor from the user's γ to the normalised step γ_n: ``N/D`` (finite D), 1 at dim=inf."""
-    return 1.0 if is_inf(D) else N / D
+    if is_inf(D):
+        return 1
+    if mp:
+        with mpmath.workdps(80):
+            return mpmath.mpf(N) / D
+    return N / D
 
 
+# ---------------------------------------------------------------------------------------------
+# public entry points
+# ---------------------------------------------------------------------------------------------
 def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=None, beta=None,
          dim=math.inf, lam=None, omega=None, dps=30, rtol=1e-12) -> Result:
     """Exact asymptotic RRS risk at width N, context P and depth L (width and context
@@ -680,6 +369,8 @@ def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=Non
         normalised ``Γ = γ (D/N) P_N`` at ``dim = inf``; ``None``: the optimal γ (``inf`` when
         the risk decreases to its ridgeless limit at depth = inf).
     sigma2 : label-noise variance.  nu, beta, dim / lam, omega : the spectrum.
+    dps : ``≤ 15`` complex128 contour sums (≈ 13–15 digits); above, mpmath at ``dps`` + 10 guard
+        digits (≈ dps digits).  rtol : float64 convergence target of the node doubling.
     """
     t0 = _time.perf_counter()
     spec, N, D, P, depth, gamma, sigma2, dps = _validate(width, alpha, context, depth, gamma,
@@ -694,7 +385,7 @@ def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=Non
                       error_estimate=r.error_estimate, method="width=inf: " + r.method,
                       dps=dps, iterations=r.iterations, extra=dict(r.extra))
     if is_inf(P):
-        from solvers.settings import width as width_mod
+        from solvers.settings import width as width_mod   # label noise averages out at P = ∞
         r = width_mod.risk(width=N, depth=depth, gamma=gamma, nu=nu, beta=beta, dim=dim,
                            lam=lam, omega=omega, dps=dps)
         return Result("rrs", params, r.risk, gamma=r.gamma, converged=r.converged,
@@ -703,96 +394,142 @@ def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=Non
     if gamma is not None and is_inf(gamma) and not is_inf(depth):
         raise ValueError("gamma=inf is invalid at finite depth: the risk diverges; give a "
                          "finite gamma >= 0 or omit it for the optimum")
-    to_norm = _to_norm(N, D)
-
-    def solve(pb):
-        sol = _Solver(pb)
-        note = "gamma given"
-        if gamma is None:
-            gn, _, _ = _optimal(sol, rtol)
-            note = ("optimal gamma = inf (ridgeless limit, depth = inf)" if is_inf(gn) else
-                    "optimal gamma: Brent root of the exact dR/dgamma")
-        else:
-            gn = math.inf if is_inf(gamma) else float(gamma) * to_norm
-        if is_inf(gn):
-            b, v = ridgeless_limit(pb)
-            return b, v, 1e-13 * (abs(b) + abs(v)), 0, None, gn, note
-        if gn == 0:
-            r0 = float(np.sum(pb.modes.wl)) + (pb.modes.tail[2][0] if pb.modes.tail else 0.0)
-            return r0, 0.0, 0.0, 0, None, 0.0, "gamma = 0"
-        _, _, b, v, err, n, lay = sol.converged(gn, rtol)
-        return b, v, err, n, lay, gn, note
-
-    pb, out = _with_problem(solve, spec=spec, N=N, D=D, P=P, depth=depth, sigma2=sigma2,
-                            nu=nu, beta=beta, dim=dim, lam=lam, omega=omega, dps=dps)
+    mp = dps > FLOAT_DPS
+    to_norm = _to_norm(N, D, mp)
+    op = JointOnePoint(sums_for(spec), N, P, D)
+    op, out = _retry(op, lambda o: _solve(o, depth, sigma2, gamma, to_norm, dps, rtol))
     b, v, err, n, lay, gn, note = out
-    g_user = gn if is_inf(gn) else gn / to_norm
-    method = ("nested (projection x Wishart) two-point deterministic equivalent, double "
-              f"contour, complex128 trapezoid ({note})")
+    wp = f"mpmath {dps + ct.GUARD} digits" if mp else "complex128"
+    method = ("nested (projection x Wishart) two-point deterministic equivalent "
+              f"(divided-difference kernel), double contour, {wp} ({note})")
     with mpmath.workdps(dps):
-        return Result("rrs", params, b + v, gamma=g_user, converged=True,
-                      error_estimate=err, method=method, dps=dps, iterations=n,
-                      extra={"bias": b, "variance": v, "nodes": n,
-                             "gamma_normalized": gn, "width_ratio": 0.0 if is_inf(D) else N / D,
-                             "P": P, "kappa0": pb.k0, "support": [pb.w_lo, pb.w_hi],
-                             "contour": None if lay is None else {
-                                 "log_contour": lay.gap, "rho": lay.rho},
-                             "modes_head": len(pb.modes.a),
+        value = b + v
+        if mp and mpmath.isfinite(value):
+            err = err + abs(value) * mpmath.mpf(10) ** (-dps)   # rounding to dps digits
+        if is_inf(gn):
+            g_user = mpmath.inf if mp else math.inf
+        elif mp:
+            g_user = +(mpmath.mpf(gn) / to_norm)
+        else:
+            g_user = float(gn) / to_norm
+        if gamma is not None and not is_inf(gamma):
+            g_user = gamma
+        return Result("rrs", params, +value if mp else value, gamma=g_user, converged=True,
+                      error_estimate=+err if mp else err, method=method, dps=dps, iterations=n,
+                      extra={"bias": +b if mp else b, "variance": +v if mp else v, "nodes": n,
+                             "gamma_normalized": +gn if mp and not is_inf(gn) else gn,
+                             "width_ratio": 0.0 if is_inf(D) else N / D,
+                             "P": P, "kappa0": op.x0,
+                             "support": [op.lower[0], op.upper[0]],
+                             "contour": None if lay is None else lay.describe(),
+                             "modes_head": int(getattr(op.sums, "head", 0)),
+                             "working_precision": wp,
                              "seconds": _time.perf_counter() - t0})
 
 
+def _solve(op, depth, sigma2, gamma, to_norm, dps, rtol):
+    """``(bias, var, err, nodes, layout, γ_n, note)`` for one problem."""
+    mp = dps > FLOAT_DPS
+    prob = joint_problem(op, depth, sigma2, dps, rtol)
+    note, q = "gamma given", None
+    if gamma is None:
+        rb, rv, _ = ridgeless_limit(op, sigma2) if is_inf(depth) else (0.0, 0.0, 0)
+        w0 = op.sums.w_sum()
+        r_inf = rb + rv
+
+        def at_limit(r):
+            # once R(γ) equals the γ → ∞ limit to float64 rounding the sign of R' is noise
+            return math.isfinite(r_inf) and abs(r - r_inf) <= 1e3 * EPS * w0
+        gn, q = prob.optimal(at_limit=at_limit)
+        if is_inf(gn):
+            note = "optimal gamma = inf (ridgeless limit, depth = inf)"
+        else:
+            note = "optimal gamma: root of the exact dR/dgamma (solvers.roots)"
+    elif is_inf(gamma):
+        gn = math.inf
+    elif mp:
+        with mpmath.workdps(dps + ct.GUARD):
+            gn = mpmath.mpf(gamma) * to_norm
+    else:
+        gn = float(gamma) * to_norm
+    if is_inf(gn):
+        b, v, _ = ridgeless_limit(op, sigma2, dps)
+        if mp:
+            with mpmath.workdps(dps + ct.GUARD):
+                tiny = mpmath.mpf(10) ** (-dps - 2) * (b + v)
+        else:
+            tiny = 1e-14 * (b + v)
+        return b, v, tiny, 0, None, gn, (note if note != "gamma given" else
+                                         "ridgeless limit gamma = inf")
+    if gn == 0:
+        w0 = op.sums.w_sum(mp)
+        return w0, 0 * w0, 0 * w0, 0, None, gn, "gamma = 0"
+    b, v, err, q = prob.evaluate(gn, q)
+    return b, v, err, q.N, q.lay, gn, note
+
+
 class _Landscape:
-    """``γ ↦ R, ∂R/∂γ`` for one problem (the problem and its edges are built once)."""
+    """``γ ↦ (R, error)`` and ``γ ↦ (∂R/∂γ, error)`` in the user's γ (float64) for one problem:
+    the one-point problem, its edges and the γ-independent contour data are built once per
+    contour layout (a gradient flow re-evaluates the filters only)."""
 
-    def __init__(self, **kw):
-        self.kw = kw
-        self.pb, _ = _with_problem(lambda pb: None, **kw)
-        self.sol = _Solver(self.pb)
-        self.to_norm = _to_norm(kw["N"], kw["D"])
+    def __init__(self, op, depth, sigma2, to_norm, rtol=1e-12):
+        self.op, self.depth, self.sigma2, self.rtol = op, depth, float(sigma2), rtol
+        self.to_norm = float(to_norm)
+        self.prob = joint_problem(op, depth, sigma2, FLOAT_DPS, rtol)
 
-    def _on(self, gamma, fn, rtol):
+    def _at(self, gamma, fn):
         gn = float(gamma) * self.to_norm
-        for _attempt in range(8):
+        for _attempt in range(12):
             try:
-                con, H, b, v, err, n, lay = self.sol.converged(gn, rtol)
-                return fn(con, H, gn, b + v, err, n, lay)
-            except _TailTooShort:
-                self.pb, _ = _with_problem(lambda pb: None, head=4 * len(self.pb.modes.a),
-                                           **self.kw)
-                self.sol = _Solver(self.pb)
+                return fn(gn)
+            except HeadTooShort:
+                self.op = JointOnePoint(self.op.sums.bigger(), self.op.N_exact,
+                                        self.op.P_exact, self.op.D)
+                self.prob = joint_problem(self.op, self.depth, self.sigma2, FLOAT_DPS,
+                                          self.rtol)
         raise ConvergenceError("joint: head of the power law did not stabilise")
 
-    def value(self, gamma, rtol=1e-12):
-        return self._on(gamma, lambda con, H, gn, R, err, n, lay: (R, err), rtol)
+    def value(self, gamma):
+        """``(R, error)`` at γ."""
+        def fn(gn):
+            if gn == 0:
+                return self.op.sums.w_sum(), 0.0
+            b, v, err, _ = self.prob.evaluate(gn)
+            return b + v, err
+        return self._at(gamma, fn)
 
-    def slope(self, gamma, rtol=1e-12):
-        def fn(con, H, gn, R, err, n, lay):
-            d, dscale = self.sol.value(con, H, gn, deriv=True)
-            con2, H2 = self.sol.build(lay, n // 2)
-            d2, _ = self.sol.value(con2, H2, gn, deriv=True)
-            return d * self.to_norm, (abs(d - d2) + 10 * EPS * dscale) * self.to_norm
-        return self._on(gamma, fn, rtol)
+    def slope(self, gamma):
+        """``(∂R/∂γ, error)`` (chain factor ``γ_n/γ``)."""
+        def fn(gn):
+            d, e = self.prob.slope(gn)
+            return d * self.to_norm, e * self.to_norm
+        return self._at(gamma, fn)
+
+    __call__ = slope
 
 
 def _landscape(*, width, alpha=None, context=None, depth, sigma2=0, nu=None, beta=None,
-               dim=math.inf, lam=None, omega=None):
+               dim=math.inf, lam=None, omega=None, rtol=1e-12):
     spec, N, D, P, depth, _, sigma2, _ = _validate(width, alpha, context, depth, None, sigma2,
                                                    nu, beta, dim, lam, omega, 15)
     if is_inf(N) or is_inf(P):
-        raise ValueError("width and alpha/context must be finite here (use solvers.settings.context / "
-                         "solvers.settings.width for one bottleneck)")
-    return _Landscape(spec=spec, N=N, D=D, P=P, depth=depth, sigma2=sigma2, nu=nu, beta=beta,
-                      dim=dim, lam=lam, omega=omega, dps=15)
+        raise ValueError("width and alpha/context must be finite here (use "
+                         "solvers.settings.context / solvers.settings.width for one bottleneck)")
+    return _Landscape(JointOnePoint(sums_for(spec), N, P, D), depth, sigma2,
+                      _to_norm(N, D, False), rtol)
 
 
 def slope(gamma, *, width, alpha=None, context=None, depth, sigma2=0, nu=None, beta=None,
           dim=math.inf, lam=None, omega=None, rtol=1e-12):
     """``(∂R/∂γ, error)`` of :func:`risk` at ``gamma`` (same γ convention), from the exact
     γ-derivative of the contour integrand (``∂p = −w p̂``, ``∂ψ = p̂``); error = change under
-    halving the nodes plus rounding.  Finite width and context only."""
+    halving the nodes plus rounding.  float64; finite width and context only."""
     gamma = require_nonnegative("gamma", gamma)
+    if is_inf(gamma):
+        raise ValueError(f"gamma={gamma!r} is invalid: slope needs a finite gamma >= 0")
     return _landscape(width=width, alpha=alpha, context=context, depth=depth, sigma2=sigma2,
-                      nu=nu, beta=beta, dim=dim, lam=lam, omega=omega).slope(gamma, rtol)
+                      nu=nu, beta=beta, dim=dim, lam=lam, omega=omega, rtol=rtol).slope(gamma)
 
 
 def optimal_gamma(**kw):
