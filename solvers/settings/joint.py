@@ -164,42 +164,70 @@ class JointOnePoint(ct.OnePoint):
 # kernels
 # ---------------------------------------------------------------------------------------------
 def _kernel_for(op):
-    """The γ-independent two-point kernel ``H`` (module docstring) of a quadrature."""
+    """The γ-independent two-point kernel ``H`` (module docstring) of a quadrature.
+
+    With ``ĉ = D_m/Q`` (``D_m = D − N``, ``Q = (N − S)(N − S') + N D_m``; ``ĉ = 1/N`` at
+    ``D = ∞``) numerator and denominator of the projection term are multiplied by ``Q/(D_m P)``
+    (by ``N/P`` at ``D = ∞``), which leaves two matrix divisions and no scalar factors:
+
+        H = [U·B + Y_P (E U₂ + κκ'Y_P U)] / (B E),   B = E (q − V_P/P) − κκ' Y_P²,
+
+    ``Y_P = Y/P``, ``q = Q/(D_m P)`` (``N/P`` at ``D = ∞``).  The four pair sums (``U``, ``V_P/P``,
+    ``Y_P``, ``U₂``) share one ``1/(κ_j − κ_i)``."""
     N, P, D = op.N_exact, op.P_exact, op.D
 
     def kernel(q):
         ar = q.ar
         x, S, dS, T, dT = q.x, q.S, q.dS, q.T, q.dT
+        n = len(x)
+        diag = (np.arange(n), np.arange(n))
+        if ar.mp:
+            invP = 1 / mpmath.mpf(P)
+            X = Fixed.of(x)
+            dz = X[None, :] - X[:, None]
+            dz.diag_set(1)
+            inv = 1 / dz
 
-        def dd(F, dF):
-            return ct.divided_difference(F, x, dF, ar)
-        invP = 1 / mpmath.mpf(P) if ar.mp else 1.0 / float(P)
+            def dd(F, dF):
+                F = Fixed.of(F)
+                out = (F[None, :] - F[:, None]) * inv
+                out.diag_set(dF)
+                return out
+
+            def outer(a, b):
+                return Fixed.of(a)[:, None] * Fixed.of(b)[None, :]
+        else:
+            invP = 1.0 / float(P)
+            dz = x[None, :] - x[:, None]
+            dz[diag] = 1
+            inv = 1 / dz
+
+            def dd(F, dF):
+                out = (F[None, :] - F[:, None]) * inv
+                out[diag] = dF
+                return out
+
+            def outer(a, b):
+                return a[:, None] * b[None, :]
         U = -dd(T, dT)
-        VP = dd(x * S, S + x * dS)
-        E = 1 - VP * invP
+        VPp = dd(x * S * invP, (S + x * dS) * invP)
+        E = 1 - VPp
         if op.full:
             return U / E
-        Y = -dd(S, dS)
+        Yp = -dd(S * invP, dS * invP)
         U2 = dd(x * T, T + x * dT)
-        if ar.mp:
-            xf = Fixed.of(x)
-            kk = xf[:, None] * xf[None, :]
-        else:
-            kk = x[:, None] * x[None, :]
+        kY = outer(x, x) * Yp
         if is_inf(D):
-            c = 1 / mpmath.mpf(N) if ar.mp else 1.0 / float(N)
+            qm = N * invP
         else:
             if ar.mp:
-                nS = Fixed.of(mpmath.mpf(N) - S)
                 Dm, Nm = mpmath.mpf(D) - N, mpmath.mpf(N)
             else:
-                nS = float(N) - S
                 Dm, Nm = float(D - N), float(N)
-            c = Dm / (nS[:, None] * nS[None, :] + Nm * Dm)
-        kY = kk * Y
-        num = c * Y * (E * U2 + kY * U * invP)
-        den = E * (1 - c * VP) - c * kY * Y * invP
-        return (U + num / den) / E
+            nS = Nm - S
+            qm = outer(nS * (invP / Dm), nS) + Nm * invP
+        B = E * (qm - VPp) - kY * Yp
+        return (U * B + Yp * (E * U2 + kY * U)) / (B * E)
     return kernel
 
 
