@@ -70,7 +70,8 @@ __all__ = ["kap", "kap2", "x", "x2", "D", "S", "S2", "one_point", "check_paper_p
            "conditional_one_point", "check_equal_point_derivative", "conditional_two_point",
            "wishart_traces", "nested_two_point", "kernel", "check_nested_kernel",
            "reductions", "noise_kernel", "check_noise_kernel", "absolute_regime",
-           "ridgeless_forms", "depth1_check"]
+           "ridgeless_forms", "depth1_check", "depth1_closed_form", "check_depth1_closed_form",
+           "T_mom", "s_mom", "gamma_n"]
 
 #: Wishart renormalised arguments κ = κ(x), κ' and the Σ̂-side arguments x = x_Σ̂(τ), x'
 kap, kap2 = sp.symbols("kappa kappa'")
@@ -462,3 +463,109 @@ def _pad(A, n):
     m = len(A) - 1
     return [[A[i][j] if i <= m and j <= m else sp.Integer(0) for j in range(n + 1)]
             for i in range(n + 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# depth 1: the exact closed form of the nested equivalent at finite D, N, P (generic spectrum)
+# ---------------------------------------------------------------------------------------------
+#: moment sums of a generic spectrum: T_j = Σ_k λ_k^j, s_j = Σ_k ω_kλ_k^j
+T_mom = sp.symbols("T1:6")
+s_mom = sp.symbols("s1:6")
+#: the normalised step γ_n = γN/D of the variable w (γ is the user's step, Γ = γP_N)
+gamma_n, sigma2_ = sp.symbols("gamma_n sigma2", nonnegative=True)
+
+
+def depth1_closed_form():
+    """The depth-1 risk of the nested deterministic equivalent, exact at finite D, N, P, for any
+    spectrum (``c = 1/N − 1/D``; ``c = 0`` is case C, ``P = ∞`` case W):
+
+        R₁ = s₁ − 2γ_n s₂ + γ_n² [s₃ + s₁T₂/P + c T₁ (s₂ + s₁T₁/P)] + σ²γ_n² (T₂ + c T₁²)/P
+
+    with ``s_j = Σωλ^j``, ``T_j = Σλ^j`` (:data:`s_mom`, :data:`T_mom`).  Proved by
+    :func:`check_depth1_closed_form`."""
+    T1, T2 = T_mom[0], T_mom[1]
+    s1, s2, s3 = s_mom[:3]
+    c = 1 / N - 1 / D
+    g = gamma_n
+    return (s1 - 2 * g * s2 + g ** 2 * (s3 + s1 * T2 / P + c * T1 * (s2 + s1 * T1 / P))
+            + sigma2_ * g ** 2 * (T2 + c * T1 ** 2) / P)
+
+
+def _moment_map(poly_in_l, l, moments):
+    """Replace ``l^j`` by ``moments[j − 1]`` (``Σ_k g_k λ_k^j``) in a polynomial in ``l``
+    (``l⁰`` must not occur: every sum here carries at least one λ)."""
+    p = sp.Poly(sp.expand(poly_in_l), l)
+    out = 0
+    for (j,), c in p.terms():
+        if j == 0:
+            raise ValueError("a zeroth moment occurred")
+        out += c * moments[j - 1]
+    return out
+
+
+def check_depth1_closed_form():
+    """The large-w expansion of the nested equivalent for a *generic* spectrum (moment symbols,
+    symbolic D, N, P), against :func:`depth1_closed_form`.
+
+    At depth 1, ``p(w) = 1 − γ_n w`` and ``ψ = γ_n``, so with ``u = 1/w`` and
+    ``F = (κκ'/(ww'))H = Σ c_ij u^i v^j`` (the contour encloses every singularity, the atom at
+    0 included) the bias is ``c₁₁ − γ_n(c₂₁ + c₁₂) + γ_n²c₂₂`` and the noise ``σ²γ_n²[u¹](GS/P)``.
+    ``κu = −1 + c₀u + c₁u² + …`` is solved from ``uf(κ) + 1 = 0`` order by order;
+    ``ρ_k = u/(κu + λ_ku)`` is a series whose coefficients are polynomials in ``λ_k``, and each
+    sum ``Σ_k g_kλ_k^m ρ_kρ'_k`` maps ``λ^j`` to the moment ``Σ g λ^j`` — so no spectrum is
+    assumed.  Returns the simplified difference (0)."""
+    n = 2
+    l = sp.Symbol("lambda")
+    cs = sp.symbols("c0:%d" % (n + 1))
+    ku = [sp.Integer(-1)] + list(cs)
+
+    def rho():                                       # ρ(u)/u as a series with λ = l
+        den = [ku[0]] + [ku[k] + (l if k == 1 else 0) for k in range(1, n + 2)]
+        return _sinv(den, n + 1)
+
+    r = rho()
+    # one-point sums S = Σλρ (series in u, starts at u) and the one-point equation
+    Sser = [sp.Integer(0)] + [_moment_map(l * r[k], l, T_mom) for k in range(n + 1)]
+    phi = [1 - Sser[0] / P] + [-c / P for c in Sser[1:]]
+    num = [1 - Sser[0] / N] + [-c / N for c in Sser[1:]]
+    den = [1 - Sser[0] / D] + [-c / D for c in Sser[1:]]
+    psi_n = _smul(num, _sinv(den, n + 1), n + 1)
+    uf = _smul(_smul(ku, phi, n + 1), psi_n, n + 1)
+    sol = {}
+    for k in range(1, n + 2):
+        eq = sp.expand(uf[k].subs(sol))
+        sol[cs[k - 1]] = sp.cancel(sp.solve(eq, cs[k - 1])[0])
+
+    def sub(ser):
+        return [sp.cancel(sp.sympify(c).subs(sol)) for c in ser]
+    r, Sser, psi_n, kus = sub(r), sub(Sser), sub(psi_n), sub(ku)
+
+    def pair(moments, m):
+        # Σ g λ^m ρ(u)ρ(v) = uv Σ_ij u^i v^j [λ^m r_i r_j]: coefficient (i+1, j+1)
+        out = [[sp.Integer(0)] * (n + 1) for _ in range(n + 1)]
+        for i in range(n):
+            for j in range(n):
+                out[i + 1][j + 1] = _moment_map(l ** m * r[i] * r[j], l, moments)
+        return out
+    Ub, U2b = pair(s_mom, 1), pair(s_mom, 2)
+    Yb, VPb = pair(T_mom, 1), pair(T_mom, 2)
+    one = [[sp.Integer(1 if (i, j) == (0, 0) else 0) for j in range(n + 1)] for i in range(n + 1)]
+    E = _badd(one, _bscale(VPb, -1 / P))
+    NmS = [N - Sser[0]] + [-c for c in Sser[1:n + 1]]
+    chat = _bscale(_binv(_badd(_outer(NmS, NmS, n), _bscale(one, N * (D - N))), n), D - N)
+    kk = _outer(kus[:n + 1], kus[:n + 1], n)         # (κu)(κ'v)
+
+    def shift(A):                                    # divide a series starting at u²v² by uv
+        return [[A[i + 1][j + 1] if i + 1 <= n and j + 1 <= n else sp.Integer(0)
+                 for j in range(n + 1)] for i in range(n + 1)]
+    kYU = _bmul(kk, shift(_bmul(_pad(Yb, n + 1), _pad(Ub, n + 1), n + 1)), n)
+    kYY = _bmul(kk, shift(_bmul(_pad(Yb, n + 1), _pad(Yb, n + 1), n + 1)), n)
+    inner_num = _badd(_bmul(E, U2b, n), _bscale(kYU, 1 / P))
+    inner_den = _badd(_bmul(E, _badd(one, _bscale(_bmul(chat, VPb, n), -1)), n),
+                      _bscale(_bmul(chat, kYY, n), -1 / P))
+    corr = _bmul(_bmul(chat, Yb, n), _bmul(inner_num, _binv(inner_den, n), n), n)
+    Fb = _bmul(kk, _bmul(_badd(Ub, corr), _binv(E, n), n), n)
+    bias = Fb[1][1] - gamma_n * (Fb[2][1] + Fb[1][2]) + gamma_n ** 2 * Fb[2][2]
+    GS = _smul(_smul(kus, psi_n, n), Sser[1:], n)    # (κu)ψ_n·(S/u)
+    noise = sigma2_ * gamma_n ** 2 * GS[1] / P
+    return sp.simplify(sp.cancel(bias + noise - depth1_closed_form()))

@@ -424,7 +424,8 @@ def filters(s, gamma, depth, ar, order=1):
             ph = p / u                      # (1 − γs/L)^{L−1}
             p2 = ph / u if order >= 2 else None
             c2 = ar.num(L - 1) / L
-    psi = omp / s_safe
+    with np.errstate(all="ignore"):     # overflow far out on a contour: inf, never used
+        psi = omp / s_safe
     psi[zero] = g
     if order == 0:
         return p, psi

@@ -425,7 +425,18 @@ def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=Non
     mp = dps > FLOAT_DPS
     to_norm = _to_norm(N, D, mp)
     op = JointOnePoint(sums_for(spec), N, P, D)
-    op, out = _retry(op, lambda o: _solve(o, depth, sigma2, gamma, to_norm, dps, rtol))
+    try:
+        op, out = _retry(op, lambda o: _solve(o, depth, sigma2, gamma, to_norm, dps, rtol))
+    except ConvergenceError as e:
+        if not op.double_zero():
+            raise
+        raise ConvergenceError(
+            f"joint: width = context (N = P = {N}) is the interpolation point: the spectrum of "
+            "M has no gap at 0, so the contour must pass within about 1/gamma of 0, where the "
+            "filter e^(-gamma w) (or (1 - gamma w/L)^L) grows; at this gamma that needs more "
+            f"nodes than the cap ({ct.N_MAX_MP if mp else ct.N_MAX}). Give a smaller gamma or a "
+            "context slightly different from the width (the risk is continuous in P at fixed "
+            "gamma)", where=e.where, residual=e.residual) from e
     b, v, err, n, lay, gn, note = out
     wp = f"mpmath {dps + ct.GUARD} digits" if mp else "complex128"
     method = ("nested (projection x Wishart) two-point deterministic equivalent "
