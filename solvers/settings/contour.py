@@ -214,10 +214,14 @@ class OnePoint:
     def polish(self, s, x):
         """Newton for ``λ(x) = −s`` in mpmath from a float64 root; returns
         ``(x, (S, S', T, T'), λ')`` at the working precision.  The last (tiny) step is applied
-        to the sums by first-order Taylor instead of a new evaluation."""
+        to S and T by first-order Taylor instead of a new evaluation (error O(step²)); S', T'
+        and λ' stay at the previous point (error O(step)), so the iteration stops only once the
+        step is below ``10^{−dps}`` of the caller (working digits minus the guard): stopping at
+        ``√ε`` would leave S' and T' — the diagonal of the divided-difference kernels — with
+        ~``10^{−wp/2}`` relative errors (visible beyond ~32 digits)."""
         s = mpmath.mpmathify(s)
         x = mpmath.mpmathify(x)
-        tol = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2) - 2)
+        tol = mpmath.mpf(10) ** (-(mpmath.mp.dps - GUARD))
         for _ in range(30):
             lv, dl, sums = self.lam_mp(x)
             step = (lv + s) / dl
