@@ -383,7 +383,8 @@ def _closed_depth1(s, T, N, P, D, g, s2):
         expr = expr.subs(TJ.D, sp.oo)
     f = sp.lambdify([TJ.s_mom[:3], TJ.T_mom[:2], TJ.N, TJ.P, TJ.D, TJ.gamma_n, TJ.sigma2_],
                     expr, "mpmath")
-    return f(s, T, N, P, D, g, s2)
+    # every argument an mpf: a Python int would make 1/N a binary float in the generated code
+    return f(s, T, *(mpmath.mpf(v) if v != math.inf else v for v in (N, P, D, g, s2)))
 
 
 @pytest.mark.parametrize("N,alpha", [(2, "0.75"), (4, "2.5"), (3, "0.5")])
