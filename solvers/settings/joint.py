@@ -462,6 +462,8 @@ def risk(*, width, alpha=None, context=None, depth, gamma=None, sigma2=0, nu=Non
                              "support": [op.lower[0], op.upper[0]],
                              "contour": None if lay is None else lay.describe(),
                              "modes_head": int(getattr(op.sums, "head", 0)),
+                             "gamma_convention": "Gamma = gamma (D/N) P_N (dim = inf)"
+                             if is_inf(D) else "Gamma = gamma P_N",
                              "working_precision": wp,
                              "seconds": _time.perf_counter() - t0})
 
