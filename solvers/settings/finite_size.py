@@ -29,10 +29,15 @@ deep filter (``|1 − γs₊/L| → 1`` with ``L ≥ 16``) the expansion is only
 expectation is then dominated by Tracy–Widom fluctuations of the top eigenvalue, which no power
 of ``1/D`` captures (``derivations/finite_size.md`` quantifies this).
 
-Numerics: the contours and ``κ(s)`` of :mod:`solvers.settings.context` (read-only), the ellipse enclosing
-0 whenever ``K`` has a kernel (more modes than points: the correction has a pole at 0), modes
-with equal ``a_k`` merged (ISO is one mode of multiplicity D); complex128, error estimate = change
-under doubling of the nodes plus a rounding bound.
+Numerics: the shared contour machinery of cases C and W (:mod:`solvers.settings.contour`: the
+contour policy, the κ continuation with its branch certificate, node doubling), with the
+ellipse enclosing 0 whenever ``K`` has a kernel (more modes than points: the correction has a
+pole of higher order at 0, which a single residue node cannot carry); modes with equal ``a_k``
+merged (ISO is one mode of multiplicity D).  Case W uses the same machinery through an adapter
+for the compressed matrix ``VᵀΛV`` (:class:`_CompressedMap`).  complex128 only: the correction
+is an O(1/D) expansion whose own truncation error O(1/D²) dwarfs float64 rounding (``dps`` sets
+the precision of the spectrum); error estimate = change under halving the nodes plus a rounding
+bound.
 """
 from __future__ import annotations
 
