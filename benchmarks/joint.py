@@ -74,14 +74,21 @@ def moments_explicit(lam, om):
             [mpmath.fsum(x ** (j + 1) for x in lam) for j in range(2)])
 
 
+def est_digits(r):
+    """Digits implied by the error estimate: −log10(error_estimate/|risk|)."""
+    with mpmath.workdps(45):
+        e = mpmath.mpf(r.error_estimate) / abs(mpmath.mpf(r.risk))
+        return math.inf if e == 0 else float(-mpmath.log10(e))
+
+
 def row(label, call, ref_fn, old=""):
-    t_ref, ref = cpu(ref_fn)
+    with mpmath.workdps(45):        # the references at 45 digits
+        t_ref, ref = cpu(ref_fn)
     out = [f"{label:<40}"]
     for dps in (15, 30):
         t, r = cpu(lambda: call(dps))
         out.append(f"dps{dps}: {t:7.3f}s {digits(r.risk, ref):5.1f} dig "
-                   f"(est {digits(r.risk + r.error_estimate, r.risk) if r.error_estimate else 99:4.1f})"
-                   f" N={r.extra['nodes']:<4}")
+                   f"(est {est_digits(r):4.1f}) N={r.extra['nodes']:<4}")
     out.append(f"ref {t_ref:.2f}s")
     if old:
         out.append(f"| old: {old}")
