@@ -441,6 +441,30 @@ def test_ridgeless_least_squares_30_digits(N, alpha, sigma2):
     _check(got, ref)
 
 
+def test_ridgeless_above_interpolation_30_digits():
+    # P < N < D, σ² = 0: theory.joint.ridgeless_forms' closed form
+    # bias = κ₀PU/Y + κ₀R·P(D − N)/((N − P)(D − P)) (case C's min-norm bias plus a width term),
+    # κ₀ by bisection on Σλ/(κ + λ) = P, U = Σωλ/(κ₀ + λ)², Y = Σλ/(κ₀ + λ)², R = Σωλ/(κ₀ + λ)
+    N, alpha = 5, "0.5"
+    got = joint.risk(width=N, alpha=alpha, depth="inf", gamma="inf", lam=LAM, omega=OM,
+                     dps=DPS)
+    with mpmath.workdps(DPS + 10):
+        ls = [mpmath.mpf(v) for v in LAM]
+        wl = [x * mpmath.mpf(o) for x, o in zip(ls, OM)]
+        D = len(ls)
+        P = mpmath.mpf(alpha) * D
+        lo, hi = mpmath.mpf(0), mpmath.mpf(10)
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mpmath.fsum(x / (mid + x) for x in ls) > P else (lo, mid)
+        k = (lo + hi) / 2
+        U = mpmath.fsum(w / (k + x) ** 2 for w, x in zip(wl, ls))
+        Y = mpmath.fsum(x / (k + x) ** 2 for x in ls)
+        R = mpmath.fsum(w / (k + x) for w, x in zip(wl, ls))
+        ref = k * P * U / Y + k * R * P * (D - N) / ((N - P) * (D - P))
+    _check(got, ref)
+
+
 def test_optimal_gamma_30_digits_agrees_with_float64():
     # the mpmath optimum refines the float64 root of dR/dγ: the two agree to float64 accuracy,
     # and the mpmath risk at γ* is the minimum to its error estimate
