@@ -11,7 +11,14 @@ iso                   any ``alpha``                       :mod:`solvers.settings
 fs, rrs               none (``alpha = context = inf``)    :mod:`solvers.settings.fs` / ``rrs``
 fs, rrs, iso          ``alpha`` or ``context``            :mod:`solvers.settings.context` (case C)
 rrs                   ``width``                           :mod:`solvers.settings.width` (case W)
+rrs                   ``width`` and ``alpha``/``context``  :mod:`solvers.settings.joint` (both)
+any, ``finite_size``  ``dim`` (+ ``alpha``/``context`` or  :mod:`solvers.settings.finite_size`
+                      ``width``)                          (expected risk at finite D, P or N)
 ====================  ==================================  ==========================================
+
+``finite_size=True`` asks for the expected risk of a finite system (what the simulator
+estimates) instead of the asymptotic one: the deterministic equivalent plus its O(1/D)
+real-Gaussian correction; it needs a finite ``dim`` and a given ``gamma``.
 
 Parameters a solver does not take are rejected with a ``ValueError`` naming them.
 """
@@ -20,7 +27,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from solvers.settings import context, fs, iso, rrs, width
+from solvers.settings import context, finite_size, fs, iso, joint, rrs, width
 from solvers.simulators import reduced
 from solvers.validate import is_inf, require_choice, require_work_limits
 
@@ -61,24 +68,50 @@ def solver_for(setting: str, params: dict):
         raise ValueError(f"time={params['time']} is invalid together with gamma="
                          f"{params['gamma']}: gamma fixes the step, time runs the gradient flow "
                          "from Gamma = 0 to find it; give one of them")
+    if params.pop("finite_size", False):
+        return _finite_size(setting, params)
+    params.pop("finite_size", None)
     if setting == "iso":
         return iso.risk, params
     finite_ctx = _finite(params, "alpha") or _finite(params, "context")
     finite_width = _finite(params, "width")
-    if finite_ctx and finite_width:
-        raise ValueError(f"width={params['width']} with a finite context is not available yet: "
-                         "finite width needs alpha=inf and context=inf")
     if finite_width and setting != "rrs":
         raise ValueError(f"width={params['width']} is available for setting 'rrs' only "
                          f"(got setting={setting!r})")
     for name in ("alpha", "context", "width"):
         if name in params and not _finite(params, name):
             params.pop(name)
+    if finite_ctx and finite_width:
+        return joint.risk, params
     if finite_ctx:
         return context.risk, {"setting": setting, **params}
     if finite_width:
         return width.risk, params
     return SETTINGS[setting], params
+
+
+def _finite_size(setting, params):
+    """Route ``finite_size=True`` to :func:`solvers.settings.finite_size.risk` (finite ``dim`` and
+    a given ``gamma`` required)."""
+    dim = params.get("dim")
+    if params.get("lam") is None and (dim is None or is_inf(dim)):
+        raise ValueError(f"dim={dim!r} is invalid with finite_size=True: the expected risk at "
+                         "finite size needs a finite dim (an integer >= 2)")
+    if params.get("lam") is not None and dim is None:
+        params["dim"] = len(params["lam"])
+    if params.get("gamma") is None:
+        raise ValueError("gamma=None is invalid with finite_size=True: give gamma >= 0 (the "
+                         "finite-size risk is evaluated at a given step, not optimised)")
+    if _finite(params, "width") and (_finite(params, "alpha") or _finite(params, "context")):
+        raise ValueError(f"width={params['width']} with a finite context is invalid with "
+                         "finite_size=True: the finite-size correction covers finite context "
+                         "(case C) or finite width at alpha=inf (case W), not both")
+    for name in ("alpha", "context", "width"):
+        if name in params and params[name] is not None and not _finite(params, name):
+            params.pop(name)
+    if not (_finite(params, "alpha") or _finite(params, "context") or _finite(params, "width")):
+        params["alpha"] = "inf"          # population covariance: the D-mode risk is exact
+    return finite_size.risk, {"setting": setting, **params}
 
 
 def risk(setting: str, *, cache: bool = True, **params):

@@ -17,6 +17,8 @@ states (ISO, RRS, ``Γ = γI``) flow by ``dγ/dt = −dR/dγ``; FS flows per mod
 * :func:`width_flow` — RRS at α = ∞ and finite width N (case W, :mod:`solvers.settings.width`): the
   scalar flow of ``Γ = γ P_N`` with ``∂R/∂γ`` from the width contour (float64), same
   quadrature-and-inversion scheme as the ISO flow.
+* :func:`context_flow`, :func:`joint_flow` — the same scalar flow at finite context (case C) and
+  at finite width *and* context (:mod:`solvers.settings.joint`).
 * :func:`sgd_theory` — the depth-1 ISO recursion ``C(n+1) = aC(n) + b`` (coefficients derived in
   :func:`theory.dynamics.sgd_depth1`; the kernels here are checked against those expressions in
   the tests), the true ICL risk ``cC + R*`` and the paper's proxy ``E|Γ − I|²/D``; with ``dim``
@@ -34,6 +36,7 @@ import mpmath
 
 from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
+from solvers.settings import joint as sjoint
 from solvers.settings import rrs as srrs
 from solvers.result import ConvergenceError, ReprMixin, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
@@ -41,7 +44,7 @@ from solvers.validate import (is_inf, require_choice, require_dps, require_int,
 
 __all__ = ["TimeSeries", "SgdTheory", "iso_slope", "iso_time_of_gamma", "iso_flow", "fs_flow",
            "fs_mode_flow", "rrs_flow", "width_flow",
-           "context_flow", "integrate_flow", "sgd_context_moments", "sgd_coefficients",
+           "context_flow", "joint_flow", "integrate_flow", "sgd_context_moments", "sgd_coefficients",
            "sgd_theory", "dynamics", "parse_times"]
 
 GUARD = 10
@@ -466,6 +469,35 @@ def context_flow(times, *, setting="rrs", alpha=None, context=None, depth, sigma
                              "gamma_convention": "Gamma = gamma I"})
 
 
+def joint_flow(times, *, width, alpha=None, context=None, depth, sigma2=0, nu=None, beta=None,
+               dim=math.inf, lam=None, omega=None, dps=15) -> TimeSeries:
+    """RRS gradient flow at finite width N *and* finite context (:mod:`solvers.settings.joint`):
+    ``dγ/dt = −∂R/∂γ``, ``γ(0) = 0``, in the γ of :func:`solvers.settings.joint.risk`
+    (``Γ = γ P_N``; the normalised ``Γ = γ (D/N) P_N`` at ``dim = inf``).  ``∂R/∂γ`` is the exact
+    derivative of the nested double-contour integrand (float64), so γ(t) is resolved to about
+    ``1e-9`` relative (``FLOAT64_FLOW_DIGITS``) whatever ``dps``; ``γ* =`` the optimum of
+    :func:`solvers.settings.joint.risk` (``inf`` when the flow tends to the ridgeless limit).
+    ``width = inf`` is :func:`context_flow`."""
+    dps = require_dps(dps)
+    ts = parse_times(times)
+    kw = dict(alpha=alpha, context=context, depth=depth, sigma2=sigma2, nu=nu, beta=beta,
+              dim=dim, lam=lam, omega=omega)
+    if is_inf(require_int("width", width, minimum=1, allow_inf=True)):
+        return context_flow(ts, setting="rrs", dps=dps, **kw)
+    opt = sjoint.risk(width=width, gamma=None, dps=dps, **kw)
+    # one landscape (edges and γ-independent contour data built once per layout)
+    land = sjoint._landscape(width=width, **kw)
+    gam, risks, errs, notes, evaluations = _float64_flow(ts, land.slope, land.value, opt)
+    method = ("joint (width x context) double contour (float64 dR/dgamma); t(gamma) by "
+              "Gauss-Legendre quadrature of 1/(-dR/dgamma) + Newton inversion")
+    if notes:
+        method += "; " + "; ".join(sorted(notes))
+    return TimeSeries("rrs", dict(opt.params), ts, risks, gam, True, max(errs), method, dps,
+                      extra={"gamma_star": opt.gamma, "evaluations": evaluations,
+                             "gamma_convention": opt.extra.get("gamma_convention",
+                                                               "Gamma = gamma P_N")})
+
+
 # --------------------------------------------------------------------------- SGD theory
 
 
@@ -642,7 +674,19 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         return iso_flow(times, dps=dps, progress=progress, **params)
     finite = [k for k in ("alpha", "context") if params.get(k) is not None
               and not is_inf(params[k])]
+    if finite and params.get("width") is not None and not is_inf(params["width"]):
+        # rrs at finite width and context (the joint case), Γ = γ P_N
+        if setting != "rrs":
+            raise ValueError(f"width={params['width']!r} is invalid for setting={setting!r}: "
+                             "finite width is for 'rrs'")
+        _reject(params, {"alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "lam",
+                         "omega", "width"}, f"rrs --width --{finite[0]} (joint case)")
+        if "depth" not in params:
+            raise ValueError(f"depth=None is invalid: dynamics rrs --width --{finite[0]} needs "
+                             "depth >= 1 or inf")
+        return joint_flow(times, dps=dps, **params)
     if finite:   # fs / rrs at finite context (case C), Γ = γI
+        params.pop("width", None)      # width = inf: no bottleneck
         _reject(params, {"alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "lam",
                          "omega"}, f"{setting} --{finite[0]} (case C, Gamma = gamma I)")
         if "depth" not in params:

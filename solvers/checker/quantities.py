@@ -557,6 +557,26 @@ class FiniteSize(Evaluator):
         return mpmath.mpf(res.risk), _err(res)
 
 
+class Joint(Evaluator):
+    """Risk or optimal γ at finite width AND finite context (RRS; :mod:`solvers.settings.joint`,
+    the nested deterministic equivalent; ``dps`` digits)."""
+
+    _NAMES = ("width", "alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim")
+
+    def __init__(self, field):
+        self.field = field
+
+    def numeric(self, p, dps):
+        from solvers.settings import joint
+        kw = _solver_args(p, self._NAMES)
+        kw.update(_spectrum_args(p))
+        res = joint.risk(dps=dps, **kw)
+        if self.field == "risk":
+            return mpmath.mpf(res.risk), _err(res)
+        g = mpmath.mpf(res.gamma)
+        return g, _rounding(g, dps, 5)
+
+
 class Dynamics(Evaluator):
     """Risk or γ along the gradient flow from Γ = 0 (:mod:`solvers.analysis.dynamics`); symbolic
     ISO depth 1 (:func:`theory.dynamics.iso_depth1_flow`)."""
@@ -650,6 +670,13 @@ def _build():
     add("width.gamma", "optimal gamma at finite width (solvers.settings.width)",
         ("width", "depth", "nu", "beta", "dim", "lam", "omega"), Contour("width", "gamma"),
         "solvers.settings.width")
+    joint_p = ("width", "alpha", "context", "depth", "gamma", "sigma2", "nu", "beta", "dim",
+               "lam", "omega")
+    add("joint.risk", "RRS risk at finite width N and finite context P together (solvers.settings."
+        "joint: the nested deterministic equivalent)", joint_p, {"rrs": Joint("risk")},
+        "solvers.settings.joint")
+    add("joint.gamma", "optimal gamma at finite width and context (solvers.settings.joint)",
+        joint_p, {"rrs": Joint("gamma")}, "solvers.settings.joint")
     add("finite_size.risk", "expected risk at finite D and P for real Gaussian data: case-C "
         "deterministic equivalent + O(1/D) correction (solvers.settings.finite_size)", ctx_p,
         {s: FiniteSize(s) for s in ("iso", "rrs", "fs")}, "solvers.settings.finite_size")

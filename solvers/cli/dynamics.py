@@ -147,7 +147,8 @@ def register(subparsers):
                        ("nu", "capacity exponent (> 1)"), ("beta", "source exponent (> 0)"),
                        ("dim", "modes of the power-law spectrum (default inf)"),
                        ("init-scale", "initial weight scale (full/tied attention)"),
-                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow)"),
+                       ("width", "rrs: width N (integer >= 1 or inf; finite-width flow; with "
+                                 "--alpha/--context the joint width x context flow)"),
                        ("context", "fs/rrs: absolute context length P (finite-context flow; "
                                    "finite alpha also selects it)")):
         p.add_argument(f"--{name}", dest=name.replace("-", "_"), default=None, help=text)

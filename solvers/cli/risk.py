@@ -18,6 +18,10 @@ def register(sub):
     p.add_argument("--dim", default=None,
                    help="number of modes D of the power-law spectrum (integer >= 1 or inf; "
                         "default inf)")
+    p.add_argument("--finite-size", dest="finite_size", action="store_true",
+                   help="expected risk at finite dim D (and context P or width N): the "
+                        "deterministic equivalent plus its O(1/D) correction (needs --dim and "
+                        "--gamma; docs/theory.md section 8)")
     add_dps(p)
     add_json(p)
     add_cache(p)
@@ -33,6 +37,8 @@ def run(args):
     params = given(args, MODEL_PARAMS)
     if args.dim is not None:
         params["dim"] = num(args.dim)
+    if args.finite_size:
+        params["finite_size"] = True
     use_cache(args)
     from solvers.progress import tqdm_reporting
 

@@ -214,10 +214,14 @@ class OnePoint:
     def polish(self, s, x):
         """Newton for ``λ(x) = −s`` in mpmath from a float64 root; returns
         ``(x, (S, S', T, T'), λ')`` at the working precision.  The last (tiny) step is applied
-        to the sums by first-order Taylor instead of a new evaluation."""
+        to S and T by first-order Taylor instead of a new evaluation (error O(step²)); S', T'
+        and λ' stay at the previous point (error O(step)), so the iteration stops only once the
+        step is below ``10^{−dps}`` of the caller (working digits minus the guard): stopping at
+        ``√ε`` would leave S' and T' — the diagonal of the divided-difference kernels — with
+        ~``10^{−wp/2}`` relative errors (visible beyond ~32 digits)."""
         s = mpmath.mpmathify(s)
         x = mpmath.mpmathify(x)
-        tol = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2) - 2)
+        tol = mpmath.mpf(10) ** (-(mpmath.mp.dps - GUARD))
         for _ in range(30):
             lv, dl, sums = self.lam_mp(x)
             step = (lv + s) / dl
@@ -297,14 +301,16 @@ def _shrink(make, gamma, depth, target, rho_max, rho_min):
     return make(rho_min)
 
 
-def choose_layout(op, gamma, depth):
+def choose_layout(op, gamma, depth, enclose_zero=False):
     """Contour for (one-point problem ``op``, γ, depth).  Candidates: the ellipse in s with foci
     ``0, s₊`` (trapezoid rate ``log ρ``) and, when the non-zero spectrum has a gap, the ellipse in
     ``log s`` around ``[log s₋, log s₊]`` plus the residue node (semi-minor axis ≤ π/4; rate
     ``min(log ρ, log(R/ρ))`` with R the radius of the strip ``|Im log s| < π/2`` where
     ``|e^{−γs}| ≤ 1``).  ρ is as large as the geometry allows with
     ``max|p| ≤ 10·max(|p| on the spectrum)`` on the contour; the better rate wins.  Wide
-    spectra and large γ select the log contour, whose node count depends on neither."""
+    spectra and large γ select the log contour, whose node count depends on neither.
+    ``enclose_zero``: the ellipse in s only (an integrand with a pole of higher order at s = 0,
+    which the single residue node cannot carry)."""
     s_hi, _ = op.upper
     s_lo, _ = op.lower
     gamma = float(gamma)
@@ -315,7 +321,7 @@ def choose_layout(op, gamma, depth):
     target = MAG_FACTOR * _max_abs_p(spec + 0j, gamma, depth)
     c = h = 0.5 * s_hi
     lin = _shrink(lambda r: Layout(False, c, h, r, False), gamma, depth, target, 2.0, 1.01)
-    if s_lo <= 0:
+    if s_lo <= 0 or enclose_zero:
         return lin
     lo, hi = math.log(s_lo), math.log(s_hi)
     c, h = 0.5 * (lo + hi), max(0.5 * (hi - lo), 1e-3)
@@ -334,7 +340,8 @@ def choose_layout(op, gamma, depth):
 # ---------------------------------------------------------------------------------------------
 def continue_upper(op, lay, N, max_halvings=20):
     """x at the N nodes of ``lay`` (float64), continued from the left vertex (θ = π) to the right
-    vertex (θ = 0) along the upper half and conjugated; checks the physical branch."""
+    vertex (θ = 0) along the upper half and conjugated; checks the physical branch
+    (``Im x · Im s < 0``, plus ``op.branch_ok(s, x)`` when the problem defines it)."""
     if N % 2:
         raise ValueError(f"N={N} is invalid: N must be even")
     s, _ = lay.nodes(N)
@@ -342,6 +349,9 @@ def continue_upper(op, lay, N, max_halvings=20):
     x = np.empty(N, dtype=complex)
     j0 = N // 2
     x[j0] = op.root_real(s[j0].real)
+    # optional extra certificate of the physical branch (a nested one-point equation checks
+    # the Herglotz sign of its inner variable too)
+    branch_ok = getattr(op, "branch_ok", None)
 
     def newton(s_t, x0):
         xv = x0
@@ -367,7 +377,8 @@ def continue_upper(op, lay, N, max_halvings=20):
                 pred = x_try - (sm - s_try) / op.lam(x_try)[1][0]
                 xn = newton(sm, pred)
                 if (xn is None or (sm.imag > 0 and not xn.imag < 0)
-                        or abs(xn - pred) > 0.25 * abs(pred - x_try) + 1e-10 * abs(xn)):
+                        or abs(xn - pred) > 0.25 * abs(pred - x_try) + 1e-10 * abs(xn)
+                        or (branch_ok is not None and not branch_ok(sm, xn))):
                     ok = False
                     break
                 x_try, s_try = xn, sm
@@ -417,7 +428,8 @@ def filters(s, gamma, depth, ar, order=1):
             ph = p / u                      # (1 − γs/L)^{L−1}
             p2 = ph / u if order >= 2 else None
             c2 = ar.num(L - 1) / L
-    psi = omp / s_safe
+    with np.errstate(all="ignore"):     # overflow far out on a contour: inf, never used
+        psi = omp / s_safe
     psi[zero] = g
     if order == 0:
         return p, psi
@@ -437,10 +449,11 @@ class Quadrature:
     (complex128, or :class:`Fixed` in the mpmath path) with ``absK`` its float64 modulus (for
     the rounding bound).
 
-    :meth:`value` is the quadratic form ``Re Σ_ij g_i K_ij g_j + σ² Re Σ_i W_i ψ_i² x_i`` with
+    :meth:`value` is the quadratic form ``Re Σ_ij g_i K_ij g_j + σ² Re Σ_i W_i ψ_i² n_i`` with
     ``g = W p m`` (W the trapezoid weights; the noise sum skips the residue node, where
-    ``ψ² x`` has no pole) and its γ-derivatives; ``sub = 2`` is the N/2-node rule (even nodes,
-    weights ×2)."""
+    ``ψ² n`` has no pole) and its γ-derivatives; ``n = nz`` is ``x`` unless the setting sets
+    another noise kernel (:func:`build_quadrature`'s ``noise``); ``sub = 2`` is the N/2-node
+    rule (even nodes, weights ×2)."""
 
     def __init__(self, lay, N, ar, s, W, x, sums, dlam, x0=None):
         self.lay, self.N, self.ar = lay, N, ar
@@ -460,6 +473,8 @@ class Quadrature:
         self.m = x / s_safe
         if self.residue:
             self.m[-1] = self.x[-1]
+        # node values of the noise kernel (σ² Σ W ψ² nz): x unless the setting sets another
+        self.nz = self.x
         self.K = self.absK = None
 
     def set_kernel(self, K, absK=None):
@@ -481,7 +496,7 @@ class Quadrature:
         idx, w = self.index(sub)
         ix = np.ix_(idx, idx)
         K, absK = self.K[ix], self.absK[ix]
-        s, m, x = self.s[idx], self.m[idx], self.x[idx]
+        s, m, x = self.s[idx], self.m[idx], self.nz[idx]
         f = filters(s, gamma, depth, ar, order)
         g = w * f[0] * m
 
@@ -526,11 +541,12 @@ class Quadrature:
         return tuple(vals), rounding, bias
 
 
-def build_quadrature(op, lay, N, ar, kernel, prev=None):
+def build_quadrature(op, lay, N, ar, kernel, prev=None, noise=None):
     """Nodes, one-point values (float64 continuation, then mpmath polish when ``ar.mp``) and the
     kernel ``kernel(q)`` (a setting-specific function of the quadrature).  ``prev`` (the
     quadrature with N/2 nodes on the same layout and arithmetic) supplies the polished values
-    at the even nodes."""
+    at the even nodes.  ``noise(q)`` (optional) gives the node values of the noise kernel
+    (default ``x``)."""
     s64, x64 = continue_upper(op, lay, N)
     x0 = op.x0 if lay.residue else None
     if not ar.mp:
@@ -544,6 +560,8 @@ def build_quadrature(op, lay, N, ar, kernel, prev=None):
             for name, v in (("S", S0), ("dS", dS0), ("T", T0), ("dT", dT0), ("dlam", dl0)):
                 setattr(q, name, np.append(getattr(q, name), v))
         q.set_kernel(kernel(q))
+        if noise is not None:
+            q.nz = noise(q)
         return q
     s, W = lay.nodes(N, ar)
     half = N // 2
@@ -578,6 +596,8 @@ def build_quadrature(op, lay, N, ar, kernel, prev=None):
                      tuple(np.array([complex(v) for v in a]) for a in sums),
                      np.array([complex(v) for v in dl]), None if x0v is None else complex(x0v))
     q.set_kernel(K, np.abs(kernel(q64)))
+    if noise is not None:
+        q.nz = noise(q)
     return q
 
 

@@ -3,7 +3,8 @@ joint finite-width × finite-context solver).
 
 A :class:`ContourProblem` is a one-point problem (:class:`~solvers.settings.contour.OnePoint`),
 a kernel builder ``kernel(q)`` (γ-independent N×N matrix of a quadrature), a depth, a noise
-variance (only case C has one) and a precision.  It caches one converged quadrature per contour
+variance with an optional noise-kernel builder ``noise(q)`` (node values ``n`` of
+``σ²∮ψ²n``; default ``x`` as in case C) and a precision.  It caches one converged quadrature per contour
 layout and arithmetic (a gradient flow or an optimal-γ search re-evaluates the filters only) and
 provides
 
@@ -52,8 +53,10 @@ class _Null:
 class ContourProblem:
     """One (one-point problem, kernel, depth, σ²) at ``dps`` digits (module docstring)."""
 
-    def __init__(self, op, kernel, depth, sigma2=0, dps=FLOAT_DPS, rtol=1e-12, what="contour"):
+    def __init__(self, op, kernel, depth, sigma2=0, dps=FLOAT_DPS, rtol=1e-12, what="contour",
+                 noise=None):
         self.op, self.kernel, self.depth, self.sigma2 = op, kernel, depth, sigma2
+        self.noise = noise     # node values of the noise kernel (None: x, cases C and W)
         self.dps, self.rtol, self.what = dps, rtol, what
         self.mp = dps > FLOAT_DPS
         self._q = {}
@@ -78,7 +81,8 @@ class ContourProblem:
         key = (lay, False)
         if key not in self._q:
             q64, _, _ = ct.converge(
-                lambda N, prev: ct.build_quadrature(self.op, lay, N, F64, self.kernel),
+                lambda N, prev: ct.build_quadrature(self.op, lay, N, F64, self.kernel,
+                                                    noise=self.noise),
                 self._vfun(float(gamma), 0), ct.N_START, lambda v: self.rtol * abs(v),
                 self.n_max(False), self.what)
             self._q[key] = q64
@@ -91,7 +95,8 @@ class ContourProblem:
                 ar = Arith(self.dps)
                 tol = mpmath.mpf(10) ** (-self.dps)
                 qm, _, _ = ct.converge(
-                    lambda N, prev: ct.build_quadrature(self.op, lay, N, ar, self.kernel, prev),
+                    lambda N, prev: ct.build_quadrature(self.op, lay, N, ar, self.kernel, prev,
+                                                        noise=self.noise),
                     self._vfun(mpmath.mpf(gamma), 0), q.N, lambda v: tol * abs(v),
                     self.n_max(True), self.what + " (mpmath)")
             self._q[keym] = qm

@@ -29,19 +29,27 @@ deep filter (``|1 − γs₊/L| → 1`` with ``L ≥ 16``) the expansion is only
 expectation is then dominated by Tracy–Widom fluctuations of the top eigenvalue, which no power
 of ``1/D`` captures (``derivations/finite_size.md`` quantifies this).
 
-Numerics: the contours and ``κ(s)`` of :mod:`solvers.settings.context` (read-only), the ellipse enclosing
-0 whenever ``K`` has a kernel (more modes than points: the correction has a pole at 0), modes
-with equal ``a_k`` merged (ISO is one mode of multiplicity D); complex128, error estimate = change
-under doubling of the nodes plus a rounding bound.
+Numerics: the shared contour machinery of cases C and W (:mod:`solvers.settings.contour`: the
+contour policy, the κ continuation with its branch certificate, node doubling), with the
+ellipse enclosing 0 whenever ``K`` has a kernel (more modes than points: the correction has a
+pole of higher order at 0, which a single residue node cannot carry); modes with equal ``a_k``
+merged (ISO is one mode of multiplicity D).  Case W uses the same machinery through an adapter
+for the compressed matrix ``VᵀΛV`` (:class:`_CompressedMap`).  complex128 only: the correction
+is an O(1/D) expansion whose own truncation error O(1/D²) dwarfs float64 rounding (``dps`` sets
+the precision of the spectrum); error estimate = change under halving the nodes plus a rounding
+bound.
 """
 from __future__ import annotations
 
 import math
 import time as _time
+from types import SimpleNamespace
 
 import mpmath
 import numpy as np
+from scipy.optimize import brentq
 
+from solvers.settings import contour as ct
 from solvers.settings import context as _ctx
 from solvers.result import ConvergenceError, Result
 from solvers.spectra import make_spectrum
@@ -53,7 +61,7 @@ __all__ = ["risk", "finite_size_risk", "width_finite_size_risk", "corrected_reso
 
 SETTINGS = ("iso", "fs", "rrs")
 EPS = np.finfo(float).eps
-_N_MAX = 1 << 11
+_N_MAX = ct.N_MAX
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,33 +197,52 @@ def corrected_resolvents(setting=None, *, a, b, P, s, kap=None):
 # ---------------------------------------------------------------------------------------------
 # risk on the contour
 # ---------------------------------------------------------------------------------------------
-def _layout(prob, gamma):
-    """context's contour for γ, except that a kernel of K (κ₀ > 0) is enclosed by the contour
-    (the correction has a higher-order pole at s = 0, not a simple residue)."""
-    lay = prob.layout(gamma)
-    if lay.gap and prob.k0 > 0:
-        c = h = 0.5 * prob.s_edge
-        rho = prob._rho_filter(c, h, gamma, 2.0, 1.01)
-        lay = _ctx.Layout(c, h, rho, False, math.log(rho))
-    return lay
+def _layout(op, gamma, depth):
+    """The shared contour policy of :func:`solvers.settings.contour.choose_layout`, except that a
+    kernel of K (κ₀ > 0) is enclosed by the contour (the correction has a higher-order pole at
+    s = 0, not a simple residue): the ellipse in s with foci 0, s₊ then."""
+    return ct.choose_layout(op, float(gamma), depth, enclose_zero=op.atom())
 
 
-def _evaluate(modes, prob, lay, N, gamma, depth, sigma2):
-    con = _ctx.kappa_on_contour(modes.ctx, lay.center, lay.half, lay.rho, N, log=lay.gap)
-    nd = _Nodes(modes, con.s, con.kap)
+def _evaluate(modes, s, kap, W, gamma, depth, sigma2):
+    """``((bias₀, bias₁, var₀, var₁), rounding)`` of the trapezoid rule with nodes ``s``, κ values
+    ``kap`` and weights ``W`` (leading terms and O(1/D) corrections)."""
+    nd = _Nodes(modes, s, kap)
     lead2, corr2 = _two_point(modes, nd)
-    p, psi, _, _ = _ctx._filters(con.s, gamma, depth)
-    v = con.w * p
+    p, psi = ct.filters(np.asarray(s, dtype=complex), gamma, depth, ct.F64, 0)
+    v = W * p
     bias0 = v @ lead2 @ v
     bias1 = v @ corr2 @ v
     scale = np.abs(v) @ (np.abs(lead2) + np.abs(corr2)) @ np.abs(v)
     # noise: σ² ∮ sψ² (1/P) E Tr[A G(s)] ds
-    vn = con.w * con.s * psi * psi * sigma2 / modes.P
+    vn = W * s * psi * psi * sigma2 / modes.P
     var0 = vn @ (modes.n * modes.a * nd.g).sum(1)
     var1 = vn @ (modes.n * modes.a * nd.delta_g).sum(1)
     scale += np.abs(vn) @ (modes.n * modes.a * (np.abs(nd.g) + np.abs(nd.delta_g))).sum(1)
     imag = abs((bias0 + bias1 + var0 + var1).imag)
     return (bias0.real, bias1.real, var0.real, var1.real), 10 * EPS * scale + imag
+
+
+def _converged(modes, lay, gamma, depth, sigma2, rtol):
+    """Node doubling on ``lay`` (shared continuation and driver of
+    :mod:`solvers.settings.contour`): ``(parts, error, N)``."""
+    op = modes.ctx.op
+
+    def make(N, prev):
+        s, kap = ct.continue_upper(op, lay, N)
+        _, W = lay.nodes(N)
+        return s, kap, W
+
+    def value(q, sub):
+        s, kap, W = q
+        parts, rnd = _evaluate(modes, s[::sub], kap[::sub], W[::sub] * sub, gamma, depth,
+                               sigma2)
+        return sum(parts), rnd
+
+    q, _, err = ct.converge(make, value, ct.N_START, lambda t: rtol * abs(t), _N_MAX,
+                            "finite-size contour sum")
+    parts, _ = _evaluate(modes, *q, gamma, depth, sigma2)
+    return parts, err, len(q[0])
 
 
 def _edge_gap(gamma, depth, s_edge):
@@ -295,31 +322,15 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
         return Result(setting=setting, params=params, risk=wl_total, gamma=0.0, converged=True,
                       error_estimate=0.0, method="gamma = 0: zero predictor", dps=dps,
                       extra={"asymptotic": wl_total, "correction": 0.0})
-    prob = _ctx._Problem(modes.ctx, depth, sigma2)
-    lay = _layout(prob, gamma)
-    N = _ctx._start_nodes(lay, depth)
-    if N > _N_MAX:
-        raise ConvergenceError(f"the contour needs more nodes than {_N_MAX} (N > L + 1 for the "
-                               "polynomial filter): depth too large for the double contour",
-                               where=f"depth={depth}, nodes={N}")
-    prev, diff = None, None
-    while N <= _N_MAX:
-        parts, rounding = _evaluate(modes, prob, lay, N, gamma, depth, sigma2)
-        total = sum(parts)
-        if prev is not None:
-            diff = abs(total - sum(prev))
-            if diff <= max(rtol * abs(total), 2 * rounding):
-                break
-        prev = parts
-        N *= 2
-    else:
-        raise ConvergenceError("finite-size contour sum did not converge under doubling",
-                               where=f"gamma={gamma}, N={N // 2}", residual=diff)
+    op = modes.ctx.op
+    s_edge = op.upper[0]
+    lay = _layout(op, gamma, depth)
+    parts, err, N = _converged(modes, lay, gamma, depth, sigma2, rtol)
     b0, b1, v0, v1 = parts
     lead, corr = b0 + v0, b1 + v1
     with mpmath.workdps(dps):
         return Result(setting=setting, params=params, risk=lead + corr, gamma=gamma,
-                      converged=True, error_estimate=diff + rounding,
+                      converged=True, error_estimate=err,
                       method=("deterministic equivalent + O(1/D) real-Gaussian (Stein) "
                               "correction, double contour (complex128)"),
                       dps=dps, iterations=N,
@@ -327,9 +338,9 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
                              "variance": v0 + v1, "bias_correction": b1,
                              "variance_correction": v1,
                              "next_order": corr * corr / abs(lead) if lead else 0.0,
-                             "upper_edge": prob.s_edge,
-                             "edge_gap": _edge_gap(gamma, depth, prob.s_edge),
-                             "nodes": N, "P": P, "log_contour": lay.gap,
+                             "upper_edge": s_edge,
+                             "edge_gap": _edge_gap(gamma, depth, s_edge),
+                             "nodes": N, "P": P, "log_contour": lay.log,
                              "seconds": _time.perf_counter() - t0})
 
 
@@ -374,53 +385,57 @@ class _WidthModes:
         x_lo = crit(lmin * (1 - 1e-12), lmin - span) if self.N < self.D else None
         s_hi = self.z_of_x(x_hi)[0]
         s_lo = self.z_of_x(x_lo)[0] if x_lo is not None else 0.0
-        return max(s_lo, 0.0), s_hi, x_hi
+        return max(s_lo, 0.0), s_hi, x_hi, x_lo
 
 
-def _width_nodes(wm, z, x_right):
-    """x(z) on the upper half of a contour (z[0] the right vertex, real, above s₊), by
-    predictor–Newton continuation with step halving; branch check ``Im x · Im z ≥ 0``."""
-    xs = np.empty(len(z), dtype=complex)
-    # right vertex: the root of z(x) = z₀ on x > x_c (z increasing there)
-    lo, hi = x_right, x_right + 10 * (abs(z[0]) + 1) * wm.D
-    for _ in range(300):
-        mid = 0.5 * (lo + hi)
-        if wm.z_of_x(mid)[0] < z[0].real:
-            lo = mid
+class _CompressedMap:
+    """The one-point map of the compressed matrix ``B = VᵀΛV`` in the convention of
+    :class:`solvers.settings.contour.OnePoint`, so that the shared contour policy, continuation
+    and branch certificate apply: with ``y = −x``,
+    ``λ(y) = −z(−y) = y − (D − N)/R(y)``, ``R(y) = Σ_k 1/(y + λ_k)``; ``λ(y) = −s`` ⟺ ``z(x) = s``,
+    ``Im y·Im s < 0`` ⟺ ``Im x·Im z > 0``, and the right vertex lands on ``y < −λ_max``."""
+
+    def __init__(self, wm):
+        self.wm = wm
+        lam = wm.lam
+        self.sums = SimpleNamespace(a_max=float(lam.max()), a_min=float(lam.min()))
+        s_lo, s_hi, x_hi, x_lo = wm.edges()
+        self.upper = (s_hi, -x_hi)
+        self.lower = (s_lo, None if x_lo is None else -x_lo)
+        self._x_hi, self._x_lo = x_hi, x_lo
+
+    def atom(self):
+        return False                     # B is N×N of full rank: no atom at 0
+
+    def lam(self, y):
+        y = np.atleast_1d(np.asarray(y, dtype=complex))
+        r = 1.0 / (y[:, None] + self.wm.lam[None, :])
+        R = r.sum(1)
+        dR = -(r * r).sum(1)
+        c = self.wm.D - self.wm.N
+        return y - c / R, 1 + c * dR / (R * R)
+
+    def lam_real(self, y):
+        lv, dl = self.lam(complex(y))
+        return lv[0].real, dl[0].real
+
+    def root_real(self, s):
+        """Real y with ``λ(y) = −s`` for s outside ``[s₋, s₊]``: bisection in x = −y on the
+        increasing branch of z (right of the upper critical point, left of the lower one)."""
+        z = lambda x: self.wm.z_of_x(x)[0]  # noqa: E731
+        s_lo, s_hi = self.lower[0], self.upper[0]
+        if s > s_hi:
+            lo, hi = self._x_hi, self._x_hi + 1.0
+            while z(hi) < s:
+                hi = self._x_hi + 2 * (hi - self._x_hi)
+        elif s < s_lo and self._x_lo is not None:
+            hi, lo = self._x_lo, self._x_lo - 1.0
+            while z(lo) > s:
+                lo = self._x_lo - 2 * (self._x_lo - lo)
         else:
-            hi = mid
-    xs[0] = 0.5 * (lo + hi)
-    for j in range(1, len(z)):
-        x, t, dt = xs[j - 1], 0.0, 1.0
-        while t < 1.0:
-            step = min(dt, 1.0 - t)
-            z_from = z[j - 1] + t * (z[j] - z[j - 1])
-            z_to = z[j - 1] + (t + step) * (z[j] - z[j - 1])
-            _, dz = wm.z_of_x(x)
-            y = x + (z_to - z_from) / dz
-            ok = False
-            for it in range(50):
-                fz, dz = wm.z_of_x(y)
-                dy = (fz - z_to) / dz
-                y = y - dy
-                # near a support edge dz/dx → 0: accept a rounding-level residual too
-                if abs(dy) <= 4 * EPS * abs(y) or (
-                        it > 2 and abs(fz - z_to) <= 16 * EPS * (abs(z_to) + abs(y))):
-                    ok = True
-                    break
-            if ok and z_to.imag * y.imag < -1e-12 * abs(y) * abs(z_to.imag):
-                ok = False
-            if ok and abs(y - x) > 0.5 * abs(x - wm.lam.mean()) + abs(z_to - z_from) * 1e3:
-                ok = False
-            if ok:
-                x, t, dt = y, t + step, min(1.0, 2 * step)
-            else:
-                dt = step / 2
-                if dt < 1e-8:
-                    raise ConvergenceError("width contour continuation failed",
-                                           where=f"z={z[j]:.6g}")
-        xs[j] = x
-    return xs
+            raise ConvergenceError("width finite-size: real root requested inside the spectrum",
+                                   where=f"s={s}")
+        return -brentq(lambda x: z(x) - s, lo, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500)
 
 
 def _width_J(wm, z, x):
@@ -478,45 +493,36 @@ def width_finite_size_risk(*, width, depth, gamma, dim=None, nu=None, beta=None,
         return Result(setting="rrs", params=params, risk=wm.s1, gamma=0.0, converged=True,
                       error_estimate=0.0, method="gamma = 0", dps=dps,
                       extra={"asymptotic": wm.s1, "correction": 0.0})
-    s_lo, s_hi, x_c = wm.edges()
-    # log-ellipse around [s₋, s₊] (semi-minor axis ≤ π/4: |arg z| ≤ π/4), ρ shrunk until the
-    # filter stays ≤ 10 in modulus on the contour (bounded cancellation)
-    c = 0.5 * (math.log(s_lo) + math.log(s_hi))
-    h = 0.5 * (math.log(s_hi) - math.log(s_lo))
-    xx = math.pi / (4 * h)
-    rho = min(2.0, xx + math.sqrt(xx * xx + 1))
-    while rho > 1.0005:
-        zz, _, _ = _ctx._ellipse(c, h, rho, 256, True)
-        if np.max(np.abs(_ctx._filters(zz, gamma, depth)[0])) <= 10:
-            break
-        rho = 1 + (rho - 1) / 1.3
-    n = max(64, 1 << int(math.ceil(math.log2(4 * (0 if is_inf(depth) else depth) + 8))))
-    prev, diff = None, None
-    while n <= 1 << 14:
-        zz, ww, _ = _ctx._ellipse(c, h, rho, n, True)
-        half = n // 2
-        xs = _width_nodes(wm, zz[:half + 1], x_c)
-        x_all = np.concatenate([xs, np.conj(xs[1:half][::-1])])
-        J0, dJ = _width_J(wm, zz, x_all)
-        p = _ctx._filters(zz, gamma, depth)[0]
-        hz = (p * p - 1) / zz
-        t0_, t1_ = ww * hz * J0, ww * hz * dJ
-        parts = (t0_.sum().real, t1_.sum().real)
-        rounding = 10 * EPS * (np.abs(t0_).sum() + np.abs(t1_).sum()) + abs((t0_ + t1_).sum().imag)
-        if prev is not None:
-            diff = abs(sum(parts) - sum(prev))
-            if diff <= max(rtol * abs(wm.s1 + sum(parts)), 2 * rounding):
-                break
-        prev = parts
-        n *= 2
-    else:
-        raise ConvergenceError("width finite-size contour did not converge under doubling",
-                               where=f"gamma={gamma}, n={n // 2}", residual=diff)
+    op = _CompressedMap(wm)
+    s_lo, s_hi = op.lower[0], op.upper[0]
+    # the shared contour policy: a log-ellipse around [s₋, s₊] (B has no atom and no kernel;
+    # h = (p² − 1)/z is entire), or the ellipse with foci 0, s₊ when that converges faster
+    lay = ct.choose_layout(op, gamma, depth)
+
+    def make(n, prev):
+        z, y = ct.continue_upper(op, lay, n)
+        _, ww = lay.nodes(n)
+        J0, dJ = _width_J(wm, z, -y)
+        p = ct.filters(z, gamma, depth, ct.F64, 0)[0]
+        hz = (p * p - 1) / z
+        return ww * hz * J0, ww * hz * dJ
+
+    def value(q, sub):
+        t0_, t1_ = (t[::sub] * sub for t in q)
+        rounding = (10 * EPS * (np.abs(t0_).sum() + np.abs(t1_).sum())
+                    + abs((t0_ + t1_).sum().imag))
+        return (t0_ + t1_).sum().real, rounding
+
+    q, _, err = ct.converge(make, value, ct.N_START, lambda v: rtol * abs(wm.s1 + v), 1 << 14,
+                            "width finite-size contour")
+    parts = (q[0].sum().real, q[1].sum().real)
+    n = len(q[0])
     lead, corr = wm.s1 + parts[0], parts[1]
     return Result(setting="rrs", params=params, risk=lead + corr, gamma=gamma, converged=True,
-                  error_estimate=diff + rounding, dps=dps, iterations=n,
+                  error_estimate=err, dps=dps, iterations=n,
                   method=("case W: compressed one-point function, deterministic equivalent + "
-                          "O(1/N) real-Gaussian (Stein) correction, log-ellipse trapezoid"),
+                          "O(1/N) real-Gaussian (Stein) correction, shared contour machinery "
+                          "(complex128)"),
                   extra={"asymptotic": lead, "correction": corr,
                          "support": [s_lo, s_hi], "nodes": n,
                          "seconds": _time.perf_counter() - t0})

@@ -293,6 +293,8 @@ class PowerLawSums(ModeSums):
             for k in ("zs", "e", "pole", "eta", "A", "B", "c0"):
                 if k in g:
                     g[k] = float(g[k])
+            g["large_list"] = [complex(v) for v in g["large"]]
+            g["small_list"] = [complex(v) for v in g["small"]]
             f[name] = g
         return f
 
@@ -351,9 +353,26 @@ class PowerLawSums(ModeSums):
                 o[sel] = v
         return tuple(out)
 
+    @staticmethod
+    def _horner1(co, t, start):
+        """Scalar Horner ``(Σ_j co_j t^j, Σ_{j≥start} (j + 1 − start) co_j t^{j−start})`` in
+        Python complex arithmetic (the continuation evaluates one point at a time, where numpy's
+        per-call overhead dominates); the same operations in the same order as the array
+        path."""
+        s0 = s1 = 0j
+        for j in range(len(co) - 1, -1, -1):
+            c = co[j]
+            s0 = s0 * t + c
+            if j >= start:
+                s1 = s1 * t + (j + 1 - start) * c
+        return s0, s1
+
     def _large_f64(self, x, d):
         v = -1.0 / (self._f64["b2"] * x)           # −a_{K₂+1}/x
         co = d["large"]
+        if len(x) == 1:
+            s0, s1 = self._horner1(d["large_list"], complex(v[0]), 0)
+            return np.array([s0]) / x, -np.array([s1]) / (x * x)
         m = np.arange(len(co))
         # Horner for Σ co_m v^m and Σ (m+1) co_m v^m
         s0 = np.zeros_like(x)
@@ -367,12 +386,16 @@ class PowerLawSums(ModeSums):
         b1 = self._f64["b1"]
         t = -x * b1                                  # (−x)^m b1^m
         co = d["small"]
-        s0 = np.zeros_like(x)
-        s1 = np.zeros_like(x)
-        for j in range(len(co) - 1, -1, -1):
-            s0 = s0 * t + co[j]
-            if j >= 1:
-                s1 = s1 * t + j * co[j]
+        if len(x) == 1:
+            s0, s1 = self._horner1(d["small_list"], complex(t[0]), 1)
+            s0, s1 = np.array([s0]), np.array([s1])
+        else:
+            s0 = np.zeros_like(x)
+            s1 = np.zeros_like(x)
+            for j in range(len(co) - 1, -1, -1):
+                s0 = s0 * t + co[j]
+                if j >= 1:
+                    s1 = s1 * t + j * co[j]
         val, der = s0, -b1 * s1                      # d/dx Σ co_m (−x b1)^m
         L = np.log(x)
         if d["merged"]:

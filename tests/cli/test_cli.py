@@ -119,6 +119,56 @@ def test_risk_routes_finite_context_and_width(cli):
     assert code == 0, err
     full = rrs.risk(nu=1.5, beta=1, depth=2, dim=32, gamma=1.5)  # N = D: no bottleneck
     assert float(json.loads(out)["risk"]) == pytest.approx(float(full.risk), rel=1e-10)
-    code, _, err = cli("risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+    # finite width and finite context together: the joint solver (same number as called
+    # directly; its own references are in tests/settings/test_joint.py)
+    from solvers.settings import joint
+
+    code, out, err = cli("risk", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2",
+                         "--width", "8", "--alpha", "2", "--dim", "32", "--gamma", "1.5",
+                         "--dps", "15", "--json")
+    assert code == 0, err
+    direct = joint.risk(width=8, alpha=2, depth=2, gamma=1.5, nu=1.5, beta=1, dim=32, dps=15)
+    assert float(json.loads(out)["risk"]) == pytest.approx(float(direct.risk), rel=1e-13)
+    assert "nested" in json.loads(out)["method"]
+    code, _, err = cli("risk", "fs", "--nu", "1.5", "--beta", "1", "--depth", "2",
                        "--width", "8", "--alpha", "2", "--dim", "32")
     assert code == 2 and "width" in err
+
+
+def test_risk_finite_size(cli):
+    """`risk --finite-size`: the expected risk at finite D.  Reference: ISO at depth 1, where
+    deterministic equivalent + O(1/D) correction is the exact real-Wishart risk
+    1 − 2γ + γ²(1 + 1/P + D/P) + σ²γ²D/P (derivations/finite_size.md)."""
+    D, P, g, s2 = 32, 64, 0.8, 0.25
+    code, out, err = cli("risk", "iso", "--alpha", "2", "--depth", "1", "--gamma", str(g),
+                         "--sigma2", str(s2), "--dim", str(D), "--finite-size", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    exact = 1 - 2 * g + g * g * (1 + 1 / P + D / P) + s2 * g * g * D / P
+    assert float(d["risk"]) == pytest.approx(exact, rel=1e-10)
+    assert float(d["asymptotic"]) == pytest.approx(exact - g * g / P, rel=1e-10)  # gap γ²S₃/P
+    for argv, name in ((("--dim", "inf"), "dim"), ((), "dim")):
+        code, _, err = cli("risk", "iso", "--alpha", "2", "--depth", "1", "--gamma", "0.8",
+                           "--finite-size", *argv)
+        assert code == 2 and name in err
+    code, _, err = cli("risk", "iso", "--alpha", "2", "--depth", "1", "--dim", "32",
+                       "--finite-size")
+    assert code == 2 and "gamma" in err
+
+
+def test_dynamics_joint_flow(cli):
+    """`dynamics rrs --width N --alpha A`: the joint gradient flow; γ(∞) is the joint optimum
+    and R(t) decreases along the flow to the optimal risk."""
+    from solvers.settings import joint
+
+    code, out, err = cli("dynamics", "rrs", "--width", "8", "--alpha", "2", "--depth", "4",
+                         "--nu", "1.5", "--beta", "1", "--dim", "32", "--times", "0.5,2,inf",
+                         "--dps", "15", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    opt = joint.risk(width=8, alpha=2, depth=4, nu=1.5, beta=1, dim=32, dps=15)
+    gam = [float(v) for v in d["gamma"]]
+    risk = [float(v) for v in d["risk"]]
+    assert gam[-1] == pytest.approx(float(opt.gamma), rel=1e-8)
+    assert risk[-1] == pytest.approx(float(opt.risk), rel=1e-10)
+    assert risk[0] > risk[1] > risk[2] and 0 < gam[0] < gam[1] < gam[2]

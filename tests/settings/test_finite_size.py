@@ -131,8 +131,13 @@ def test_infinite_depth_and_kernel_contour():
     ref = context.risk("iso", alpha=0.5, depth="inf", gamma=2.0, sigma2=0.2)
     assert abs(r.extra["asymptotic"] - ref.risk) <= 1e-10 * ref.risk
     assert 0 < r.extra["correction"] < 0.05 * ref.risk
-    with pytest.raises(Exception, match="nodes"):
-        F.finite_size_risk("iso", dim=64, alpha=0.5, depth=5000, gamma=2.0)
+    # large depth: the shared contour policy has no N > L + 1 floor (the old solver refused
+    # depth 5000); the leading term still equals case C (a log contour with a residue node,
+    # against the ellipse enclosing 0 here) and the correction stays small
+    r = F.finite_size_risk("iso", dim=64, alpha=0.5, depth=5000, gamma=2.0)
+    ref = context.risk("iso", alpha=0.5, depth=5000, gamma=2.0, dps=15)
+    assert abs(r.extra["asymptotic"] - ref.risk) <= 1e-12 * ref.risk
+    assert 0 < r.extra["correction"] < 0.05 * ref.risk
 
 
 # ---------------------------------------------------------------------------------------------
