@@ -12,15 +12,19 @@ from solvers.analysis.dynamics import dynamics
 from solvers.analysis.exponents import exponents
 from solvers.analysis.shape import shape
 from solvers.api import risk, simulate
+from solvers.cache import cache_info, clear_cache, set_cache_dir
 from solvers.result import ConvergenceError, Result, to_json
+from solvers.version import package_version
+
+__version__ = package_version()
 
 
-def check(*paths, progress=None):
+def check(*paths, progress=None, timeout=600):
     """Check claims files (a directory means every ``*.toml`` in it); a list of verdicts
-    (:func:`solvers.checker.check_files`)."""
+    (:func:`solvers.checker.check_files`; ``timeout``: seconds per claim without its own)."""
     from solvers.checker import check_files
 
-    return check_files(paths, progress=progress)
+    return check_files(paths, progress=progress, timeout=timeout)
 
 
 def sweep(quantity, setting, grid, **kwargs):
@@ -39,4 +43,5 @@ def report(out=None, quick=False, **kwargs):
 
 
 __all__ = ["risk", "simulate", "dynamics", "exponents", "shape", "check", "sweep", "report",
-           "Result", "ConvergenceError", "to_json"]
+           "Result", "ConvergenceError", "to_json", "set_cache_dir", "cache_info", "clear_cache",
+           "__version__"]

@@ -22,7 +22,7 @@ import math
 
 from solvers.settings import context, fs, iso, rrs, width
 from solvers.simulators import reduced
-from solvers.validate import is_inf, require_choice
+from solvers.validate import is_inf, require_choice, require_work_limits
 
 #: the α = ∞ (population-covariance) solver of each setting
 SETTINGS = {"iso": iso.risk, "fs": fs.risk, "rrs": rrs.risk}
@@ -56,6 +56,7 @@ def solver_for(setting: str, params: dict):
     ``alpha``/``context``/``width`` equal to ``inf`` are the defaults and are dropped."""
     require_choice("setting", setting, tuple(SETTINGS))
     params = dict(params)
+    require_work_limits(params, setting)
     if params.get("gamma") is not None and params.get("time") is not None:
         raise ValueError(f"time={params['time']} is invalid together with gamma="
                          f"{params['gamma']}: gamma fixes the step, time runs the gradient flow "
@@ -80,11 +81,21 @@ def solver_for(setting: str, params: dict):
     return SETTINGS[setting], params
 
 
-def risk(setting: str, **params):
+def risk(setting: str, *, cache: bool = True, **params):
     """Exact asymptotic risk of ``setting`` (``iso``, ``fs``, ``rrs``): see the routing table of
-    this module.  Returns a frozen :class:`~solvers.result.Result`."""
+    this module.  Returns a frozen :class:`~solvers.result.Result`.
+
+    Repeated calls with the same solver, parameters (compared by exact value: ``0.5``,
+    ``"0.5"`` and ``mpf(0.5)`` are one key, ``0.1`` and ``"0.1"`` are two) and ``dps`` return
+    the same object from an in-process LRU, and from the on-disk cache when one is set
+    (:func:`solvers.set_cache_dir`, ``$ICL_THEORY_CACHE``): see :mod:`solvers.cache`.
+    ``cache=False`` always recomputes (and stores nothing)."""
     func, kwargs = solver_for(setting, params)
-    return _checked(func, setting, kwargs)
+    if not cache:
+        return _checked(func, setting, kwargs)
+    from solvers.cache import cached_call
+
+    return cached_call("risk", func, kwargs, lambda: _checked(func, setting, kwargs))
 
 
 #: theory parameters that also describe a simulator run (the rest are simulator-only)
@@ -135,6 +146,7 @@ def simulate(setting: str, *, alpha="inf", depth=None, gamma=None, nu=None, beta
         lam, omega = PowerLaw(nu, beta, dim=dim).modes(dps=20)
         params["lam"] = np.array([float(v) for v in lam])
         params["omega"] = np.array([float(v) for v in omega])
+    require_work_limits({"depth": depth, "dim": dim}, setting)
     if gamma is None:
         gamma = default_gamma(setting, alpha=alpha, depth=depth, nu=nu, beta=beta, dim=dim,
                               sigma2=params.get("sigma2"), width=params.get("width"))

@@ -57,11 +57,12 @@ def check_dir(name, path):
 
 
 def write_file(path, text):
-    """Write ``text`` to ``path`` atomically (temporary file in the same directory, then
-    ``os.replace``): readers see the old file or the new one, never a partial one."""
+    """Write ``text`` (str, or bytes for binary files such as PNG) to ``path`` atomically
+    (temporary file in the same directory, then ``os.replace``): readers see the old file or the
+    new one, never a partial one."""
     fd, tmp = tempfile.mkstemp(dir=_parent(path), prefix=".tmp-", suffix=os.path.basename(path))
     try:
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "wb" if isinstance(text, (bytes, bytearray)) else "w") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:

@@ -2,8 +2,9 @@
 
 ``icl-theory sweep QUANTITY SETTING --grid NAME=VALUES [--grid …]`` evaluates ``QUANTITY`` (a key
 of the result of :func:`solvers.risk` — ``risk``, ``gamma``, ``error_estimate``, ``bias``,
-``variance``, … — or ``simulate.risk`` / ``simulate.stderr`` for the Monte-Carlo simulator) on the
-Cartesian product of the grids.  VALUES is a comma list (``1,2,4,inf``) or a range
+``variance``, … — or ``simulate.risk`` / ``simulate.stderr`` for the Monte-Carlo simulator; several
+comma-separated, ``risk,gamma,error_estimate``, give one column each from one solve per point) on
+the Cartesian product of the grids.  VALUES is a comma list (``1,2,4,inf``) or a range
 ``START:STOP:logN`` / ``START:STOP:linN`` (N points, endpoints included).  Points run on local
 processes by default, or on an existing ``dask.distributed`` scheduler (``--scheduler ADDRESS``);
 every point is a pure function of its parameters, so both give identical rows.
@@ -93,73 +94,135 @@ def _integerish(name: str, value: str):
     return value
 
 
-def evaluate_point(quantity: str, setting: str, params: dict) -> Any:
-    """One grid point: the quantity as a JSON-friendly value (decimal string for mpf)."""
+def parse_quantities(quantity) -> list[str]:
+    """``"risk,gamma"`` (or a list) → ``["risk", "gamma"]``: one column per quantity, in order.
+    ValueError naming ``quantity`` for an empty or repeated entry."""
+    items = quantity.split(",") if isinstance(quantity, str) else list(quantity)
+    items = [str(q).strip() for q in items]
+    if not items or any(not q for q in items):
+        raise ValueError(f"quantity={quantity!r} is invalid: give one or more comma-separated "
+                         "quantities, e.g. risk or risk,gamma,error_estimate")
+    dup = sorted({q for q in items if items.count(q) > 1})
+    if dup:
+        raise ValueError(f"quantity={quantity!r} is invalid: {', '.join(dup)} given twice")
+    return items
+
+
+def evaluate_quantities(quantities, setting: str, params: dict) -> list:
+    """Several quantities at one grid point, each solver called once: theory quantities from one
+    :func:`solvers.risk` result, ``simulate.*`` ones from one :func:`solvers.simulate` run."""
     import solvers
 
     kwargs = {k: _integerish(k, v) for k, v in params.items()}
-    if quantity.startswith(_SIM_PREFIX):
-        res = solvers.simulate(setting, **kwargs)
-        key = quantity[len(_SIM_PREFIX):]
-    else:
-        res = solvers.risk(setting, **kwargs)
-        key = quantity
-    d = res.to_dict()
-    if key not in d:
-        raise ValueError(f"quantity={quantity!r} is not computed for setting {setting!r}; "
-                         f"available: {', '.join(sorted(k for k in d if k != 'params'))}")
-    return d[key]
+    results = {}
+    out = []
+    for quantity in quantities:
+        sim = quantity.startswith(_SIM_PREFIX)
+        key = quantity[len(_SIM_PREFIX):] if sim else quantity
+        if sim not in results:
+            res = solvers.simulate(setting, **kwargs) if sim else solvers.risk(setting, **kwargs)
+            results[sim] = res.to_dict()
+        d = results[sim]
+        if key not in d:
+            raise ValueError(f"quantity={quantity!r} is not computed for setting {setting!r}; "
+                             f"available: {', '.join(sorted(k for k in d if k != 'params'))}")
+        out.append(d[key])
+    return out
+
+
+def evaluate_point(quantity: str, setting: str, params: dict) -> Any:
+    """One grid point: the quantity as a JSON-friendly value (decimal string for mpf); a list
+    of values for several comma-separated quantities."""
+    quantities = parse_quantities(quantity)
+    values = evaluate_quantities(quantities, setting, params)
+    return values[0] if len(quantities) == 1 else values
 
 
 def _evaluate_row(args):
-    quantity, setting, params = args
-    return evaluate_point(quantity, setting, params)
+    quantities, setting, params, cache = args
+    from solvers.cache import using_cache_dir
+
+    # every worker (in-process, forked, spawned or on Dask) uses the caller's disk cache
+    with using_cache_dir(cache):
+        return evaluate_quantities(quantities, setting, params)
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Rows of a sweep: one dict per grid point with the parameters and the quantity."""
+    """Rows of a sweep: one dict per grid point with the parameters and the quantities
+    (``quantity`` as given, e.g. ``"risk,gamma"``; ``quantities`` the list of columns)."""
 
     quantity: str
     setting: str
     grid: dict
     rows: list = field(default_factory=list)
     backend: str = "local"
+    quantities: tuple = ()
+
+    @property
+    def columns(self) -> list:
+        """Column names: the grid parameters, then the quantities."""
+        return list(self.grid) + list(self.quantities or (self.quantity,))
 
     def to_dict(self) -> dict:
         return {"quantity": self.quantity, "setting": self.setting, "grid": self.grid,
-                "backend": self.backend, "rows": self.rows}
+                "backend": self.backend, "rows": self.rows,
+                "quantities": list(self.quantities or (self.quantity,))}
 
     def to_csv(self) -> str:
         buf = io.StringIO()
-        names = list(self.grid) + [self.quantity]
+        names = self.columns
         writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
         writer.writeheader()
         for row in self.rows:
             writer.writerow({k: row[k] for k in names})
         return buf.getvalue()
 
+    def to_latex(self, digits: int | None = None) -> str:
+        """The rows as a LaTeX ``tabular`` (:func:`solvers.latex.tabular`): parameter columns
+        with Greek headings, numbers to ``digits`` significant digits (default 6)."""
+        from solvers import latex
+
+        digits = latex.DEFAULT_DIGITS if digits is None else require_int("digits", digits)
+        header = [latex.name(c) for c in self.columns]
+        rows = [[latex.number(row[c], digits) for c in self.columns] for row in self.rows]
+        return latex.tabular(header, rows, align="r" * len(header))
+
 
 def sweep(quantity: str, setting: str, grid: dict, *, scheduler: str | None = None,
-          client=None, workers: int | None = None, progress: bool = False) -> SweepResult:
-    """Evaluate ``quantity`` over the Cartesian product of ``grid`` (``{name: [values]}``).
+          client=None, workers: int | None = None, progress: bool = False,
+          cache: str | None = None) -> SweepResult:
+    """Evaluate ``quantity`` (one name, or several comma-separated: one column each) over the
+    Cartesian product of ``grid`` (``{name: [values]}``).
 
     ``scheduler``: address of a running ``dask.distributed`` scheduler (or pass a ``client``);
-    otherwise local processes (``workers``, default the CPU count; 1 = in-process)."""
+    otherwise local processes (``workers``, default the CPU count; 1 = in-process).  ``cache``:
+    an on-disk cache directory (:mod:`solvers.cache`; default the one set by
+    :func:`solvers.set_cache_dir` or ``$ICL_THEORY_CACHE``) shared by every worker, so a point
+    computed before is read, not recomputed."""
+    from solvers.cache import cache_dir, prepare_dir
+
+    quantities = parse_quantities(quantity)
+    cache = prepare_dir(cache) if cache is not None else cache_dir()
     names = list(grid)
+    clash = [q for q in quantities if q in names]
+    if clash:
+        raise ValueError(f"quantity={quantity!r} is invalid: {', '.join(clash)} is also a grid "
+                         "parameter (one column each)")
     size = math.prod(len(grid[n]) for n in names)
     if size > MAX_POINTS:
         raise ValueError(f"grid={'x'.join(str(len(grid[n])) for n in names)} is invalid: "
                          f"{size} points, above the limit of {MAX_POINTS}; split the sweep")
     points = [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
-    tasks = [(quantity, setting, p) for p in points]
+    tasks = [(quantities, setting, p, cache) for p in points]
     if scheduler is not None or client is not None:
         values, backend = _run_dask(tasks, scheduler, client, progress)
     else:
         workers = require_int("workers", workers if workers is not None else (os.cpu_count() or 1))
         values, backend = _run_local(tasks, workers, progress)
-    rows = [{**p, quantity: v} for p, v in zip(points, values)]
-    return SweepResult(quantity=quantity, setting=setting, grid=grid, rows=rows, backend=backend)
+    rows = [{**p, **dict(zip(quantities, v))} for p, v in zip(points, values)]
+    return SweepResult(quantity=quantity, setting=setting, grid=grid, rows=rows, backend=backend,
+                       quantities=tuple(quantities))
 
 
 def _run_local(tasks, workers, progress):

@@ -122,6 +122,53 @@ def require_int(name, value, *, minimum=1, allow_inf=False, maximum=None):
     return iv
 
 
+#: the largest finite sizes the solvers are run at.  Beyond them the work or memory grows
+#: without bound (measured: the optimal gamma of iso at depth 1e6, or of rrs at dim 1e6, takes
+#: more than two minutes — rrs at depth 1e7 about 5 s; finite width 1e5 takes 0.4 GB, finite
+#: context 1e6 more than 1.3 GB); the limit itself, inf, is computed exactly.  ``depth_iso``:
+#: the iso setting (its quadrature grows with the depth); ``dim`` applies to the searches (the
+#: optimal gamma, the gradient flow) and to finite context — at a given gamma and alpha = inf the
+#: spectral sums take any dim.  ``times``: points of one gradient-flow time series (one solve
+#: each); ``step``: SGD steps of the closed forms; ``model_size``: D and P of the symbolic matrix
+#: identities (the symbolic work grows factorially).
+WORK_LIMITS = {"depth": 10 ** 7, "depth_iso": 10 ** 5, "dim": 10 ** 5, "width": 10 ** 5,
+               "context": 10 ** 5, "times": 1000, "step": 10 ** 6, "model_size": 8}
+
+
+def require_work_limit(name, value, limit=None, why=""):
+    """``value`` unchanged if it is at most ``WORK_LIMITS[name]`` (or ``limit``), infinite, or
+    not a number (the solver's own validation names that); else ValueError naming the limit."""
+    limit = WORK_LIMITS[name] if limit is None else limit
+    if value is None or isinstance(value, (bool, bytes, bytearray)):
+        return value
+    try:
+        x = float(_normalise(value))
+    except (TypeError, ValueError, OverflowError):
+        return value
+    if math.isfinite(x) and x > limit:
+        tail = ("; inf (the limit) is computed exactly" if name in ("depth", "dim", "width",
+                                                                   "context") else "")
+        raise ValueError(f"{name}={value!r} is invalid: {name} must be <= {limit}{why} (the "
+                         f"work limit: larger values take hours or exhaust memory{tail})")
+    return value
+
+
+def require_work_limits(params, setting=None) -> None:
+    """:func:`require_work_limit` for the sizes among ``params`` (a mapping) in ``setting``."""
+    def finite(name):
+        v = params.get(name)
+        return v is not None and not is_inf(v)
+    iso = setting == "iso"
+    require_work_limit("depth", params.get("depth"),
+                       WORK_LIMITS["depth_iso"] if iso else WORK_LIMITS["depth"],
+                       " in setting 'iso'" if iso else "")
+    if params.get("gamma") is None or finite("alpha") or finite("context"):
+        require_work_limit("dim", params.get("dim"), why=" for an optimal gamma, a flow or a "
+                                                        "finite context")
+    for name in ("width", "context"):
+        require_work_limit(name, params.get(name))
+
+
 def require_dps(dps):
     return require_int("dps", dps, minimum=15, maximum=MAX_DPS)
 

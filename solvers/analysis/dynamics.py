@@ -37,7 +37,7 @@ from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
 from solvers.settings import rrs as srrs
 from solvers.settings import width as swidth
-from solvers.result import ConvergenceError, fields_to_dict, to_mpf
+from solvers.result import ConvergenceError, ReprMixin, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 
@@ -51,7 +51,7 @@ _MAX_NEWTON = 100
 
 
 @dataclass(frozen=True)
-class TimeSeries:
+class TimeSeries(ReprMixin):
     """A trajectory on a time grid: ``times``, ``risk`` and (scalar state) ``gamma`` lists,
     with an overall error estimate (max over the grid)."""
 

@@ -36,14 +36,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from solvers.result import ConvergenceError, _jsonable, format_number
+from solvers.result import ConvergenceError, _jsonable, format_number, human_value
 from solvers.validate import require_choice, require_dps, require_int, require_positive
 from theory import exponents as tex
 from theory import shape as tshape
 from theory.parse import sympify_value
 from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
 
-__all__ = ["exponents", "ExponentResult", "check_exponent", "CheckResult", "LAWS", "symbolic"]
+__all__ = ["exponents", "ExponentResult", "check_exponent", "CheckResult", "LAWS", "symbolic",
+           "resolved", "regime_entry"]
 
 SETTINGS = ("rrs", "fs", "iso")
 #: laws :func:`check_exponent` can confirm numerically
@@ -146,14 +147,70 @@ class ExponentResult:
         out = {"setting": self.setting, "nu": _jsonable(self.nu, self.dps),
                "beta": _jsonable(self.beta, self.dps)}
         for name, (expr, value) in self.laws.items():
-            out[name] = self._entry(expr, value, self.dps)
-        out["shape"] = self._entry(*self.shape, self.dps)
-        out["cutoffs"] = {k: self._entry(e, v, self.dps) for k, (e, v) in self.cutoffs.items()}
+            out[name] = regime_entry(expr, value, self.nu, self.beta, self.dps)
+        out["shape"] = regime_entry(*self.shape, self.nu, self.beta, self.dps)
+        out["cutoffs"] = {k: regime_entry(e, v, self.nu, self.beta, self.dps)
+                          for k, (e, v) in self.cutoffs.items()}
         out["conditions"] = dict(self.conditions)
         out["notes"] = dict(self.notes)
         out["dps"] = self.dps
         out.update({k: _jsonable(v, self.dps) for k, v in self.extra.items()})
         return out
+
+
+    def to_latex(self, digits: int | None = None) -> str:
+        """A LaTeX ``tabular``: one row per law (resource, the exponent ``a`` of
+        ``R ∝ r^{-a}`` resolved at (ν, β), its value, the cutoff exponent ``c`` of
+        ``k* ∝ r^c``), then the shape row ``L ∝ N^q``."""
+        from solvers import latex
+
+        digits = latex.DEFAULT_DIGITS if digits is None else digits
+        rows, regime = [], []
+        for name, (expr, value) in list(self.laws.items()) + [("shape", self.shape)]:
+            label = LATEX_ROWS.get(name, latex.escape(name))
+            if expr is None:
+                rows.append([label, "--", "--", "--"])
+                continue
+            res, rel = resolved(expr, self.nu, self.beta)
+            regime += [str(r) for r in rel if str(r) not in regime]
+            cut = self.cutoffs.get(name)
+            cut_cell = latex.expression(resolved(cut[0], self.nu, self.beta)[0]) \
+                if cut is not None and cut[0] is not None else "--"
+            rows.append([label, latex.expression(res), latex.number(value, digits), cut_cell])
+        header = ["resource $r$", "exponent $a$", "value", "cutoff $c$"]
+        caption = (f"% icl-theory exponents {self.setting}: nu = {human_value(self.nu)}, beta = "
+                   f"{human_value(self.beta)}; R ~ r^(-a), k* ~ r^c"
+                   + (f"; regime: {' & '.join(regime)}" if regime else "") + "\n")
+        return caption + latex.tabular(header, rows, align="llrl")
+
+
+#: row labels of the LaTeX table of :class:`ExponentResult`
+LATEX_ROWS = {"time": "time $t$", "width": "width $N$", "depth": "depth $L$",
+              "context": "context $P$", "time_full": "time $t$ (full attention)",
+              "shape": "shape: $L \\propto N^{a}$"}
+
+
+def resolved(expr, nu, beta):
+    """``(expr, regime)``: ``expr`` with its Min/Max/Piecewise resolved at the given (ν, β)
+    (:func:`theory.regime.resolve`); unchanged (and no regime) for symbolic ν, β."""
+    if expr is None or _symbolic(nu) or _symbolic(beta) or not isinstance(expr, sp.Basic):
+        return expr, []
+    from theory.regime import resolve
+
+    return resolve(expr, {s_nu: _sym(nu), s_beta: _sym(beta)})
+
+
+def regime_entry(expr, value, nu, beta, dps) -> dict:
+    """JSON entry of one exponent: ``expr`` (the formula in ν, β resolved in the regime of the
+    given values), ``value`` (its number), ``general`` (the formula valid in every regime, with
+    its Min/Max), ``regime`` (the inequalities that select ``expr``; empty when ``expr`` holds
+    everywhere) and ``latex`` (``expr`` as LaTeX)."""
+    if expr is None:
+        return {"expr": "nan", "value": "nan"}
+    res, regime = resolved(expr, nu, beta)
+    val = str(value) if isinstance(value, sp.Basic) else format_number(value, dps)
+    return {"expr": str(res), "value": val, "general": str(expr),
+            "regime": [str(r) for r in regime], "latex": sp.latex(res)}
 
 
 def exponents(setting="rrs", nu=None, beta=None, dps=30) -> ExponentResult:

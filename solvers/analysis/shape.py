@@ -13,9 +13,9 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
-from solvers.result import _jsonable, format_number
+from solvers.result import _jsonable, format_number, human_value
 from solvers.validate import require_choice, require_dps, require_positive
-from solvers.analysis.exponents import _sym, _validate_nu_beta, _value
+from solvers.analysis.exponents import _sym, _validate_nu_beta, _value, regime_entry, resolved
 from theory import shape as tshape
 from theory.symbols import L as sL, N as sN, beta as s_beta, nu as s_nu
 
@@ -52,8 +52,7 @@ class ShapeResult:
 
     def to_dict(self) -> dict:
         def entry(e, v):
-            return {"expr": str(e), "value": str(v) if isinstance(v, sp.Basic)
-                    else format_number(v, self.dps)}
+            return regime_entry(e, v, self.nu, self.beta, self.dps)
         out = {"setting": self.setting, "budget": self.budget,
                "nu": _jsonable(self.nu, self.dps), "beta": _jsonable(self.beta, self.dps)}
         for name, (e, v) in self.resources.items():
@@ -69,6 +68,32 @@ class ShapeResult:
         out["dps"] = self.dps
         out.update({k: _jsonable(v, self.dps) for k, v in self.extra.items()})
         return out
+
+
+    def to_latex(self, digits: int | None = None) -> str:
+        """A LaTeX ``tabular``: one row per resource (the exponent ``e`` of ``r ∝ C^e``
+        resolved at (ν, β), its value), the optimal risk ``R* ∝ C^{-e}`` and ``L ∝ N^q``."""
+        from solvers import latex
+
+        digits = latex.DEFAULT_DIGITS if digits is None else digits
+        names = {"t": "time $t$", "P": "context $P$", "N": "width $N$", "L": "depth $L$"}
+        rows = []
+        for name, (e, v) in self.resources.items():
+            rows.append([names.get(name, latex.escape(name)),
+                         latex.expression(resolved(e, self.nu, self.beta)[0]),
+                         latex.number(v, digits)])
+        rows.append(["risk $R^\\star$ (decay)",
+                     latex.expression(resolved(self.risk[0], self.nu, self.beta)[0]),
+                     latex.number(self.risk[1], digits)])
+        if self.L_vs_N is not None:
+            rows.append(["$L \\propto N^{q}$",
+                         latex.expression(resolved(self.L_vs_N[0], self.nu, self.beta)[0]),
+                         latex.number(self.L_vs_N[1], digits)])
+        caption = (f"% icl-theory shape {self.setting}: budget C = {self.budget}, nu = "
+                   f"{human_value(self.nu)}, beta = {human_value(self.beta)}; r ~ C^e, "
+                   "R* ~ C^(-e)\n")
+        return caption + latex.tabular(["resource", "exponent $e$", "value"], rows,
+                                       align="llr")
 
 
 def _constants(constants, free, nu, beta, sol, dps):

@@ -80,6 +80,38 @@ def add_json(p):
                         "an infinite value is the string \"inf\"")
 
 
+def add_cache(p):
+    p.add_argument("--cache", default=None, metavar="DIR",
+                   help="on-disk cache directory (created if missing): a result computed before "
+                        "with the same parameters and dps is read from it instead of "
+                        "recomputed; entries are per package version (default: "
+                        "$ICL_THEORY_CACHE if set, else no disk cache)")
+
+
+def use_cache(args):
+    """Select the ``--cache DIR`` of a command (ValueError naming ``cache`` if unusable)."""
+    if getattr(args, "cache", None) is not None:
+        from solvers.cache import set_cache_dir
+
+        set_cache_dir(args.cache)
+
+
+def add_latex(p, what="a LaTeX tabular"):
+    p.add_argument("--latex", action="store_true",
+                   help=f"print {what} (plain tabular, no packages needed) for a paper to "
+                        "\\input instead of the key: value lines")
+    p.add_argument("--digits", default=None,
+                   help="significant digits of the numbers in --latex output (integer >= 1; "
+                        "default 6)")
+
+
+def latex_digits(args):
+    from solvers.latex import DEFAULT_DIGITS
+    from solvers.validate import require_int
+
+    return DEFAULT_DIGITS if args.digits is None else require_int("digits", num(args.digits))
+
+
 def add_dps(p, default="30"):
     p.add_argument("--dps", default=default,
                    help=f"decimal digits of working precision (integer >= 15; default {default})")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from solvers.cli import check, dynamics, exponents, report, risk, simulate, sweep
+from solvers.cli import (check, dynamics, equations, exponents, plot, report, risk, simulate,
+                         sweep)
 from solvers.cli.common import Parser, UsageError
 from solvers.result import ConvergenceError
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = (risk, simulate, dynamics, exponents, sweep, check, report)
+COMMANDS = (risk, simulate, dynamics, exponents, equations, sweep, plot, check, report)
 
 
 def build_parser() -> Parser:
@@ -22,7 +23,13 @@ def build_parser() -> Parser:
                     description="Exact asymptotic theory of in-context regression by deep linear "
                                 "attention (Bordelon, Letey, Pehlevan, arXiv 2510.01098). "
                                 "Notation and output fields: docs/theory.md.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    from solvers.version import package_version
+
+    parser.add_argument("--version", action="version",
+                        version=f"icl-theory {package_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser,
+                                metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
     return parser
@@ -41,6 +48,11 @@ def main(argv=None) -> int:
         return 2
     except ConvergenceError as exc:
         print(f"icl-theory: not converged: {exc}", file=sys.stderr)
+        return 3
+    except MemoryError:
+        # a size the up-front limits did not foresee: one line, not a traceback
+        print("icl-theory: out of memory: the computation needs more memory than is available; "
+              "reduce the sizes (dim, contexts, depth, width, context)", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         # outputs are written atomically at the end, so nothing partial is left behind

@@ -1,7 +1,8 @@
 """``icl-theory risk SETTING [params]``: the exact asymptotic risk (:func:`solvers.risk`)."""
 from __future__ import annotations
 
-from solvers.cli.common import MODEL_PARAMS, SETTINGS, add_dps, add_json, add_model_params, emit, given, num
+from solvers.cli.common import (MODEL_PARAMS, SETTINGS, add_cache, add_dps, add_json,
+                                add_model_params, emit, given, num, use_cache)
 
 
 def register(sub):
@@ -19,6 +20,10 @@ def register(sub):
                         "default inf)")
     add_dps(p)
     add_json(p)
+    add_cache(p)
+    p.add_argument("--progress", action="store_true",
+                   help="show the steps of long searches (the optimal-gamma iteration, "
+                        "gamma(t)) on stderr")
     p.set_defaults(func=run)
 
 
@@ -28,5 +33,9 @@ def run(args):
     params = given(args, MODEL_PARAMS)
     if args.dim is not None:
         params["dim"] = num(args.dim)
-    res = solvers.risk(args.setting, dps=num(args.dps), **params)
+    use_cache(args)
+    from solvers.progress import tqdm_reporting
+
+    with tqdm_reporting(f"risk {args.setting}", enabled=args.progress):
+        res = solvers.risk(args.setting, dps=num(args.dps), **params)
     emit(res.to_dict(), args.json)

@@ -28,6 +28,7 @@ import time as _time
 import mpmath
 import sympy as sp
 
+from solvers.progress import tick
 from solvers.result import ConvergenceError, Result, round_dps, to_mpf
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
@@ -190,6 +191,7 @@ def _optimal(land):
     x = (lo + hi) / 2
     steps = [mpmath.inf] * 3
     for it in range(1, _MAX_ITER + 1):
+        tick("optimal gamma")
         Fx, Ferr = land.F(x)
         if abs(Fx) <= Ferr:
             return x, it, abs(Fx)
@@ -434,6 +436,7 @@ def _solve_flow(land, t, parameterization, init_scale):
         s = s_sat
     logt = mpmath.log(t)
     for it in range(1, _MAX_ITER + 1):
+        tick("gamma(t)")
         Ts, Terr = T(s)
         if Ts < t:
             s_lo = s

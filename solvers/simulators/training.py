@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from solvers.simulators.attention import AttentionWeights, random_weights
-from solvers.result import fields_to_dict
+from solvers.result import ReprMixin, fields_to_dict
 from solvers.simulators.reduced import (SETTINGS, context_risk, gd_predictor, gd_predictor_population,
                               projection, sample_contexts)
 from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
@@ -44,7 +44,7 @@ DIVERGED_FACTOR = 10.0
 
 
 @dataclass(frozen=True)
-class TrainResult:
+class TrainResult(ReprMixin):
     """Outcome of a training run: final ICL risk (``risk``, ``stderr`` over the evaluation
     contexts), the learning curve (``steps``, ``curve``, ``curve_stderr``), a summary of the
     learned parameters (``gamma``: ``tr Γ_ℓ/D`` per layer) and, outside ``to_dict``, the final

@@ -1,4 +1,4 @@
-"""Tests of the claims checker (solvers.checker) and of ``icl-theory check``.
+"""Tests of checking claims (solvers.checker.verify, .verdict) and of ``icl-theory check``.
 
 Expected values come from closed forms written out here (e.g. the depth-1 ISO optimum
 1/(1 + α), the RRS time exponent β/(β + 2)), never from the checker's own evaluation path.
@@ -6,33 +6,18 @@ Counterexamples are checked against those closed forms at the reported parameter
 relative (the checker works at dps = 30; the solvers' error estimates are ~1e-30).
 """
 import json
-import textwrap
+import sys
+from decimal import Decimal
 
 import mpmath
 import pytest
+import sympy as sp
 
 from solvers import cli
-from solvers.checker import ClaimsError, check_claim, check_files, load_claims
+from solvers.checker import ClaimsError, check_claim, check_files, parse_claim
+from solvers.result import to_json
 
-ISO1 = {"name": "iso depth-1 optimum", "quantity": "risk", "setting": "iso",
-        "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.1, 10]}}
-
-
-def _claim(**kw):
-    return {**ISO1, **kw}
-
-
-def _close(a, b, rel="1e-25"):
-    with mpmath.workdps(40):
-        a, b = mpmath.mpf(a), mpmath.mpf(b)
-        return abs(a - b) <= mpmath.mpf(rel) * max(abs(a), abs(b), 1)
-
-
-@pytest.fixture(autouse=True)
-def _precision():
-    # the reported parameters carry 40 digits: recompute the closed forms at that precision
-    with mpmath.workdps(40):
-        yield
+from tests.checker.conftest import GOOD, ISO1, claim as _claim, close as _close, write as _write
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -61,7 +46,7 @@ def test_wrong_claims_are_refuted_with_a_correct_counterexample(claim, claimed_o
     ce = v.counterexample
     a = ce["params"]["alpha"]
     assert mpmath.mpf("0.1") <= a <= 10
-    assert _close(ce["exact"], 1 / (1 + a))           # the true depth-1 optimum there
+    assert _close(str(ce["exact"]), 1 / (1 + a))           # the true depth-1 optimum there
     assert _close(ce["claimed"], claimed_of(a))
     assert ce["rel_err"] > 0.01
     assert v.line.startswith("[UNEXPECTED]") and "REFUTED: at " in v.line
@@ -121,42 +106,19 @@ def test_matrix_identity_refutation_gives_a_numeric_witness():
     assert v.counterexample["exact"] != 0 and v.counterexample["witness"]
 
 
-def test_verdict_to_dict_is_json():
+def test_verdict_to_dict_is_json_with_every_digit():
     v = check_claim(_claim(claim="2/(1 + alpha)", expect="refuted"))
-    d = json.loads(json.dumps(v.to_dict()))
+    d = json.loads(to_json(v.to_dict()), parse_float=Decimal)
     assert d["status"] == "refuted" and d["ok"] is True
-    assert float(d["counterexample"]["exact"]) > 0
+    ce = d["counterexample"]
+    # numbers are JSON numbers carrying the claim's 30 digits: the exact value there is the
+    # depth-1 optimum 1/(1 + alpha) at the reported alpha (closed form, recomputed here)
+    assert isinstance(ce["exact"], Decimal) and isinstance(ce["params"]["alpha"], Decimal)
+    assert _close(str(ce["exact"]), 1 / (1 + mpmath.mpf(str(ce["params"]["alpha"]))), "1e-28")
+    assert len(ce["exact"].as_tuple().digits) >= 28
 
 
 # ----------------------------------------------------------------------------- files and CLI
-
-def _write(tmp_path, name, text):
-    p = tmp_path / name
-    p.write_text(textwrap.dedent(text))
-    return p
-
-
-GOOD = """\
-title = "t"
-
-[[claim]]
-name = "depth-1 optimum"
-quantity = "risk"
-setting = "iso"
-fixed = { depth = 1, sigma2 = 0 }
-free = { alpha = [0.1, 10] }
-claim = "1/(1 + alpha)"
-
-[[claim]]
-name = "printed"
-quantity = "risk"
-setting = "iso"
-fixed = { depth = 1, sigma2 = 0 }
-free = { alpha = [0.1, 10] }
-claim = "(1 + alpha)**-2"
-expect = "refuted"
-"""
-
 
 def test_cli_exit_status_and_json(tmp_path, capsys):
     good = _write(tmp_path, "good.toml", GOOD)
@@ -177,54 +139,85 @@ def test_directory_means_every_toml(tmp_path):
     assert len(check_files([tmp_path])) == 4
 
 
-@pytest.mark.parametrize("text, line, words", [
-    # invalid TOML: tomllib's own line/column
-    ('[[claim]]\nname = "x"\nquantity = \n', 3, ["invalid TOML", "line 3"]),
-    # unknown quantity: the line of the field
-    ('[[claim]]\nname = "x"\nquantity = "riskk"\nclaim = "1"\n', 3,
-     ["field 'quantity'", "unknown quantity 'riskk'"]),
-    # missing claim expression: the [[claim]] header line
-    ('title = "t"\n\n[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n', 3,
-     ["missing required field 'claim'"]),
-    # unknown parameter of a quantity
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\n'
-     'fixed = { depht = 1 }\nclaim = "1"\n', 5, ["field 'fixed'", "unknown parameter 'depht'"]),
-    # an empty range
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'free = { alpha = [2, 1] }\nclaim = "1"\n', 6, ["free.alpha", "empty range"]),
-    # a symbol the claim does not define
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'free = { alpha = [1, 2] }\nclaim = "1/(1 + alfa)"\n', 7, ["field 'claim'", "alfa"]),
-    # precision below 30 digits
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nfixed = { depth = 1 }\n'
-     'dps = 15\nclaim = "1"\n', 6, ["field 'dps'", ">= 30"]),
-    # bad expectation and bad setting
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "iso"\nexpect = "maybe"\n'
-     'claim = "1"\n', 5, ["field 'expect'"]),
-    ('[[claim]]\nname = "x"\nquantity = "risk"\nsetting = "isotropic"\nclaim = "1"\n', 4,
-     ["field 'setting'"]),
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+@pytest.mark.parametrize("raw, claim", [
+    # through the numeric ISO solver (the symbolic proof finds a nonzero constant difference)
+    (ISO1, "(1 + 1e-12)/(1 + alpha)"),
+    (ISO1, "1/(1 + alpha) + 1e-12"),
+    # through an exact expression evaluated at dps + 10 digits (no numeric solver)
+    ({"name": "t", "quantity": "exponent.time", "setting": "rrs",
+      "free": {"nu": [1.1, 3], "beta": [0.2, 4]}}, "(1 + 1e-12)*beta/(beta + 2)"),
 ])
-def test_malformed_files_name_file_line_and_field(tmp_path, capsys, text, line, words):
-    p = _write(tmp_path, "m.toml", text)
-    with pytest.raises(ClaimsError) as exc:
-        load_claims(p)
-    msg = str(exc.value)
-    assert str(p) in msg
-    assert f"{p}:{line}:" in msg or f"line {line}," in msg
-    for w in words:
-        assert w in msg
-    assert cli.main(["check", str(p)]) == 2
-    err = capsys.readouterr().err
-    assert str(p) in err and "Traceback" not in err
+def test_a_claim_off_by_1e_12_is_refuted_at_dps_30(raw, claim):
+    """The default tolerance is 10^-(dps/2) = 1e-15 relative: a claim wrong in the 12th digit is
+    refuted (a tolerance 10^6 times too loose would verify it), and the reported relative error
+    is the offset, 1e-12 to 1 %, at the worst point."""
+    v = check_claim({**raw, "claim": claim})
+    assert v.status == "refuted", v.line
+    ce = v.counterexample
+    exact = (1 / (1 + ce["params"]["alpha"]) if "alpha" in ce["params"]
+             else ce["params"]["beta"] / (ce["params"]["beta"] + 2))
+    assert _close(ce["exact"], exact)
+    assert abs(ce["rel_err"] / mpmath.mpf("1e-12") - 1) < 0.01 or "+ 1e-12" in claim
 
 
-def test_all_files_are_validated_before_any_claim_is_checked(tmp_path):
+def test_a_claim_off_by_1e_20_passes_only_with_the_default_tolerance():
+    """The converse: 1e-20 relative is below the default tolerance (verified); with an explicit
+    tolerance of 1e-25 it is refuted — the tolerance is the only thing between them."""
+    claim = "(1 + 1e-20)/(1 + alpha)"
+    assert check_claim(_claim(claim=claim, method="numeric", points=3)).status == "verified"
+    v = check_claim(_claim(claim=claim, method="numeric", points=3, tolerance="1e-25"))
+    assert v.status == "refuted"
+
+
+# ----------------------------------------------------------------------------- reports
+
+def test_refutation_gives_the_symbolic_difference():
+    """claim − exact for the printed (1 + α)⁻² against 1/(1 + α) is −α/(1 + α)²: the reported
+    text parses (whitelist parser) to an expression equal to it."""
+    from theory import symbols as S
+    from theory.parse import parse_expression
+    v = check_claim(_claim(claim="(1 + alpha)**-2"))
+    assert v.status == "refuted" and v.difference
+    got = parse_expression(v.difference, {"alpha": S.alpha})
+    a = S.alpha
+    assert sp.simplify(got - (-a / (1 + a) ** 2)) == 0
+    assert f"claim - exact = {v.difference}" in v.line
+    # a numeric solver without an exact expression gives no difference
+    w = check_claim({"name": "w", "quantity": "context.risk", "setting": "iso", "points": 2,
+                     "fixed": {"depth": 1, "sigma2": 0}, "free": {"alpha": [0.5, 2]},
+                     "claim": "2/(1 + alpha)"})
+    assert w.status == "refuted" and w.difference is None
+
+
+def test_inequality_reports_its_margin():
+    """R*_1 = 1/(1 + α) ≥ max(0, 1 − α): the margin is the smallest exact − claim over the
+    points, computed here from the closed form at every point of the claim."""
+    raw = _claim(claim="Max(0, 1 - alpha)", relation="<=", method="numeric")
+    v = check_claim(raw)
+    assert v.status == "verified" and v.margin is not None
+    parsed = parse_claim(raw)
+    slack = [1 / (1 + mpmath.mpf(sp.N(pt["alpha"], 40))) - max(0, 1 - mpmath.mpf(
+        sp.N(pt["alpha"], 40))) for pt in parsed.point_set]
+    assert _close(v.margin, min(slack), "1e-20")
+    assert _close(v.margin_at["alpha"], parsed.point_set[slack.index(min(slack))]["alpha"])
+    assert "smallest margin exact - claim = " in v.line
+    bad = check_claim(_claim(claim="1 - alpha/10", relation="<=", method="numeric"))
+    assert bad.status == "refuted" and bad.margin < 0
+
+
+def test_check_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """On a terminal an overall progress bar (claims done / total) goes to stderr; verdict lines
+    stay on stdout; with --json there is none."""
     good = _write(tmp_path, "good.toml", GOOD)
-    bad = _write(tmp_path, "bad.toml", GOOD.replace('"risk"', '"nope"', 1))
-    with pytest.raises(ClaimsError, match="bad.toml"):
-        check_files([good, bad])
-
-
-def test_missing_module_is_skipped_not_failed():
-    v = check_claim(_claim(claim="1/(1 + alpha)", requires="solvers.no_such_module"))
-    assert v.status == "skipped" and "no_such_module" in v.line
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli.main(["check", str(good)]) == 0
+    out, err = capsys.readouterr()
+    assert "2/2" in err and "claim" in err
+    assert out.count("[ok]") == 2 and "2 claims:" in out
+    assert cli.main(["check", str(good), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and json.loads(out)["ok"] is True
