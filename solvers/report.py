@@ -588,7 +588,7 @@ def fig_rrs(cfg: Config) -> Figure:
                 "R along the gradient flow (D = ∞, β = 1) for several L against compute "
                 "C = L·t", paper="Fig. 4c", xscale="log", yscale="log")
     t_d = _log_grid(0.1, 1e7, cfg.pick(8, 22))
-    for i, L in enumerate(cfg.pick((1, 16), (1, 4, 16))):
+    for i, L in enumerate(cfg.pick((1, 4), (1, 4, 16))):
         tr = _rrs_flow(t_d, "1", L)
         pd["curves"].append(_curve(f"L = {L}", [L * t for t in t_d], tr.risk, color=cmap[i]))
     fig.panels.append(pd)
@@ -685,7 +685,7 @@ def fig_compute(cfg: Config) -> Figure:
                 "L = ⌊(N/4)^ν⌋ with the derived compute law C^{−e}", paper="Fig. 5c",
                 xscale="log", yscale="log", sim_label=sim_label + ", ½γ*", theory_lines=True)
     Ns_a = cfg.pick([4, 16, 64], [2 ** j for j in range(2, 9)])
-    Ls_b = cfg.pick([1, 8, 64], [4 ** j for j in range(5)])
+    Ls_b = cfg.pick([1, 4, 16], [4 ** j for j in range(5)])
     # the frontier reaches its asymptotic slope late: N = 4 … 2^(n_c − 1), L = ⌊(N/4)^ν⌋
     n_c = cfg.pick(6, 9)
     frontier = {}
@@ -799,15 +799,17 @@ def fig_sgd(cfg: Config) -> Figure:
     fig = Figure(
         "sgd", "Fig. 7", "Online SGD at depth 1 (ISO)",
         "The exact finite-D recursion (it needs the mean m(n) besides C(n)) matches SGD at "
-        "every τ, α, κ; the τ = 0.1 points sit above the D = ∞ curve because the simulator's "
-        "batch is the integer B = ⌊τD⌋ and the O(1/D) terms are not negligible: the floor "
-        "depends on D and converges to the D = ∞ value only slowly.",
+        "every τ, α, κ. At small batch the O(1/D) terms are large: at τ = 0.1 SGD at finite D "
+        "sits well above the D = ∞ recursion and approaches it only slowly as D grows (d) — "
+        "which is why simulator points at τ = 0.1 drawn against the D = ∞ curve (and at the "
+        "nominal τ instead of the simulator's integer batch ⌊τD⌋) sat several standard errors "
+        "high.",
         f"η = {lr}, P = αD, B = ⌊τD⌋, K = ⌊κD⌋. Solid: the D = ∞ recursion at the nominal "
         f"ratios; dashed: the exact finite-D recursion with the simulator's integer B, K, P "
         f"(D = {D}). Points: {runs} independent SGD runs of the exact conditional sampler "
         f"(D = {D}), ±1 seed-to-seed s.e.; black bars: the exact finite-D theory at each point. "
-        f"(d) the risk after {cfg.pick(120, 200)} steps at τ = 0.1, α = κ = 1 against D "
-        f"(the dashed sawtooth is the exact theory at B = ⌊D/10⌋).")
+        f"(d) the risk after {cfg.pick(100, 200)} steps at τ = 0.1, α = κ = 1 against D = 10B "
+        f"(dashed: the exact theory; solid: D = ∞): the O(1/D) terms decay slowly.")
     cmap = _colors()
     panels = (("a", "α = κ = 1", "tau", "τ", (0.1, 0.2, 0.4), dict(alpha=1, kappa=1)),
               ("b", "τ = κ = 1", "alpha", "α", (0.5, 1, 2), dict(tau=1, kappa=1)),
@@ -843,18 +845,18 @@ def fig_sgd(cfg: Config) -> Figure:
         fig.panels.append(p)
     # (d) the τ = 0.1 floor against D
     n_f = cfg.pick(100, 200)
-    # B = ⌊D/10⌋ ≥ 2 (at B = 1 the step ηD/B is large enough that SGD is barely stable and
-    # the risk across runs is heavy-tailed)
+    # B = D/10 ≥ 2 (at B = 1 the step ηD/B is large enough that SGD is barely stable and the
+    # risk across runs is heavy-tailed)
     Ds = cfg.pick((20, 40), (20, 40, 80))
     pd = _panel("d", "τ = 0.1 vs D", "D", f"risk at step {n_f}",
-                f"the risk after {n_f} steps at τ = 0.1, α = κ = 1 against D: exact "
-                "finite-D theory (integer batch ⌊D/10⌋), D = ∞, and SGD runs",
+                f"the risk after {n_f} steps at τ = 0.1, α = κ = 1 against D = 10B: exact "
+                "finite-D theory, D = ∞, and SGD runs",
                 xscale="log", yscale="log", sim_label="SGD")
-    # the exact theory on both sides of every jump of B = ⌊D/10⌋, out to D = 640
-    dgrid = sorted({d for b in range(2, 64) for d in (10 * b, 10 * b + 9)})
+    # the exact theory at D = 10B (τ = 0.1 exactly, no rounding of the batch), out to D = 640
+    dgrid = [10 * b for b in range(2, 65)]
     vals = [sgd_theory([n_f], alpha=1, lr=lr, tau=max(1, int(0.1 * d)) / d, kappa=1, dim=d,
                        dps=15).risk[0] for d in dgrid]
-    pd["curves"].append(_curve("exact, B = ⌊D/10⌋", dgrid, vals, ls="--", color=cmap[0]))
+    pd["curves"].append(_curve("exact, B = D/10", dgrid, vals, ls="--", color=cmap[0]))
     r_inf = sgd_theory([n_f], 1, lr, 0.1, 1, dps=15).risk[0]
     pd["curves"].append(_curve("D = ∞", [dgrid[0], dgrid[-1]], [r_inf, r_inf], color=cmap[0]))
     ys, es, th = [], [], []
@@ -868,14 +870,14 @@ def fig_sgd(cfg: Config) -> Figure:
                              dps=15).risk[0])
     pd["points"].append(_points("SGD τ = 0.1", Ds, ys, es, th,
                                 "sgd_theory exact finite-D recursion at each D, "
-                                "B = floor(D/10)", color=cmap[0], runs=runs))
+                                "B = D/10", color=cmap[0], runs=runs))
     fig.panels.append(pd)
     by_d = dict(zip(dgrid, vals))
-    conv = {str(d): float(by_d[d]) for d in (20, 40, 80, 160, 320, 630)}
+    conv = {str(d): float(by_d[d]) for d in (20, 40, 80, 160, 320, 640)}
     conv["inf"] = float(r_inf)
     fig.headline = {"risk floor of the recursion (D = inf nominal, exact finite D)": floors,
                     f"tau = 0.1, alpha = kappa = 1: risk at step {n_f}, exact finite D "
-                    "(B = floor(D/10)) vs D = inf": conv}
+                    "(B = D/10) vs D = inf": conv}
     return fig
 
 
@@ -965,14 +967,14 @@ def _draw_panel(ax, panel):
 
 
 def _short_log_ticks(ax):
-    """On a log axis spanning less than ~1.5 decades, label 1-2-5 ticks as plain numbers
+    """On a log axis spanning less than two decades, label 1-2-5 ticks as plain numbers
     (matplotlib's default labels every minor tick as a×10^b, which overlaps in a narrow panel)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         if axis.get_scale() != "log" or lim[0] <= 0:
             continue
-        if math.log10(max(lim) / min(lim)) < 1.5:
+        if math.log10(max(lim) / min(lim)) < 2.0:
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(NullFormatter())
