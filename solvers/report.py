@@ -470,7 +470,7 @@ def fig_fs(cfg: Config) -> Figure:
     fig.panels.append(pc)
     pd = _panel("d", "local time exponent", "t", "−d log R / d log t",
                 "the local exponent of (b) against the derived and the paper's printed "
-                "exponents", xscale="log", ylim=[0.25, 0.42])
+                "exponents", xscale="log", ylim=[0.25, 0.42], legend_loc="lower right")
     a_fs, _ = _derived_law("fs", "time", nu, beta)
     paper = 1.25 / (1.25 + 1.25 * 1.25 + 1)
     for i, depth in enumerate(depths):
@@ -818,8 +818,9 @@ def fig_sgd(cfg: Config) -> Figure:
     for letter, title, name, greek, values, fixed in panels:
         p = _panel(letter, title, "step", "ICL excess risk",
                    f"risk vs SGD step for {greek} ∈ {{{', '.join(map(str, values))}}}",
-                   paper=f"Fig. 7{letter}", yscale="log", sim_label=f"SGD D = {D}",
-                   legend_styles=[("D = ∞", "-"), (f"exact D = {D}", "--")])
+                   paper=f"Fig. 7{letter}", sim_label=f"SGD D = {D}", ylim=[None, 1.32],
+                   legend_styles=[("D = ∞", "-"), (f"exact D = {D}", "--")],
+                   legend_loc="upper right", ncol=2)
         for i, v in enumerate(values):
             kw = {**fixed, name: v}
             P = int(round(kw["alpha"] * D))
@@ -933,13 +934,13 @@ def _draw_panel(ax, panel):
         col = p.get("color", "k")
         ax.errorbar(xs, [p["y"][j] for j in keep], yerr=[p["err"][j] for j in keep],
                     fmt=p.get("fmt", "o"), ms=2.6, mew=0.6, mfc="white", color=col,
-                    elinewidth=0.6, capsize=0, zorder=5)
+                    elinewidth=0.6, capsize=0, zorder=6)
         # the exact theory at each point's own x and D: a short bar (and, where the points'
         # D is far from the curves', a thin line through the bars)
         th = [p["theory"][j] for j in keep]
         if panel.get("theory_lines"):
             ax.plot(xs, th, ls="-", lw=0.5, color=col, alpha=0.7, zorder=3)
-        ax.plot(xs, th, ls="none", marker="_", ms=5.0, mew=1.1, color="k", zorder=6)
+        ax.plot(xs, th, ls="none", marker="_", ms=5.5, mew=0.9, color="k", zorder=5)
     for label, ls in panel.get("legend_styles", []):  # what solid / dashed mean
         legend_entry(Line2D([], [], ls=ls, color="0.35"), label, last=True)
     if panel.get("points") and panel.get("sim_label"):
@@ -950,7 +951,7 @@ def _draw_panel(ax, panel):
         ys = [y for c in panel["curves"] for y in c["y"]
               if math.isfinite(y) and (y > 0 or not logy)]
         if lo is None and ys:
-            lo = min(ys) / 2 if logy else min(ys)
+            lo = min(ys) / 2 if logy else min(ys) - 0.05 * (hi - min(ys))
         ax.set_ylim(lo, hi)
     ax.set_xscale(panel.get("xscale", "linear"))
     ax.set_yscale(panel.get("yscale", "linear"))
@@ -974,8 +975,10 @@ def _short_log_ticks(ax):
     for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         if axis.get_scale() != "log" or lim[0] <= 0:
             continue
-        if math.log10(max(lim) / min(lim)) < 2.0:
-            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        span = math.log10(max(lim) / min(lim))
+        if span < 2.0:
+            subs = tuple(range(1, 10)) if span < 0.5 else (1.0, 2.0, 5.0)
+            axis.set_major_locator(LogLocator(base=10, subs=subs))
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(NullFormatter())
 
