@@ -1059,7 +1059,7 @@ def _report(stage, out, quick, progress, figures, seed):
         sec.append("**Panels.**")
         for p in fig.panels:
             ref = f" [{p['paper']}]" if p.get("paper") else " [not in the paper]"
-            sec.append(f"- ({p['letter']}){ref} {p['shows']}.")
+            sec.append(f"- ({p.get('letter', '')}){ref} {p.get('shows', p['title'])}.")
         sec += ["", f"**Finding.** {fig.finding}", "", f"**Details.** {fig.caption}", ""]
         zs = data["z"]
         if zs["points"]:
