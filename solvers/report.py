@@ -470,7 +470,8 @@ def fig_fs(cfg: Config) -> Figure:
     fig.panels.append(pc)
     pd = _panel("d", "local time exponent", "t", "−d log R / d log t",
                 "the local exponent of (b) against the derived and the paper's printed "
-                "exponents", xscale="log", ylim=[0.25, 0.42], legend_loc="lower right")
+                "exponents (colours as in (b))", xscale="log", ylim=[0.25, 0.42],
+                legend_loc="upper right")
     a_fs, _ = _derived_law("fs", "time", nu, beta)
     paper = 1.25 / (1.25 + 1.25 * 1.25 + 1)
     for i, depth in enumerate(depths):
@@ -479,7 +480,7 @@ def fig_fs(cfg: Config) -> Figure:
         mids = [math.sqrt(xs[j] * xs[j + 1]) for j in range(len(xs) - 1)]
         sl = [-math.log(ys[j + 1] / ys[j]) / math.log(xs[j + 1] / xs[j])
               for j in range(len(xs) - 1)]
-        pd["curves"].append(_curve(f"L = {depth}", mids, sl, color=cmap[i]))
+        pd["curves"].append(_curve(f"L = {depth}", mids, sl, color=cmap[i], legend=False))
     pd["curves"].append(_curve("derived νβ/(νβ+2ν+1)", [times[0], times[-1]], [a_fs, a_fs],
                                ls=":", color="k", role="derived law"))
     pd["curves"].append(_curve("paper β/(ν+νβ+1)", [times[0], times[-1]], [paper, paper],
