@@ -413,7 +413,8 @@ def fig_fs(cfg: Config) -> Figure:
         f"β/(ν+νβ+1).")
     cmap = _colors()
     ks = (1, 2, 4, 8, 16)
-    pa = _panel("a", "mode trajectories", "t", r"$\gamma_k\lambda_k$", "γ_k(t)λ_k for k ∈ {1, 2, 4, 8, "
+    pa = _panel("a", "mode trajectories", "t", r"$\gamma_k\lambda_k$",
+                "γ_k(t)λ_k for k ∈ {1, 2, 4, 8, "
                 "16}, L = 4 (solid) and L = ∞ (dashed)", paper="Fig. 3a", xscale="log")
     for depth, ls in ((4, "-"), ("inf", "--")):
         tr = fs.mode_trajectories(ks, times, nu=nu, beta=beta, depth=depth, dps=15)
@@ -455,7 +456,8 @@ def fig_fs(cfg: Config) -> Figure:
         pb["curves"].append(line)
         fig.laws.append(law)
     fig.panels.append(pb)
-    pc = _panel("c", "out of distribution", "θ", r"$R_{\rm OOD}$", "R_OOD(θ) of the trained Γ = LΣ⁻¹ "
+    pc = _panel("c", "out of distribution", "θ", r"$R_{\rm OOD}$",
+                "R_OOD(θ) of the trained Γ = LΣ⁻¹ "
                 "for L ∈ {1, 2, 4, 8} on a covariance rotated by e^{θS}", paper="Fig. 3c",
                 yscale="log")
     dim = cfg.pick(24, 64)

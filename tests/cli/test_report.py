@@ -100,7 +100,8 @@ def test_derived_laws_agree_with_the_exact_curves(report_dir):
     RRS time β/(β+2), depth β, width ν·min(β,1) (× log N at β = 1), FS νβ/(νβ+2ν+1))."""
     nu = 1.25
     closed = {"RRS time": lambda b: b / (b + 2), "RRS depth": lambda b: b,
-              "width": lambda b: nu * min(b, 1), "FS time": lambda b: nu * b / (nu * b + 2 * nu + 1)}
+              "width": lambda b: nu * min(b, 1),
+              "FS time": lambda b: nu * b / (nu * b + 2 * nu + 1)}
     seen = set()
     for name in NAMES:
         data = _load(report_dir, name)
