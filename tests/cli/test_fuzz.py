@@ -483,7 +483,7 @@ def test_interrupted_report_leaves_the_directory_as_it_was(cli, tmp_path, monkey
     import solvers.report as report
 
     def first(cfg):
-        return report.Figure("first", "First", "caption",
+        return report.Figure("first", "Fig. 0", "First", "finding", "caption",
                              [{"title": "t", "xlabel": "x", "ylabel": "y",
                                "curves": [{"label": "c", "x": [1, 2], "y": [1, 2]}]}])
 
