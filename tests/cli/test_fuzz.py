@@ -480,12 +480,13 @@ def test_sweep_out_needs_force_to_overwrite(cli, tmp_path, monkeypatch):
 
 
 def test_interrupted_report_leaves_the_directory_as_it_was(cli, tmp_path, monkeypatch):
-    import solvers.report as report
+    import solvers.report.build as report
+    from solvers.report import Figure
 
     def first(cfg):
-        return report.Figure("first", "Fig. 0", "First", "finding", "caption",
-                             [{"title": "t", "xlabel": "x", "ylabel": "y",
-                               "curves": [{"label": "c", "x": [1, 2], "y": [1, 2]}]}])
+        return Figure("first", "Fig. 0", "First", "finding", "caption",
+                      [{"title": "t", "xlabel": "x", "ylabel": "y",
+                        "curves": [{"label": "c", "x": [1, 2], "y": [1, 2]}]}])
 
     def second(cfg):
         raise KeyboardInterrupt
