@@ -1,4 +1,4 @@
-"""Training dynamics (spec §7, dmft.md "SGD at depth 1"), symbolically (sympy only).
+"""Training dynamics (spec §7, docs/theory.md §8 "SGD at depth 1"), symbolically (sympy only).
 
 Gradient-flow convention.  Every flow is ``dΓ/dt = −∇_Γ R`` with the full gradient (never
 ``−½∇R``).  For the scalar states used in ISO and RRS (``Γ = γI``) the gradient is taken with
@@ -15,13 +15,13 @@ so that ``E G = I − c_D Γ`` and one SGD step advances the scalar flow ``dγ/d
 ``η/2`` (the per-mode FS flow by ``ηD/2``).  :func:`sgd_depth1` derives, from Gaussian second and
 fourth moments only, the recursion ``C(n+1) = a C(n) + b`` for ``C = E|Γ − Γ*|²_F/D`` in the
 proportional limit; :mod:`theory.sgd_finite` derives the exact map at finite ``D, P, K, B``.
-Findings against dmft.md:
+Findings against docs/theory.md §8:
 
 * ``a = (1 − ηc)² + (η²/τ)(1 + 1/κ)c²`` with ``c = 1 + (1 + σ²)/α`` — as printed;
-* ``b = (η²/τ)[(1 + 1/κ)(1 + σ²)/α + c σ²/κ]``: dmft.md omits ``c σ²/κ``, the noise of the
+* ``b = (η²/τ)[(1 + 1/κ)(1 + σ²)/α + c σ²/κ]``: docs/theory.md §8 omits ``c σ²/κ``, the noise of the
   *query* labels in the stochastic gradient (it is absent only if queries are noise-free;
   ``query_noise=False`` reproduces the printed b);
-* ``C(0) = |Γ*|²/D = (α/(α + 1 + σ²))²`` from ``Γ(0) = 0`` — as corrected in dmft.md;
+* ``C(0) = |Γ*|²/D = (α/(α + 1 + σ²))²`` from ``Γ(0) = 0`` — as corrected in docs/theory.md §8;
 * at finite size C alone does not close: exactly ``E C(n+1) = a_D C(n) + a_m m(n) + b_D`` with
   ``m = tr(Γ − Γ*)/D`` (:func:`theory.sgd_finite.sgd_step`; the map needs only C and m of
   Γ_n, for any Γ_n); ``a_D − a``, ``a_m``, ``b_D − b`` are O(1/D) but large at small α and

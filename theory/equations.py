@@ -213,7 +213,7 @@ def _rrs(depth):
 
 
 def _context(depth):
-    """Case C (finite context): dmft.md's two-resolvent deterministic equivalent."""
+    """Case C (finite context): docs/theory.md §8's two-resolvent deterministic equivalent."""
     a_k, w_k = sp.IndexedBase("a"), sp.IndexedBase("w")
     one_point = freeprob.structured_wishart_equation([a_k[k]], [w_k[k]], q, z, tau)
     # the structured-Wishart equation is tau - sum_k w_k a_k/(z/(1 - q tau) + a_k) = 0

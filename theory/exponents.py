@@ -350,7 +350,7 @@ def _ridge_law(resource, name, power, note):
     """``R ≈ Σ_k κ^p ω_kλ_k/(κ + λ_k)^p`` with ``Σ_k λ_k/(κ + λ_k) = r``: ``R ∝ r^{−ν min(β, p)}``.
 
     ``p = 1`` is the width law (projection limit of case W at ``L = ∞``), ``p = 2`` the context
-    law (dmft.md's ridge form).  The head modes give ``κ^p`` once ``β ≥ p`` (log at ``β = p``).
+    law (docs/theory.md §8's ridge form).  The head modes give ``κ^p`` once ``β ≥ p`` (log at ``β = p``).
     """
     lam_k, wl = power_law_modes()
     c, ksc = ridge_exponent(resource)
@@ -373,7 +373,7 @@ def _ridge_law(resource, name, power, note):
 def width_exponent():
     """Width law at ``L = ∞`` (projection limit of case W, :mod:`solvers.settings.width`):
     ``R_∞ = κ Σ ω_kλ_k/(κ + λ_k)`` with ``Σ λ_k/(κ + λ_k) = N`` is linear in κ, so
-    ``R ∝ N^{−ν min(β,1)}``, ``k* ∝ N`` (not dmft.md's κ² form, which would give ``ν min(β,2)``)."""
+    ``R ∝ N^{−ν min(β,1)}``, ``k* ∝ N`` (not the κ² form of a secondary source, which would give ``ν min(β,2)``)."""
     return _ridge_law(N, "width", 1,
                       "R ≥ R_∞ = κΣλ_kω_k/(κ+λ_k) (projection limit, attained as L → ∞; "
                       "GD stays in the N-dimensional subspace)")
@@ -381,9 +381,9 @@ def width_exponent():
 
 @lru_cache(maxsize=None)
 def context_exponent():
-    """Context law (dmft.md's ridge form with P): ``R ≈ Σκ²ω_kλ_k/(κ+λ_k)²``,
+    """Context law (docs/theory.md §8's ridge form with P): ``R ≈ Σκ²ω_kλ_k/(κ+λ_k)²``,
     ``R ∝ P^{−ν min(β,2)}``, ``k* ∝ P``."""
-    return _ridge_law(P, "context", 2, "R ≈ Σκ²λ_kω_k/(κ+λ_k)² (dmft.md ridge form)")
+    return _ridge_law(P, "context", 2, "R ≈ Σκ²λ_kω_k/(κ+λ_k)² (docs/theory.md §8 ridge form)")
 
 
 @disk_cached

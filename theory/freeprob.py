@@ -1,6 +1,6 @@
-"""Free-probability objects of the finite-context / finite-width theory (dmft.md), in sympy.
+"""Free-probability objects of the finite-context / finite-width theory (docs/theory.md §8), in sympy.
 
-Conventions (dmft.md).  ``tr`` is the normalised trace.  The τ-transform of a matrix ``M`` is
+Conventions (docs/theory.md §8).  ``tr`` is the normalised trace.  The τ-transform of a matrix ``M`` is
 ``τ_M(z) = tr M (z + M)⁻¹`` and ``x_M(τ)`` its functional inverse.  With the ψ-transform
 ``ψ_M(u) = tr uM(1 − uM)⁻¹`` one has ``τ_M(z) = −ψ_M(−1/z)``, so with the S-transform
 ``S_M(m) = (1 + m) χ_M(m)/m`` (``χ = ψ⁻¹``)
@@ -9,13 +9,13 @@ Conventions (dmft.md).  ``tr`` is the normalised trace.  The τ-transform of a m
 
 Because ``S_{AB} = S_A S_B`` for free ``A, B``, the free product ``M = O B Oᵀ A`` obeys
 ``x_M = x_A x_B τ/(1 − τ)``, i.e. the free-product relation ``x_A(τ) x_B(τ) = z (1 − τ)/τ`` at
-``z = x_M(τ)`` (the corrected sign of dmft.md ✎).
+``z = x_M(τ)`` (the corrected sign of docs/theory.md §8 ✎).
 
 Building blocks: Wishart ``W = ZᵀZ/P`` of ratio ``q = D/P`` (``S_W(m) = 1/(1 + qm)``,
 ``x_W = (1 − τ)(1 − qτ)/τ``), the rank-N projection (``τ = α_N/(z + 1)``), diagonal spectra
 (``τ = Σ_k w_k a_k/(z + a_k)``, inverse defined implicitly).
 
-One-point response (dmft.md): ``Ψ(z) = z/x_A(τ)``, ``R(z) = (z + ΨA)⁻¹``, ``Σ_vχ = τ/Ψ``,
+One-point response (docs/theory.md §8): ``Ψ(z) = z/x_A(τ)``, ``R(z) = (z + ΨA)⁻¹``, ``Σ_vχ = τ/Ψ``,
 ``y = x_B(τ)``.  Two-point (Dyson-resummed): ``Σ_vv = num/(1 − [1/(Σ_vχΣ'_vχ) − 1/ℬ]𝒜)``,
 ``Ψ_χχ = Σ_vv (1/ℬ − 1/(Σ_vχΣ'_vχ))``, ``F = tr T R (C − Ψ_χχ) R'`` and
 ``risk = (2πi)⁻² ∮∮ p(z)p(z') F dz dz'``.
@@ -118,7 +118,7 @@ def x_free_product(xA, xB, t=tau):
 
 
 def free_product_relation(xA, xB, var=z, t=tau):
-    """The relation ``x_A(τ)·x_B(τ) − z(1 − τ)/τ = 0`` (dmft.md step 1, corrected sign)."""
+    """The relation ``x_A(τ)·x_B(τ) − z(1 − τ)/τ = 0`` (docs/theory.md §8 step 1, corrected sign)."""
     return xA * xB - var * (1 - t) / t
 
 
@@ -131,7 +131,7 @@ def check_inverse(tau_expr, x_expr, var=z, t=tau):
 # one-point equations
 # ---------------------------------------------------------------------------------------------
 def one_point(xA=x, xB=None, var=z, t=tau):
-    """dmft.md one-point objects: ``Ψ = z/x_A``, ``Σ_vχ = τ/Ψ``, ``y = x_B(τ)``."""
+    """docs/theory.md §8 one-point objects: ``Ψ = z/x_A``, ``Σ_vχ = τ/Ψ``, ``y = x_B(τ)``."""
     Psi = var / xA
     return {"Psi": Psi, "Sigma_vchi": t / Psi, "y": xB}
 
@@ -175,7 +175,7 @@ def b_projection(ratio=alpha_N, yy=y, yy2=y2):
 
 
 def two_point(A, B, num, s_vchi, s_vchi2):
-    """dmft.md two-point equations: returns ``(Σ_vv, Ψ_χχ)`` from ``𝒜 = tr A²RR'``,
+    """docs/theory.md §8 two-point equations: returns ``(Σ_vv, Ψ_χχ)`` from ``𝒜 = tr A²RR'``,
     ``ℬ``, ``num = tr C A² R R'`` and ``Σ_vχ, Σ'_vχ``.
     (✎ ``Ψ_χχ = Σ_vv (1/ℬ − 1/(Σ_vχΣ'_vχ))``: the paper's closing sentence inverts ℬ.)"""
     d = 1 / B - 1 / (s_vchi * s_vchi2)

@@ -7,7 +7,7 @@ the sample covariance of ``P = αD`` points (``W`` Wishart, ratio ``q = D/P``). 
 rotated per context, so ``P̃`` is free from ``{Σ̂, Λ, Ω}``.  The bias needs
 ``F(z, z') = tr Λ (z + M₀)⁻¹ Ω (z' + M₀ᵀ)⁻¹`` (test ``T = Λ``, source ``C = Ω``).
 
-Step 1 — the Haar average over ``P̃`` at fixed ``S = Σ̂`` (dmft.md with ``A = S``, ``B = P̃``).
+Step 1 — the Haar average over ``P̃`` at fixed ``S = Σ̂`` (docs/theory.md §8 with ``A = S``, ``B = P̃``).
 One point: ``(z + P̃S)⁻¹ ≍ (z + ΨS)⁻¹``, ``Ψ = (α_N − τ)/(1 − τ)``, ``x = z/Ψ``,
 ``τ = tr S(x + S)⁻¹`` (:func:`conditional_one_point`).  Woodbury with ``P̃ = QQᵀ`` gives
 ``(z + P̃S)⁻¹ = (I − 𝒬S)/z`` and ``(z + P̃S)⁻¹P̃ = 𝒬``, ``𝒬 = Q(z + QᵀSQ)⁻¹Qᵀ ≍ r = (x + S)⁻¹``
@@ -114,7 +114,7 @@ def check_paper_pair():
 
 
 def conditional_one_point(t=tau, a_N=alpha_N):
-    """At fixed ``S``: ``x(α_N − τ) = z(1 − τ)`` (dmft.md case-W relation with A = S),
+    """At fixed ``S``: ``x(α_N − τ) = z(1 − τ)`` (docs/theory.md §8 case-W relation with A = S),
     ``Ψ = z/x = (α_N − τ)/(1 − τ)``.  Returns (x, Ψ) in terms of z, τ."""
     xs = sp.solve(tw.one_point_relation(t, z, a_N), tw.x)
     assert len(xs) == 1

@@ -16,7 +16,7 @@ updates the label coordinate of the training tokens as the GD residual
 
     f_attn(x*) = (w_o w_y) · f_GD(x*; Γ = g Bᵀ = g W_xᵀ W_qᵀ W_k W_x),
 
-i.e. Γ is the *transpose* of the ``W_kᵀ W_q`` block printed in the spec; the two agree only for a
+i.e. Γ is the *transpose* of the ``W_kᵀ W_q`` block printed in the paper; the two agree only for a
 symmetric block (checked symbolically by :func:`check_attention_equals_gd`).  The scalar
 ``w_oᵀ W_v w_y = w_o g w_y`` can be folded into Γ only when ``w_o w_y = 1`` (or ``L = 1``, where
 the predictor is linear in Γ): for ``L ≥ 2`` the value gain ``g`` enters every layer, the
@@ -218,7 +218,7 @@ def check_attention_equals_gd(depth, D=2, P=3, K=1, transpose=True, gains=False,
     """``f_attn − (w_o w_y) f_GD(Γ)`` for general symbolic X, y, x* and key-query weights.
 
     ``transpose=True`` uses ``Γ = g W_qᵀ W_k`` (x block; the correct identification, zero matrix
-    expected); ``transpose=False`` uses the spec's printed ``Γ = g W_kᵀ W_q`` (nonzero for a
+    expected); ``transpose=False`` uses the paper's printed ``Γ = g W_kᵀ W_q`` (nonzero for a
     non-symmetric product).  ``gains=True`` makes ``g, w_o, w_y`` symbols (else all 1);
     ``general_key=True`` makes the key block symbolic too (else ``I``, query block ``B``).
     """

@@ -1,16 +1,16 @@
-"""Case W of dmft.md, symbolically: RRS at infinite context with a rank-N projection (sympy only).
+"""Case W of docs/theory.md §8, symbolically: RRS at infinite context with a rank-N projection (sympy only).
 
 The weight error after L steps is ``p(−M)β`` with ``M = O B Oᵀ A``, ``A = Λ`` (fixed),
 ``B = P_N`` (rank-N projection, ``α_N = N/D``, Haar-rotated by ``O``), ``C = Ω``, test matrix
 ``T = Λ``.  This module derives, from the general free-product and two-point relations of
-dmft.md, the case-W forms that :mod:`solvers.settings.width` evaluates:
+docs/theory.md §8, the case-W forms that :mod:`solvers.settings.width` evaluates:
 
 * ``τ_B(y) = α_N/(y + 1)``, ``x_B(τ) = α_N/τ − 1`` (:func:`projection_tau`, :func:`projection_x`);
-* the free-product relation ``x_A(τ) x_B(τ) = z(1 − τ)/τ`` (dmft.md ✎: not ``(τ − 1)/τ``)
+* the free-product relation ``x_A(τ) x_B(τ) = z(1 − τ)/τ`` (docs/theory.md §8 ✎: not ``(τ − 1)/τ``)
   reduces to ``x (α_N − τ) = z (1 − τ)`` and ``Ψ = z/x_A = (α_N − τ)/(1 − τ)``
   (:func:`one_point_relation`, :func:`psi`);
 * ``ℬ = tr (y + B)⁻¹(y' + B)⁻¹ = α_N/((y+1)(y'+1)) + (1 − α_N)/(y y')``, ``Σ_vχ = τ/Ψ``;
-* the Dyson-resummed ``Ψ_χχ = c·num/(1 + c𝒜)`` with ``c = 1/ℬ − 1/(Σ_vχ Σ'_vχ)`` (dmft.md ✎:
+* the Dyson-resummed ``Ψ_χχ = c·num/(1 + c𝒜)`` with ``c = 1/ℬ − 1/(Σ_vχ Σ'_vχ)`` (docs/theory.md §8 ✎:
   ``1/ℬ``, not ``ℬ``), which simplifies to the closed form
   ``c = −(1 − α_N) Ψ Ψ' / [(α_N − τ)(α_N − τ') + α_N (1 − α_N)]`` (:func:`c_closed`);
 * ``F(z, z') = tr Λ R Ω R' − Ψ_χχ tr Λ R R'``, ``R = (z + ΨΛ)⁻¹``;

@@ -591,7 +591,7 @@ def _geometric_difference(a, rho, n):
 
 def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
                dim=None) -> SgdTheory:
-    """Online SGD at depth 1 in ISO (dmft.md, corrected): at each integer step n in ``steps``,
+    """Online SGD at depth 1 in ISO (docs/theory.md §8, corrected): at each integer step n in ``steps``,
     from ``Γ_0 = 0``,
 
         C(n) = aⁿC0 + b(1 − aⁿ)/(1 − a) + a_m m0 (aⁿ − ρⁿ)/(a − ρ),   m(n) = m0 ρⁿ,

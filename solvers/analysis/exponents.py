@@ -29,7 +29,7 @@ summed to working precision by :class:`solvers.spectra.PowerLaw`):
   ``R_∞ = κ Σλ_kω_k/(κ+λ_k)`` with ``Σλ_k/(κ+λ_k) = N`` — GD never leaves the N-dimensional
   subspace, so this is the infimum over depth and γ and is linear in κ; parametrised by κ (no root
   finding), slope ``(κ∂_κ log R)/(−κ∂_κ log N)``.
-* ``context``: dmft.md's ridge form ``R = Σκ²λ_kω_k/(κ+λ_k)²`` with ``Σλ_k/(κ+λ_k) = P``, same
+* ``context``: docs/theory.md §8's ridge form ``R = Σκ²λ_kω_k/(κ+λ_k)²`` with ``Σλ_k/(κ+λ_k) = P``, same
   κ-parametrisation (a leading-order equivalent, not the exact finite-context risk).
 """
 from __future__ import annotations
@@ -251,7 +251,7 @@ def exponents(setting="rrs", nu=None, beta=None, dps=30) -> ExponentResult:
                 "width": "not derived for FS: the projection-limit width law is for "
                          "Gamma = gamma I (RRS)",
                 "context": "not derived for FS: the trained diagonal Gamma at finite context "
-                           "(dmft.md case C, A = Gamma Lambda) has no closed scaling law here",
+                           "(docs/theory.md §8 case C, A = Gamma Lambda) has no closed scaling law here",
             }[name]
             continue
         out[name] = (law.expr, _value(law.expr, nu, beta, dps))
@@ -527,7 +527,7 @@ def _fs_slopes(nu, beta, dps, ladder):
 
 def _ridge_slopes(nu, beta, dps, ladder, power):
     """Local slopes of ``R = Σ κ^p ω_kλ_k/(κ+λ_k)^p`` against ``r = Σ λ_k/(κ+λ_k)`` along κ:
-    ``p = 1`` width (projection limit), ``p = 2`` context (dmft.md ridge form).
+    ``p = 1`` width (projection limit), ``p = 2`` context (docs/theory.md §8 ridge form).
     ``κ∂_κR = p Σ κ^p λ_k ω_kλ_k/(κ+λ_k)^{p+1}``, ``−κ∂_κ r = Σ κλ_k/(κ+λ_k)²``."""
     spec = _spectrum(nu, beta)
     resources, slopes = [], []
@@ -630,7 +630,7 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
     ``law`` is one of :data:`LAWS`; ``ladder`` (optional) is the geometric ladder of the scale
     the law is parametrised by (γ for ``time``/``time_full``, t for ``time_fs``, L for ``depth``,
     κ for ``width``/``context``).  Width uses the projection limit ``R_∞ = κΣω_kλ_k/(κ+λ_k)`` of
-    :mod:`solvers.settings.width` (the infinite-depth optimum, linear in κ); context uses dmft.md's
+    :mod:`solvers.settings.width` (the infinite-depth optimum, linear in κ); context uses docs/theory.md §8's
     ridge form ``Σκ²ω_kλ_k/(κ+λ_k)²``; both with ``Σλ_k/(κ+λ_k) = r``.  ``depth`` (``time_fs`` only): a
     finite FS depth uses secant slopes of :func:`solvers.settings.fs.risk` (same exponent at every
     depth, :func:`theory.exponents.time_exponent_fs`).  Returns a :class:`CheckResult` with
@@ -677,7 +677,7 @@ def check_exponent(law, nu, beta, dps=30, ladder=None, depth=math.inf) -> CheckR
               "depth": "secant slopes of the optimal R*(L) (Newton on dR/dgamma in [L, 2L])",
               "width": "kappa-parametrised projection limit R = kappa sum(w l/(kappa+l)), "
                        "sum(l/(kappa+l)) = N (solvers.settings.width, L = inf)",
-              "context": "kappa-parametrised leading-order sums (dmft.md scaling limit)"}[law]
+              "context": "kappa-parametrised leading-order sums (docs/theory.md §8 scaling limit)"}[law]
     if finite_fs:
         method = f"secant slopes of solvers.settings.fs.risk at depth {depth}"
     method += "; " + extrapolation

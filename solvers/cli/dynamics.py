@@ -161,7 +161,7 @@ def register(subparsers):
     p.add_argument("--tau", default=None, help="batch ratio B/D (> 0)")
     p.add_argument("--kappa", default=None, help="query ratio K/D (> 0)")
     p.add_argument("--noiseless-queries", action="store_true",
-                   help="SGD: query labels without noise (reproduces dmft.md's b)")
+                   help="SGD: query labels without noise (the offset b without its query-noise term)")
     p.add_argument("--dps", default="30", help="decimal digits of working precision "
                                                "(integer >= 15; default 30)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")

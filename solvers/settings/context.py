@@ -1,4 +1,4 @@
-"""Exact asymptotic risk at finite context (dmft.md, case C): ISO, FS (diagonal Γ), RRS (Γ = γI).
+"""Exact asymptotic risk at finite context (docs/theory.md §8, case C): ISO, FS (diagonal Γ), RRS (Γ = γI).
 
 Setting.  ``Σ̂ = S W S`` (``Σ = S² = diag λ_k``, ``W`` Wishart of ratio ``q = D/P``), ``L`` steps of
 preconditioned in-context GD with a diagonal ``Γ = γ·diag(g_k)`` (RRS/ISO: ``g_k = 1``; the Haar

@@ -1,4 +1,4 @@
-"""Case W of dmft.md: exact asymptotic RRS risk at finite width N and infinite context (α = ∞).
+"""Case W of docs/theory.md §8: exact asymptotic RRS risk at finite width N and infinite context (α = ∞).
 
 The model runs ``L`` steps of GD with ``Γ = γ P_N`` (``P_N`` a Haar rank-N projection) on a
 randomly rotated covariance, so the weight error is ``p(−M)β`` with ``M = O P_N Oᵀ Λ`` and
@@ -11,11 +11,11 @@ the *normalised* spectral variable ``w = z/α_N`` of ``M₀ = M/α_N`` (``α_N =
 stays bounded when ``D → ∞`` at fixed N; the step in that variable is ``γ_n = γ α_N``.
 With absolute sums ``S(x) = Σ_k λ_k/(x + λ_k)`` and ``u_k(x) = 1/(x + λ_k)``:
 
-* one point:  ``w = x ψ(x)``, ``ψ = (1 − S/N)/(1 − S/D)``  (dmft.md's ``x(α_N − τ) = z(1 − τ)``
+* one point:  ``w = x ψ(x)``, ``ψ = (1 − S/N)/(1 − S/D)``  (docs/theory.md §8's ``x(α_N − τ) = z(1 − τ)``
   with ``τ = S/D``, ``Ψ = α_N ψ``; the resolvent is ``(w + ψΛ)⁻¹``);
 * two points: ``F = [A_{ωλ} + ĉ A_{ωλ²} A_λ/(1 − ĉ A_{λ²})]/(ψψ')`` with
   ``A_g = Σ_k g_k u_k(x) u_k(x')`` and ``ĉ = 1/[N + (N − S)(N − S')/(D − N)]``
-  (the Dyson-resummed ``Ψ_χχ`` of dmft.md in closed form; ``ĉ = 0`` at N = D).
+  (the Dyson-resummed ``Ψ_χχ`` of docs/theory.md §8 in closed form; ``ĉ = 0`` at N = D).
 
 **The D → ∞ regime with absolute N** (``dim = inf``, power laws): ``1/D → 0`` in the formulas above
 (``ψ = 1 − S/N``, ``ĉ = 1/N``) with every normalised trace ``tr = Tr/D`` replaced by the absolute
@@ -298,7 +298,7 @@ def _validate(width, nu, beta, dim, lam, omega, dps):
 
 def risk(*, width, depth, gamma=None, nu=None, beta=None, dim=math.inf, lam=None, omega=None,
          dps=30) -> Result:
-    """Exact asymptotic RRS risk at width N, depth L, infinite context (case W of dmft.md).
+    """Exact asymptotic RRS risk at width N, depth L, infinite context (case W of docs/theory.md §8).
 
     ``R = (2πi)⁻² ∮∮ p(w)p(w') F(w,w') dw dw'`` with the deterministic equivalent F of
     :mod:`theory.width` (module docstring).  ``gamma``: ``Γ = γ P_N`` for a finite spectrum

@@ -1,4 +1,4 @@
-"""Masked deep linear self-attention (theory.md §2), vectorised over a batch of contexts.
+"""Masked deep linear self-attention (docs/theory.md §2), vectorised over a batch of contexts.
 
 Tokens ``h¹_μ = W_x x_μ + w_y y_μ ∈ R^N`` (query tokens carry ``y = 0``); layer ``ℓ``:
 
@@ -11,7 +11,7 @@ at the query tokens.
 Γ convention (checked in tests/test_attention.py).  With the x-information in its own block,
 ``Σ_ν (k_ν·q_μ) r_ν = Σ_ν (x_νᵀ B_kᵀ B_q x_μ) r_ν = x_μᵀ (B_qᵀ B_k) Xᵀ r``, so the forward pass
 is preconditioned GD with ``Γ = (w_o·W_v w_y) W_xᵀ W_qᵀ W_k W_x`` — the transpose of the
-``W_kᵀ W_q`` printed in theory.md §2.  The two agree only for symmetric Γ.
+``W_kᵀ W_q`` printed in docs/theory.md §2.  The two agree only for symmetric Γ.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def forward(weights: AttentionWeights, X, y, Xq, *, mask=(-1.0, 1.0)) -> np.ndar
 
     ``X`` (B, P, D), ``y`` (B, P), ``Xq`` (B, K, D); returns ``f`` (B, K).  ``mask`` =
     (sign training tokens receive from training tokens, sign query tokens receive from training
-    tokens); the model of theory.md §2 is ``(-1, +1)``.  Linear attention lets each layer use
+    tokens); the model of docs/theory.md §2 is ``(-1, +1)``.  Linear attention lets each layer use
     ``C = Σ_ν k_ν v_νᵀ`` (B, N, N), so a layer costs O(B (P+K) N²) instead of O(B P² N).
     """
     X = np.asarray(X, dtype=float)

@@ -1,4 +1,4 @@
-"""Monte-Carlo ICL risk of the reduced-Γ model at a given preconditioner Γ (theory.md §1–2, §5).
+"""Monte-Carlo ICL risk of the reduced-Γ model at a given preconditioner Γ (docs/theory.md §1–2, §5).
 
 One context: ``P`` pairs ``x_μ ~ N(0, Σ_c)``, labels ``y_μ = β·x_μ/√D + σ ε_μ``.  The model runs
 ``L`` steps of preconditioned gradient descent from zero with step ``1/L``,
@@ -13,7 +13,7 @@ and the risk of the context is the exact test-point expectation
 Normalisation of the task.  In ``iso``, ``β ~ N(0, I)`` and the zero predictor has risk
 ``tr(I)/D = 1``.  In ``fs``/``rrs``, ``omega`` is the covariance of the *target vector* ``β/√D``
 (so ``β ~ N(0, D Ω_c)``) and the zero predictor has risk ``Σ_k ω_k λ_k``; the caller normalises
-that sum to 1 (interface.md, power-law spectra).  With ``λ_k = 1``, ``ω_k = 1/D``, ``fs`` is
+that sum to 1 (docs/theory.md §9, power-law spectra).  With ``λ_k = 1``, ``ω_k = 1/D``, ``fs`` is
 ``iso`` draw for draw.
 
 Everything is vectorised over a chunk of contexts (batched ``matmul``/``einsum``), and the
@@ -87,7 +87,7 @@ def haar_orthogonal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
 
 def projection(rng: np.random.Generator, D: int, N: int) -> np.ndarray:
     """``P_N = AᵀA`` for a frozen ``A ∈ R^{N×D}`` with Haar-random orthonormal rows (width
-    bottleneck, theory.md §2)."""
+    bottleneck, docs/theory.md §2)."""
     At = haar_orthogonal(rng, (D, N))  # D×N, orthonormal columns = rows of A
     return At @ At.T
 
@@ -178,7 +178,7 @@ def _run_gd(b: np.ndarray, apply_S, ops, depth: int) -> np.ndarray:
 
 def gd_predictor(X: np.ndarray, y: np.ndarray, Gamma, depth: int) -> np.ndarray:
     """Weights after ``depth`` steps of preconditioned GD on the in-context least squares,
-    ``w_{ℓ+1} = w_ℓ + (1/L) Γ_ℓ Xᵀ(y − X w_ℓ)/P`` from zero (theory.md §2).
+    ``w_{ℓ+1} = w_ℓ + (1/L) Γ_ℓ Xᵀ(y − X w_ℓ)/P`` from zero (docs/theory.md §2).
 
     ``X`` (n, P, D) and ``y`` (n, P) (or one context, (P, D) and (P,)).  ``Gamma``: scalar,
     vector (diagonal), D×D matrix, or, for untied layers, a list of ``depth`` of those (or an
@@ -338,7 +338,7 @@ def _check_budget(setting, D, P, L, n_ctx):
 def simulate(setting: str, *, alpha, depth, gamma, sigma2=0.0, dim, contexts, seed=0,
              lam=None, omega=None, width=None, chunk=None, progress=False) -> Result:
     """Monte-Carlo ICL risk of ``depth`` steps of preconditioned GD with preconditioner ``gamma``
-    (the reduced-Γ attention model, theory.md §2) in ``setting`` ∈ {iso, fs, rrs}.
+    (the reduced-Γ attention model, docs/theory.md §2) in ``setting`` ∈ {iso, fs, rrs}.
 
     Risk per context ``(w − β/√D)ᵀ Σ_c (w − β/√D)`` (exact over the test point, without
     ``σ²``), averaged over ``contexts`` contexts; ``stderr`` = sample std / √contexts.

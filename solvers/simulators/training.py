@@ -11,7 +11,7 @@ The factor ``D/2`` makes ``lr`` the η of the SGD theory (:func:`solvers.analysi
 at depth 1 in ISO, ``E[−(D/2)∇_Γ ℓ̂] = I − cΓ``, and one step advances the scalar gradient flow
 ``dγ/dt = −dR/dγ`` by ``lr/2`` (the per-mode FS flow by ``lr·D/2``).
 
-Reduced model (theory.md §2).  Layer ℓ updates the in-context weights by
+Reduced model (docs/theory.md §2).  Layer ℓ updates the in-context weights by
 ``w_{ℓ+1} = w_ℓ + L⁻¹ Γ̃_ℓ r_ℓ``, ``r_ℓ = b − Σ̂ w_ℓ``, ``b = Xᵀy/P``, ``w_0 = 0``, with
 ``Γ̃_ℓ = P_N Γ_ℓ P_N`` under a width bottleneck; prediction ``f(x) = xᵀw_L``.  Backprop:
 ``g_L = ∂ℓ̂/∂w_L = (2/(BK)) Σ_k δ_k x_k``; ``∂ℓ̂/∂Γ̃_ℓ = L⁻¹ Σ_batch g_{ℓ+1} r_ℓᵀ``;
@@ -411,7 +411,7 @@ def train_attention(setting, *, alpha, depth, dim, width, steps, lr, batch, quer
                     sigma2=0.0, lam=None, omega=None, tied=True, init_scale=0.5, seed=0,
                     eval_every=None, eval_contexts=256, progress=False) -> TrainResult:
     """Train the full deep linear-attention model (``W_x, w_y, W_q, W_k, W_v, w_o``, residual
-    width ``width`` ≥ 1, mask of theory.md §2) by online SGD with analytic gradients,
+    width ``width`` ≥ 1, mask of docs/theory.md §2) by online SGD with analytic gradients,
     ``θ ← θ − lr·(D/2)∇_θ ℓ̂``, from :func:`solvers.simulators.attention.random_weights` of scale
     ``init_scale``.  Finite ``alpha`` only (the network reads the context tokens).
 
