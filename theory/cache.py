@@ -4,7 +4,7 @@ A derivation here is a pure function of its arguments and of the ``theory/`` sou
 result (sympy expressions in dataclasses) is pickled in a per-user directory under a key that
 hashes the function's name, its arguments, the sympy and Python versions and the text of every
 ``theory/*.py`` file: editing any derivation, or upgrading sympy, invalidates every entry.
-Directory: ``$ICL_THEORY_CACHE`` if set (``off`` disables the cache), else
+Directory: ``$ICL_THEORY_DERIVATION_CACHE`` if set (``off`` disables the cache), else
 ``$XDG_CACHE_HOME/icl-theory`` or ``~/.cache/icl-theory``.  Any I/O problem silently falls back
 to deriving (the cache can only save time, never change a result).
 """
@@ -24,8 +24,8 @@ _SOURCE_HASH = []
 
 
 def cache_dir() -> Path | None:
-    """The cache directory, or None when disabled (``ICL_THEORY_CACHE=off``)."""
-    env = os.environ.get("ICL_THEORY_CACHE")
+    """The cache directory, or None when disabled (``ICL_THEORY_DERIVATION_CACHE=off``)."""
+    env = os.environ.get("ICL_THEORY_DERIVATION_CACHE")
     if env is not None:
         return None if env.strip().lower() in ("off", "0", "no", "false", "") else Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

@@ -21,7 +21,7 @@ def _same(a, b):
 
 
 def test_disk_cache_round_trip(tmp_path, monkeypatch):
-    monkeypatch.setenv("ICL_THEORY_CACHE", str(tmp_path))
+    monkeypatch.setenv("ICL_THEORY_DERIVATION_CACHE", str(tmp_path))
     f = tshape._optimal_shape_default
     f.clear_memory()
     tex.exponents.clear_memory()                  # other tests may have derived it already
@@ -39,7 +39,7 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
 
 
 def test_disabled_cache_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("ICL_THEORY_CACHE", "off")
+    monkeypatch.setenv("ICL_THEORY_DERIVATION_CACHE", "off")
     assert cache.cache_dir() is None and not cache.enabled()
     f = tshape._optimal_shape_default
     f.clear_memory()
