@@ -20,7 +20,7 @@ SETTINGS = ("iso", "fs", "rrs")
 #: modules that add their own subcommand: each defines ``register_cli(subparsers)``, adding a
 #: parser whose ``func(args)`` returns an exit status (or None for 0).  Kept here so the
 #: command line stays a thin shell: the modules hold the logic.
-PLUGINS = ("solvers.dynamics", "solvers.checker", "solvers.sweep")
+PLUGINS = ("solvers.dynamics", "solvers.checker", "solvers.sweep", "solvers.laws")
 
 
 class _Parser(argparse.ArgumentParser):
