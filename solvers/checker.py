@@ -367,6 +367,23 @@ def _exponent_symbolic(law):
     return f
 
 
+def _law_symbolic(law, field_name):
+    """``law.<resource>.<field>``: prefactor / exponent / log_power of theory.laws, a Piecewise
+    over the law's regimes (saturation, log boundary) in (ν, β); time laws at ``depth``."""
+    def f(p, setting):
+        from theory import laws as tl
+        d = sp.sympify(p.get("depth", sp.oo))
+        if not d.is_number:
+            raise _NotAvailable("law.*: depth must be a fixed number")
+        table = tl.laws(setting, sp.oo if d.is_infinite else sp.Integer(int(d)))
+        if law not in table:
+            raise _NotAvailable(f"law.{law} is not defined for setting {setting!r}")
+        pieces = [(sp.sympify(getattr(r, field_name)), r.condition) for r in table[law]]
+        expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
+        return expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
+    return f
+
+
 _SLOPE_LAW = {("rrs", "time"): "time", ("rrs", "time_full"): "time_full",
               ("rrs", "depth"): "depth", ("rrs", "width"): "width",
               ("rrs", "context"): "context", ("fs", "time"): "time_fs"}
@@ -576,6 +593,12 @@ def _build_quantities():
         add(f"slope.{law}", f"extrapolated local slope -dlogR/dlog({law}) of the exact risk "
             "(solvers.exponents.check_exponent, numeric)", ("nu", "beta"), settings,
             _slope_numeric(law))
+    for law in ("time", "width", "depth", "context", "time_full"):
+        settings = ("rrs", "fs") if law == "time" else ("rrs",)
+        for fld in ("prefactor", "exponent", "log_power"):
+            add(f"law.{law}.{fld}", f"{fld} of the law R ~ c {law}^-a (log {law})^l with exact "
+                "prefactor (theory.laws, Mellin-Barnes; Piecewise over regimes)",
+                ("nu", "beta", "depth"), settings, None, _law_symbolic(law, fld))
     for r in ("L", "N", "t", "P", "risk", "L_vs_N"):
         add(f"shape.{r}", f"compute-optimal exponent of {r} vs the budget (theory.shape)",
             ("nu", "beta", "budget"), ("rrs", "fs"), None, _shape_symbolic(r))
@@ -646,7 +669,7 @@ def _evaluators(qty: Quantity, setting):
     if qty.name in _SETTING_DISPATCH:
         return _SETTING_DISPATCH[qty.name].get(setting, (None, None))
     num, sym = qty.numeric, qty.symbolic
-    if qty.name.startswith(("exponent.", "shape.")):
+    if qty.name.startswith(("exponent.", "shape.", "law.")):
         return None, (lambda p: sym(p, setting))
     if qty.name.startswith("slope."):
         return (lambda p, dps: num(p, dps, setting)), None

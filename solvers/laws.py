@@ -360,6 +360,7 @@ def laws(setting, nu, beta, dps=30, depth=math.inf, offsets=False, init_scale=0.
             "correction_order": sp.sstr(gen.order),
             "correction_order_here": sp.sstr(law.order),
             "regime": sp.sstr(gen.condition),
+            "remainder": sp.sstr(gen.remainder) if gen.remainder is not None else "none",
             "resource": _symbol_name(law),
             "latex": f"R \\simeq {sp.latex(gen.expression)}",
             "note": gen.note,

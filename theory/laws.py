@@ -54,7 +54,7 @@ from theory.symbols import L, N, P, beta, gamma, nu, t
 __all__ = ["Law", "Z", "C_NU", "T0", "mellin", "zeta_pole_term", "kernel_pole_term",
            "double_pole_term", "stirling_ratio", "rrs_kernel", "time_law", "depth_law",
            "ridge_law", "width_law", "context_law", "fs_time_law", "laws", "select",
-           "crossover", "crossovers", "RESOURCES"]
+           "crossover", "crossovers", "RESOURCES", "poisson_rate", "saddle_rate", "pole_rate", "PAIRS"]
 
 #: Mellin variable, kernel variable, generic scale, effective ridge, per-layer step offset
 zm = sp.Symbol("z")
@@ -89,6 +89,7 @@ class Law:
     note: str = ""
     constants: Mapping[str, str] = field(default_factory=dict)
     validity: sp.Expr | None = None
+    remainder: sp.Expr | None = None
 
     @property
     def expression(self):
@@ -102,7 +103,7 @@ class Law:
             return None if e is None else e.subs(values)
         return Law(self.name, self.setting, self.resource, s(self.exponent), s(self.prefactor),
                    self.log_power, s(self.correction), s(self.order), s(self.condition),
-                   self.note, dict(self.constants), s(self.validity))
+                   self.note, dict(self.constants), s(self.validity), s(self.remainder))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,23 +165,71 @@ def _depth(depth):
     return sp.sympify(depth)
 
 
+@lru_cache(maxsize=None)
+def _rrs_kernel_finite():
+    n = sp.Symbol("n_", positive=True)
+    F, _ = mellin((1 - u) ** n * sp.Heaviside(1 - u))
+    return sp.simplify(F.subs(n, 2 * L) * L ** zm)
+
+
 def rrs_kernel(depth=sp.oo):
     """Mellin transform ``K̃(z)`` of the RRS per-mode factor ``K(u) = (1 − u/L)^{2L}`` restricted
-    to ``u ≤ L`` (exact for every mode while ``γ ≤ L``; from ``(1 − v)^n`` on [0, 1] scaled by L),
-    or ``e^{−2u}`` at ``L = ∞``."""
+    to ``u ≤ L`` (exact for every mode while ``γ ≤ L``; from ``(1 − v)^n`` on [0, 1] scaled by L):
+    ``L^zΓ(z)Γ(2L+1)/Γ(2L+1+z)``; or ``e^{−2u}`` at ``L = ∞``: ``2^{−z}Γ(z)``.  A numeric depth is
+    substituted unevaluated (Γ(2L + 1) stays a Gamma, not a 400-digit integer)."""
     depth = _depth(depth)
     if depth == sp.oo:
         return mellin(sp.exp(-2 * u))[0]
-    n = sp.Symbol("n_", positive=True)
-    F, _ = mellin((1 - u) ** n * sp.Heaviside(1 - u))
-    return sp.simplify(F.subs(n, 2 * depth) * depth ** zm)
+    kf = _rrs_kernel_finite()
+    with sp.evaluate(False):
+        return kf.xreplace({L: depth})
 
 
-def _risk_of_gamma(depth=sp.oo):
-    """``R(γ) ≈ K̃(β) γ^{−β}/(νZ)``: the ζ-pole term of ``Σ_k k^{−νβ−1}K(γk^{−ν})/Z``."""
-    coef, z0 = zeta_pole_term(rrs_kernel(depth), nu * beta + 1, -nu)
+@lru_cache(maxsize=None)
+def _kernel_at_beta_symbolic(finite):
+    F = _rrs_kernel_finite() if finite else rrs_kernel(sp.oo)
+    coef, z0 = zeta_pole_term(F, nu * beta + 1, -nu)
     assert sp.simplify(z0 - beta) == 0
-    return coef / Z * gamma ** (-beta)
+    return coef * nu
+
+
+def _kernel_at_beta(depth=sp.oo):
+    """``K̃(β)``: ``R(γ) ≈ K̃(β)γ^{−β}/(νZ)`` is the ζ-pole term ``f̃(z₀)/ν · γ^{−z₀}`` of
+    ``Σ_k k^{−νβ−1}K(γk^{−ν})/Z`` with ``z₀ = β`` (derived at symbolic L, then L = depth)."""
+    depth = _depth(depth)
+    if depth == sp.oo:
+        return _kernel_at_beta_symbolic(False)
+    k_ = _kernel_at_beta_symbolic(True)
+    with sp.evaluate(False):
+        return k_.xreplace({L: depth})
+
+
+#: K̃(β) kept as a positive symbol through the flow algebra (substituted at the end: at a numeric
+#: depth it holds Γ(2L + 1), which sympy's simplification should not see)
+_KT = sp.Symbol("Ktilde", positive=True)
+
+
+@lru_cache(maxsize=None)
+def _time_chain(parameterization):
+    """(a, prefactor, A, e, γ(t)) of the time law with ``R = K̃γ^{−β}/(νZ)``, K̃ symbolic."""
+    R = _KT * gamma ** (-beta) / (nu * Z)
+    g = sp.Symbol("g", positive=True)
+    F = -sp.diff(R, gamma)
+    if parameterization == "reduced":
+        V = F
+    else:
+        ns = trrs.full_attention_flow()
+        C = ns.coefficient if parameterization == "full" else ns.tied_coefficient
+        V = C * gamma ** ns.exponent * F
+    t_of_g = sp.integrate(sp.powsimp(1 / V.subs(gamma, g), force=True), (g, 0, gamma),
+                          conds="none")
+    e = tex.log_slope(t_of_g, gamma)                   # t ∝ γ^e
+    A = sp.simplify(t_of_g / gamma ** e)
+    g_of_t = (t / A) ** (1 / e)
+    risk_t = sp.powsimp(sp.expand_power_base(R.subs(gamma, g_of_t), force=True), force=True)
+    a = sp.simplify(-tex.log_slope(risk_t, t))
+    pref = sp.powdenest(sp.simplify(risk_t * t ** a), force=True)
+    return a, pref, A, e, g_of_t
 
 
 @lru_cache(maxsize=None)
@@ -195,34 +244,22 @@ def time_law(depth=sp.oo, parameterization="reduced"):
     L^βB(β, 2L + 1)`` in place of ``Γ(β)2^{−β}`` and holds while ``γ(t) ≤ L``.
     """
     depth = _depth(depth)
-    R = _risk_of_gamma(depth)
-    g = sp.Symbol("g", positive=True)
-    F = -sp.diff(R, gamma)
-    if parameterization == "reduced":
-        V, name = F, "time"
-    else:
-        ns = trrs.full_attention_flow()
-        C = ns.coefficient if parameterization == "full" else ns.tied_coefficient
-        V, name = C * gamma ** ns.exponent * F, "time_full"
-    t_of_g = sp.integrate(sp.powsimp(1 / V.subs(gamma, g), force=True), (g, 0, gamma),
-                          conds="none")
-    e = tex.log_slope(t_of_g, gamma)                   # t ∝ γ^e
-    A = sp.simplify(t_of_g / gamma ** e)
-    g_of_t = (t / A) ** (1 / e)
-    risk_t = sp.powsimp(sp.expand_power_base(R.subs(gamma, g_of_t), force=True), force=True)
-    a = sp.simplify(-tex.log_slope(risk_t, t))
-    pref = sp.simplify(risk_t * t ** a)
+    a, pref, A, e, g_of_t = _time_chain(parameterization)
+    kt = _kernel_at_beta(depth)
+    pref, A, g_of_t = (x.subs(_KT, kt) for x in (pref, A, g_of_t))
+    name = "time" if parameterization == "reduced" else "time_full"
     kstr = "Gamma(beta) 2^-beta" if depth == sp.oo else "L^beta B(beta, 2L+1)"
     note = (f"RRS, alpha = inf, {parameterization} parameterisation, depth {depth}: "
             f"R(gamma) = {kstr} gamma^-beta/(nu zeta(nu beta+1)) up to a stretched-exponentially "
             f"small remainder; t(gamma) = A gamma^{e} + t_0 + o(1)")
     constants = {"t_0": "lim_{gamma->inf} [t(gamma) - A gamma^e]: integral of 1/V - 1/V_as "
                         "(reduced: from 0; full/tied: from gamma(0), minus A gamma(0)^e)"}
-    validity = None if depth == sp.oo else sp.simplify(A * depth ** e)
+    validity = None if depth == sp.oo else A * depth ** e
     if validity is not None:
         note += "; finite depth: valid while gamma(t) <= L, i.e. t <= A L^e"
+    remainder = sp.exp(-poisson_rate() * g_of_t ** (1 / (nu + 1)))
     return Law(name, "rrs", t, a, pref, 0, a * T0 / t, 1 / t, tex.VALID, note, constants,
-               validity)
+               validity, remainder)
 
 
 @lru_cache(maxsize=None)
@@ -326,6 +363,8 @@ def ridge_law(m, resource):
     shift = sp.limit(sp.log(kap * resource ** nu / _CS ** nu) * resource, resource, sp.oo)
     assert sp.simplify(shift + nu / 2) == 0
     kap_lead = c_nu ** nu * resource ** (-nu)
+    # the kernel's poles at k = κ^{−1/ν}e^{±iπ/ν}: Poisson remainder exp(−2π sin(π/ν) κ^{−1/ν})
+    rem = sp.exp(-pole_rate(nu) * resource / c_nu)
     name = "width" if m == 1 else "context"
     what = ("L = inf projection limit kappa sum(w l/(kappa+l)), sum l/(kappa+l) = N" if m == 1
             else "L = inf ridgeless (min-norm) limit kappa^2 U/(1-V), sum l/(kappa+l) = P")
@@ -335,7 +374,8 @@ def ridge_law(m, resource):
             + B / A * kap_lead ** (m - beta))
     out.append(Law(name, "rrs", resource, nu * beta, ridge * A / Z * c_nu ** (nu * beta),
                    0, corr, resource ** (-sp.Min(1, nu * (m - beta))),
-                   sp.And(tex.VALID, beta < m), f"{what}; scaling modes k ~ {resource} dominate"))
+                   sp.And(tex.VALID, beta < m), f"{what}; scaling modes k ~ {resource} dominate",
+                   remainder=rem))
     # β = m: double pole at z = 0
     Fm = F.subs(beta, m)
     a1, a0 = double_pole_term(Fm, nu, 0, kappa)
@@ -346,14 +386,15 @@ def ridge_law(m, resource):
     out.append(Law(name, "rrs", resource, m * nu, sp.simplify(lead_log), 1, corr_log,
                    1 / sp.log(resource), sp.And(tex.VALID, sp.Eq(beta, m)),
                    f"{what}; boundary beta = {m}: double pole, R ~ c {resource}^-{m}nu log "
-                   f"{resource}"))
+                   f"{resource}", remainder=rem))
     # β > m: leading B κ^m (head modes), next A κ^β (relative κ^{β−m}) and B2 κ^{m+1}
     corr_h = (-nu * m / (2 * resource) + ridge_corr
               + sp.Piecewise((A / B * kap_lead ** (beta - m), beta < m + 1), (0, True)))
     out.append(Law(name, "rrs", resource, m * nu, ridge * B / Z * c_nu ** (m * nu), 0,
                    corr_h, resource ** (-sp.Min(1, nu * (beta - m))),
                    sp.And(tex.VALID, beta > m),
-                   f"{what}; saturated: head modes k = O(1) dominate, R ~ kappa^{m}"))
+                   f"{what}; saturated: head modes k = O(1) dominate, R ~ kappa^{m}",
+                   remainder=rem))
     return tuple(out)
 
 
@@ -402,8 +443,13 @@ def fs_time_law(depth=sp.oo):
                "then the t^-(2-a) term)" if depth == sp.oo else
                "no head-mode correction: remainder beyond all orders" if depth == 1 else
                "first correction from the head modes at z = L/(L-1)"))
+    if depth == 1:   # entire kernel e^{−4x}: saddle point
+        rem = sp.exp(-saddle_rate(b) * (4 * tau) ** (1 / (b + 1)))
+    else:            # pole/branch point of f_L at x = −1/(4(L−1)/L): k^b = −μ
+        mu = 4 * tau if depth == sp.oo else 4 * (depth - 1) / depth * tau
+        rem = sp.exp(-pole_rate(b) * mu ** (1 / b))
     return Law("time", "fs", t, sp.simplify(a), sp.simplify(coef * Z ** (a - 1)), 0, corr, order,
-               tex.VALID, note)
+               tex.VALID, note, remainder=rem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,3 +505,38 @@ def crossovers(selected):
             la, lb, a_, b_ = lb, la, b_, a_
         out[f"{a_}_vs_{b_}"] = crossover(la, lb)
     return out
+
+
+@lru_cache(maxsize=None)
+def saddle_rate(b=nu):
+    """Rate ``c`` of the Poisson remainder ``Σ_k f(k) − ∫_0^∞ f ≈ exp(−c μ^{1/(b+1)})`` of
+    ``f(x) = x^{−p}e^{−μx^{−b}}`` (flat at x = 0, so every Euler–Maclaurin term vanishes and
+    only the Fourier terms ``2Re∫f(x)e^{2πimx}dx`` remain; m = 1 dominates).
+
+    Saddle point of ``φ(x) = −μx^{−b} + 2πix``: ``φ' = 0`` ⇔ ``x^{b+1} = iμb/(2π)``; on the
+    principal root ``x* = (μb/2π)^{1/(b+1)}e^{iπ/(2(b+1))}``, ``Re φ(x*) = −c μ^{1/(b+1)}``.
+    """
+    g = sp.Symbol("g", positive=True)
+    bb = sp.Symbol("b_", positive=True)
+    X = sp.Symbol("X")
+    Xs = sp.solve(sp.Eq(g * bb / X + 2 * sp.pi * sp.I, 0), X)[0]             # iμb/(2π)
+    xstar = sp.Abs(Xs) ** (1 / (bb + 1)) * sp.exp(sp.I * sp.arg(Xs) / (bb + 1))
+    phi = -g * xstar / Xs + 2 * sp.pi * sp.I * xstar                           # x*^{−b} = x*/X
+    c = sp.simplify(-sp.re(sp.expand_complex(phi)) / g ** (1 / (bb + 1)))
+    return c.subs(bb, b)
+
+
+def pole_rate(b=nu):
+    """Rate of the Poisson remainder ``exp(−c μ^{1/b})`` of ``f(x) = x^{−p}(1 + μx^{−b})^{−s}``:
+    the singularities nearest the real axis are at ``x^b = −μ``, ``x = μ^{1/b}e^{±iπ/b}``, so the
+    m = 1 Fourier term decays like ``exp(−2π Im x) = exp(−2π sin(π/b) μ^{1/b})``."""
+    return 2 * sp.pi * sp.sin(sp.pi / b)
+
+
+@lru_cache(maxsize=None)
+def poisson_rate():
+    """``c_P`` of the RRS flow sums ``Σ_k k^{−p}e^{−2γk^{−ν}}``: remainder ``exp(−c_P γ^{1/(ν+1)})``,
+    ``c_P = 2π^{ν/(ν+1)}ν^{−ν/(ν+1)}(ν + 1) sin(π/(2(ν+1)))`` (:func:`saddle_rate` at μ = 2γ).
+    With ``γ ∝ t^{1/(β+2)}`` this stretched-exponential remainder precedes the algebraic
+    ``t₀/t`` correction of the time law at moderate t."""
+    return sp.simplify(saddle_rate(nu) * 2 ** (1 / (nu + 1)))
