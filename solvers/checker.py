@@ -375,10 +375,11 @@ def _law_symbolic(law, field_name):
         d = sp.sympify(p.get("depth", sp.oo))
         if not d.is_number:
             raise _NotAvailable("law.*: depth must be a fixed number")
-        table = tl.laws(setting, sp.oo if d.is_infinite else sp.Integer(int(d)))
-        if law not in table:
-            raise _NotAvailable(f"law.{law} is not defined for setting {setting!r}")
-        pieces = [(sp.sympify(getattr(r, field_name)), r.condition) for r in table[law]]
+        try:
+            regimes = tl.law_regimes(law, setting, sp.oo if d.is_infinite else sp.Integer(int(d)))
+        except ValueError as exc:
+            raise _NotAvailable(str(exc)) from None
+        pieces = [(sp.sympify(getattr(r, field_name)), r.condition) for r in regimes]
         expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
         return expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
     return f

@@ -11,7 +11,7 @@ separable law with the exact solvers.
 * :func:`time_offset` → ``t₀ = lim_{γ→∞}[t(γ) − Aγ^{e}]`` of the flow ``dγ/dt = V(γ)``, by
   quadrature of ``1/V − 1/V_as`` (float64 mode sums: an explicit head plus a closed-form
   incomplete-gamma/beta tail with its Euler–Maclaurin midpoint correction).  The time laws read
-  ``R = c·t^{−a}(1 + a t₀/t + …)``.
+  ``R = c·(t − t₀)^{−a} = c·t^{−a}(1 + a t₀/t + …)``.
 * :func:`law_curve` — the law (optionally with its first correction) on a grid of resources, for
   reference lines in reports.
 * :func:`phase` → :class:`PhaseResult`: at finite ``(N, L, P, t)`` the separable law
@@ -172,7 +172,7 @@ class _Force:
 def time_offset(nu, beta, depth=math.inf, parameterization="reduced", init_scale=0.01,
                 tol=1e-4):
     """``t₀ = lim_{γ→∞}[t(γ) − Aγ^{e}]`` of the RRS flow (α = ∞) — the constant of the first
-    correction ``R = c t^{−a}(1 + a t₀/t)`` of the time laws.  Returns ``(t₀, error estimate)``.
+    correction ``R = c (t − t₀)^{−a}`` of the time laws.  Returns ``(t₀, error estimate)``.
 
     ``t(γ) = ∫_{γ(0)}^γ dg/V(g)`` with ``V = F`` (reduced, γ(0) = 0) or ``V = Cγ^{8/5}F``
     (full/tied, γ(0) from ``init_scale`` as in :func:`solvers.rrs.gamma_of_time`), and

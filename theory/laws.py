@@ -24,8 +24,8 @@ The laws (``x`` the resource, ``R ≈ c·x^{−a}(log x)^{l}``, relative first c
   ``(1 − u/L)^{2L}`` (finite L, exact while γ ≤ L); ``R ≈ f̃(β)γ^{−β}/(νZ)`` (the Poisson
   remainder is stretched-exponentially small, the kernel has no poles right of the strip);
   ``dγ/dt = −R'(γ)`` integrates to ``t = Aγ^{β+2} + t₀ + o(1)``, so
-  ``R = c t^{−β/(β+2)}(1 + a t₀/t + …)``; ``t₀`` (a number, not a closed form) is computed by
-  :mod:`solvers.laws`.
+  ``R = c (t − t₀)^{−β/(β+2)} = c t^{−a}(1 + a t₀/t + …)``; ``t₀`` (a number, not a closed
+  form) is computed by :mod:`solvers.laws`.
 * ``time_full`` (γ = w_v w_k w_q w_x², ``dγ/dt = Cγ^{8/5}F``): the same with ``t ∝ γ^{β+2/5}``.
 * ``depth`` (RRS, α = t = ∞, optimal γ): ``R*(L) = min_θ [T(θ) + (θ − 1)^{2L}/Z]`` with
   ``θ = γ/L`` the per-layer step and ``T`` the Mellin term of the modes ``k ≥ 2``; the optimum
@@ -54,7 +54,7 @@ from theory.symbols import L, N, P, beta, gamma, nu, t
 __all__ = ["Law", "Z", "C_NU", "T0", "mellin", "zeta_pole_term", "kernel_pole_term",
            "double_pole_term", "stirling_ratio", "rrs_kernel", "time_law", "depth_law",
            "ridge_law", "width_law", "context_law", "fs_time_law", "laws", "select",
-           "crossover", "crossovers", "RESOURCES", "poisson_rate", "saddle_rate", "pole_rate", "PAIRS"]
+           "crossover", "crossovers", "RESOURCES", "poisson_rate", "saddle_rate", "pole_rate", "PAIRS", "law_regimes"]
 
 #: Mellin variable, kernel variable, generic scale, effective ridge, per-layer step offset
 zm = sp.Symbol("z")
@@ -240,8 +240,9 @@ def time_law(depth=sp.oo, parameterization="reduced"):
     ``C = 25``; :func:`theory.rrs.full_attention_flow`).  With ``R ≈ K̃(β)γ^{−β}/(νZ)``, ``V`` is a
     power of γ, ``t(γ) = ∫_0^γ dg/V(g) = Aγ^{e} + t₀ + o(1)`` (sympy ``integrate``), and
     eliminating γ gives ``R ≈ c t^{−β/e}``: ``e = β + 2`` (reduced), ``β + 2/5`` (full/tied).
-    First correction ``(β/e)·t₀/t``.  At finite depth L the prefactor has ``K̃(β) =
-    L^βB(β, 2L + 1)`` in place of ``Γ(β)2^{−β}`` and holds while ``γ(t) ≤ L``.
+    Correction ``(1 − t₀/t)^{−a} − 1 ≈ a t₀/t`` (``γ^e = (t − t₀)/A``).  At finite depth L the
+    prefactor has ``K̃(β) = L^βB(β, 2L + 1)`` in place of ``Γ(β)2^{−β}`` and holds while
+    ``γ(t) ≤ L``.
     """
     depth = _depth(depth)
     a, pref, A, e, g_of_t = _time_chain(parameterization)
@@ -258,7 +259,9 @@ def time_law(depth=sp.oo, parameterization="reduced"):
     if validity is not None:
         note += "; finite depth: valid while gamma(t) <= L, i.e. t <= A L^e"
     remainder = sp.exp(-poisson_rate() * g_of_t ** (1 / (nu + 1)))
-    return Law(name, "rrs", t, a, pref, 0, a * T0 / t, 1 / t, tex.VALID, note, constants,
+    # t − t₀ = Aγ^e exactly up to the Poisson remainder: R = c(t − t₀)^{−a}, all orders in t₀/t
+    return Law(name, "rrs", t, a, pref, 0, (1 - T0 / t) ** (-a) - 1, 1 / t, tex.VALID, note,
+               constants,
                validity, remainder)
 
 
@@ -326,11 +329,17 @@ def _ridge_terms(m):
     ``(A, B, B2)`` with ``A κ^β`` (ζ pole, ``z₀ = m − β``), ``B κ^m`` (kernel pole at 0) and
     ``B2 κ^{m+1}`` (kernel pole at −1)."""
     F = mellin((1 + u) ** (-m))[0]
+    # the same transform as a Beta function: π(1 − z)/sin πz has a removable 0/0 at z = 1,
+    # which the ζ-pole point z₀ = 2 − β hits at β = 1; Γ(z)Γ(m − z)/Γ(m) has none
+    G = sp.gamma(zm) * sp.gamma(m - zm) / sp.gamma(m)
+    if sp.simplify(sp.gammasimp(F - G)) != 0:
+        raise ArithmeticError(f"Mellin transform of (1+u)^-{m}: {F} is not {G}")
     pm = nu * beta + 1 - m * nu
-    A, z0 = zeta_pole_term(F, pm, nu)
+    z0 = sp.simplify((1 - pm) / nu)                      # ζ pole (zeta_pole_term), kept in
+    A = G.subs(zm, z0) / nu                              # the Γ form: no simplify
     B, _ = kernel_pole_term(F, pm, nu, 0)
     B2, _ = kernel_pole_term(F, pm, nu, -1)
-    return sp.simplify(A), sp.simplify(B), sp.simplify(B2), F, pm
+    return A, sp.simplify(B), sp.simplify(B2), F, pm
 
 
 @lru_cache(maxsize=None)
@@ -455,15 +464,32 @@ def fs_time_law(depth=sp.oo):
 # ---------------------------------------------------------------------------------------------
 # collections, regime selection, crossovers
 # ---------------------------------------------------------------------------------------------
+_BUILDERS = {
+    "rrs": {"time": lambda d: (time_law(d),), "time_full": lambda d: (time_law(d, "full"),),
+            "depth": lambda d: (depth_law(),), "width": lambda d: width_law(),
+            "context": lambda d: context_law()},
+    "fs": {"time": lambda d: (fs_time_law(d),)},
+}
+
+
+def law_regimes(name, setting="rrs", depth=sp.oo):
+    """The regimes ``(Law, …)`` of one law (derived on first use, then cached)."""
+    if setting not in _BUILDERS:
+        raise ValueError(f"setting={setting!r} is invalid: scaling laws need setting 'rrs' or "
+                         "'fs'")
+    if name not in _BUILDERS[setting]:
+        raise ValueError(f"law={name!r} is invalid for setting {setting!r}: valid laws are "
+                         f"{sorted(_BUILDERS[setting])}")
+    return _BUILDERS[setting][name](_depth(depth))
+
+
 def laws(setting="rrs", depth=sp.oo):
     """``{name: (Law, …)}`` (one Law per regime) of ``setting``: ``rrs`` — time, time_full,
     depth, width, context (time laws at ``depth``); ``fs`` — time at ``depth``."""
-    if setting == "rrs":
-        return {"time": (time_law(depth),), "time_full": (time_law(depth, "full"),),
-                "depth": (depth_law(),), "width": width_law(), "context": context_law()}
-    if setting == "fs":
-        return {"time": (fs_time_law(depth),)}
-    raise ValueError(f"setting={setting!r} is invalid: scaling laws need setting 'rrs' or 'fs'")
+    if setting not in _BUILDERS:
+        raise ValueError(f"setting={setting!r} is invalid: scaling laws need setting 'rrs' or "
+                         "'fs'")
+    return {name: law_regimes(name, setting, depth) for name in _BUILDERS[setting]}
 
 
 def select(regimes, values):
