@@ -279,7 +279,8 @@ def _offset_quadrature(force64, force_mp, ktil, nu, beta, C, p, g0, top, tol):
         span = mpmath.exp(e * b_) - mpmath.exp(e * a_)
         arith = "f" if floor("f") * A * span < tol / 10 * max(1, abs(total)) else "m"
         v, er = segment(a_, b_, True, arith, floor(arith) * A * span)
-        _log.debug("t0 segment [%s, %s] %s: %s +- %s", mpmath.nstr(mpmath.exp(a_), 5), mpmath.nstr(mpmath.exp(b_), 5), arith, mpmath.nstr(v, 10), mpmath.nstr(er, 3))
+        _log.debug("t0 segment [%s, %s] %s: %s +- %s", mpmath.nstr(mpmath.exp(a_), 5),
+                   mpmath.nstr(mpmath.exp(b_), 5), arith, mpmath.nstr(v, 10), mpmath.nstr(er, 3))
         total, err = total + v, err + er
         if s_top is not None and b_ >= s_top:
             break
@@ -550,8 +551,10 @@ def _cmd_laws(args):
     lines = []
     for k, v in d["laws"].items():
         log = f" (log {v['resource']})^{v['log_power']}" if v["log_power"] else ""
+        corr = (f"relative {v['correction_order_here']}" if v["correction_order_here"] != "0"
+                else f"none algebraic; remainder {v['remainder']}")
         lines.append(f"{k}: R ~ {v['prefactor']} {v['resource']}^-{v['exponent']}{log}"
-                     f"   [first correction: relative {v['correction_order_here']}]")
+                     f"   [first correction: {corr}]")
     for k, v in d["crossovers"].items():
         lines.append(f"crossover {k}: {v['expression']}, c = {v['prefactor']}, "
                      f"e = {v['exponent']}, l = {v['log_power']}")

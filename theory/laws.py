@@ -54,7 +54,8 @@ from theory.symbols import L, N, P, beta, gamma, nu, t
 __all__ = ["Law", "Z", "C_NU", "T0", "mellin", "zeta_pole_term", "kernel_pole_term",
            "double_pole_term", "stirling_ratio", "rrs_kernel", "time_law", "depth_law",
            "ridge_law", "width_law", "context_law", "fs_time_law", "laws", "select",
-           "crossover", "crossovers", "RESOURCES", "poisson_rate", "saddle_rate", "pole_rate", "PAIRS", "law_regimes"]
+           "crossover", "crossovers", "RESOURCES", "poisson_rate", "saddle_rate", "pole_rate",
+           "PAIRS", "law_regimes"]
 
 #: Mellin variable, kernel variable, generic scale, effective ridge, per-layer step offset
 zm = sp.Symbol("z")
@@ -561,8 +562,9 @@ def pole_rate(b=nu):
 
 @lru_cache(maxsize=None)
 def poisson_rate():
-    """``c_P`` of the RRS flow sums ``Σ_k k^{−p}e^{−2γk^{−ν}}``: remainder ``exp(−c_P γ^{1/(ν+1)})``,
-    ``c_P = 2π^{ν/(ν+1)}ν^{−ν/(ν+1)}(ν + 1) sin(π/(2(ν+1)))`` (:func:`saddle_rate` at μ = 2γ).
+    """``c_P`` of the RRS flow sums ``Σ_k k^{−p}e^{−2γk^{−ν}}``: remainder
+    ``exp(−c_P γ^{1/(ν+1)})``, ``c_P = 2π^{ν/(ν+1)}ν^{−ν/(ν+1)}(ν + 1) sin(π/(2(ν+1)))``
+    (:func:`saddle_rate` at μ = 2γ).
     With ``γ ∝ t^{1/(β+2)}`` this stretched-exponential remainder precedes the algebraic
     ``t₀/t`` correction of the time law at moderate t."""
     return sp.simplify(saddle_rate(nu) * 2 ** (1 / (nu + 1)))
