@@ -9,7 +9,7 @@ expression itself:
 * numbers: decimal integer and decimal literals, taken exactly from their source text
   (``0.1`` is ``1/10``, ``1e-3`` is ``1/1000``);
 * names: those of the caller's ``names`` mapping (parameters, aliases, sub-expressions) and the
-  constants :data:`DEFAULT_CONSTANTS` (``pi``, ``E``, ``oo``/``inf``);
+  constants :data:`DEFAULT_CONSTANTS` (``pi``, ``E``, ``EulerGamma``, ``oo``/``inf``);
 * operators ``+ - * / **``, unary ``-``/``+`` and parentheses;
 * calls ``f(x, …)`` of the functions :data:`DEFAULT_FUNCTIONS` with positional arguments.
 
@@ -118,10 +118,14 @@ DEFAULT_FUNCTIONS = {
     "binomial": Function(sp.binomial, 2, 2, "special"),
     "zeta": Function(sp.zeta, 1, 2, "special"),
     "Gamma": Function(sp.gamma, 1, 1, "special"),
+    "Beta": Function(sp.beta, 2, 2, "special"),      # Euler's Beta (``beta`` is the parameter)
+    "sin": Function(sp.sin),
+    "cos": Function(sp.cos),
 }
 
 #: constant names (``inf`` is a synonym of ``oo``)
-DEFAULT_CONSTANTS = {"pi": sp.pi, "E": sp.E, "oo": sp.oo, "inf": sp.oo}
+DEFAULT_CONSTANTS = {"pi": sp.pi, "E": sp.E, "EulerGamma": sp.EulerGamma, "oo": sp.oo,
+                     "inf": sp.oo}
 
 _OPERATORS = "+ - * / ** and parentheses"
 

@@ -343,6 +343,30 @@ class ExponentLaw(Evaluator):
         return e.expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
 
 
+class LawField(Evaluator):
+    """``law.<resource>.<field>``: the prefactor, exponent or log power of the scaling law of
+    :mod:`theory.laws` (a Piecewise over the law's regimes in ν, β; time laws at ``depth``)."""
+
+    def __init__(self, law, field, setting):
+        self.law, self.field, self.setting = law, field, setting
+
+    def symbolic(self, p):
+        from theory import laws as tl
+        d = p.get("depth", sp.oo)
+        if not (d is sp.oo or (isinstance(d, sp.Basic) and d.is_number)):
+            raise NotAvailable("law.*: depth must be a fixed number")
+        try:
+            regimes = tl.law_regimes(self.law, self.setting,
+                                     sp.oo if d is sp.oo or d.is_infinite else sp.Integer(int(d)))
+        except ValueError as exc:
+            raise NotAvailable(str(exc)) from None
+        pieces = [(sp.sympify(getattr(r, self.field), strict=True)
+                   if not isinstance(getattr(r, self.field), sp.Basic) else getattr(r, self.field),
+                   r.condition) for r in regimes]
+        expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
+        return expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
+
+
 class SlopeLaw(Evaluator):
     """Extrapolated local slope of the exact risk
     (:func:`solvers.analysis.exponents.check_exponent`)."""
@@ -649,6 +673,12 @@ def _build():
         add(f"slope.{law}", f"extrapolated local slope -dlogR/dlog({law}) of the exact risk "
             "(solvers.analysis.exponents.check_exponent, numeric)", ("nu", "beta"),
             {s: SlopeLaw(law, s) for s in settings})
+    for law in ("time", "width", "depth", "context", "time_full"):
+        settings = ("rrs", "fs") if law == "time" else ("rrs",)
+        for fld in ("prefactor", "exponent", "log_power"):
+            add(f"law.{law}.{fld}", f"{fld} of the law R ~ c {law}^-a (log {law})^l with exact "
+                "prefactor (theory.laws, Mellin-Barnes; Piecewise over regimes)",
+                ("nu", "beta", "depth"), {s: LawField(law, fld, s) for s in settings})
     for r in ("L", "N", "t", "P", "risk", "L_vs_N"):
         add(f"shape.{r}", f"compute-optimal exponent of {r} vs the budget (theory.shape)",
             ("nu", "beta", "budget"), {s: ShapeExponent(r, s) for s in ("rrs", "fs")})

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from solvers.cli import (check, dynamics, equations, exponents, plot, report, risk, simulate,
-                         sweep)
+from solvers.cli import (check, dynamics, equations, exponents, laws, plot, report, risk,
+                         simulate, sweep)
 from solvers.cli.common import Parser, UsageError
 from solvers.result import ConvergenceError
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = (risk, simulate, dynamics, exponents, equations, sweep, plot, check, report)
+COMMANDS = (risk, simulate, dynamics, exponents, laws, equations, sweep, plot, check, report)
 
 
 def build_parser() -> Parser:

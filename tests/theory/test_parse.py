@@ -87,7 +87,7 @@ def _payloads(marker):
         "0x10",
         "sqrt",
         "gamma(2)",
-        "sin(x)",
+        "asin(x)",
         "\x00",
         "",
         "   ",
@@ -157,7 +157,7 @@ def test_the_marker_check_detects_code_execution(tmp_path):
 
 @pytest.mark.parametrize("text, words", [
     ("x.y", ["attribute access", "'x.y'", "allowed:", "the names", "sqrt(…)", "+ - * / **"]),
-    ("alfa + 1", ["unknown name 'alfa'", "alpha, beta, depth, gamma", "pi, E, oo, inf"]),
+    ("alfa + 1", ["unknown name 'alfa'", "alpha, beta, depth, gamma", "pi, E, EulerGamma, oo, inf"]),
     ("gamma(2)", ["'gamma' is not a function", "Gamma"]),
     ("2^3", ["'^'", "**"]),
     ("sqrt(x, 2)", ["sqrt(…) takes 1 argument(s), got 2"]),
