@@ -155,15 +155,32 @@ def _derived_law(setting, resource, nu, beta):
     return a, log_power
 
 
-def _reference_line(setting, resource, nu, beta, xs, anchor):
-    """The derived law of ``resource`` at ``xs`` — the one place every reference line of the
-    report comes from.
+#: resources whose law has an exact prefactor (solvers.analysis.laws); others are anchored
+_PREFACTOR_LAWS = {"rrs": ("time", "depth", "width", "context"), "fs": ("time",)}
 
-    Today: ``R = y₀ · f(x)/f(x₀)`` with ``f(x) = x^{−a}(log x)^l`` (exponent and log power from
-    :func:`_derived_law`) through the curve's own value ``anchor = (x₀, y₀)`` — a prefactor
-    taken from the exact curve at one point, nothing fitted.  (To be replaced by the exact
-    prefactors of the laws once they are derived.)  Returns ``(ys, info)``."""
+
+def _reference_line(setting, resource, nu, beta, xs, anchor, depth=math.inf):
+    """The derived law of ``resource`` at ``xs`` — the one place every reference line of the
+    report comes from.  Returns ``(ys, info)``.
+
+    Where the law has an exact prefactor (:func:`solvers.analysis.laws.law_curve`: time, depth,
+    width, context; the time laws at ``depth``) the line is ``c·x^{−a}(log x)^l`` with nothing
+    taken from the curve — it lies on the exact curve only as far as the law is asymptotically
+    exact.  The compute frontier has no closed-form prefactor: its line is
+    ``y₀·f(x)/f(x₀)``, ``f = x^{−a}(log x)^l``, through the curve's value ``anchor = (x₀, y₀)``
+    (exponent from :func:`_derived_law`; nothing fitted)."""
     a, lp = _derived_law(setting, resource, nu, beta)
+    label = {"time": "t", "depth": "L", "width": "N", "context": "P", "compute": "C"}[resource]
+    expr = f"{label}^-{a:.4g}" + (f" log {label}" if lp else "")
+    if resource in _PREFACTOR_LAWS.get(setting, ()):
+        from solvers.analysis.laws import law_curve
+
+        law_depth = depth if resource == "time" else math.inf
+        ys = [float(v) for v in law_curve(setting, resource, nu, beta, xs, depth=law_depth,
+                                          dps=20)]
+        c = ys[0] / (float(xs[0]) ** (-a) * (math.log(float(xs[0])) ** lp if lp else 1.0))
+        return ys, {"law": f"{c:.4g} {expr}", "exponent": a, "log_power": lp, "prefactor": c,
+                    "prefactor_source": "exact (solvers.analysis.laws)"}
     x0, y0 = (float(v) for v in anchor)
 
     def f(x):
@@ -171,30 +188,28 @@ def _reference_line(setting, resource, nu, beta, xs, anchor):
         return x ** (-a) * (math.log(x) ** lp if lp else 1.0)
 
     ys = [y0 * f(x) / f(x0) for x in xs]
-    label = {"time": "t", "depth": "L", "width": "N", "context": "P", "compute": "C"}[resource]
-    expr = f"{label}^-{a:.4g}" + (f" log {label}" if lp else "")
-    return ys, {"law": expr, "exponent": a, "log_power": lp,
-                "prefactor": f"anchored at the exact curve's value at {label} = {x0:g}"}
+    return ys, {"law": expr, "exponent": a, "log_power": lp, "prefactor": y0 / f(x0),
+                "prefactor_source": f"anchored at the exact curve's value at {label} = {x0:g}"}
 
 
-def _law_curve(setting, resource, nu, beta, curve, decades, name):
+def _law_curve(setting, resource, nu, beta, curve, decades, name, depth=math.inf):
     """Reference line over the last ``decades`` of ``curve`` (anchored at its last point) and
     the check ``derived local slope / the curve's last local slope``.  Returns
     ``(curve dict, law record)``."""
     xs, ys = curve["x"], curve["y"]
     x_last = xs[-1]
     keep = [x for x in xs if x >= x_last / 10 ** decades]
-    ref, info = _reference_line(setting, resource, nu, beta, keep, (x_last, ys[-1]))
+    ref, info = _reference_line(setting, resource, nu, beta, keep, (x_last, ys[-1]), depth)
     line = _curve("derived law", keep, ref, ls=":", color="k", role="derived law", **info)
     # local slopes on the last plotted interval [x_{n−1}, x_n]
     (x0, y0), (x1, y1) = (xs[-2], ys[-2]), (xs[-1], ys[-1])
-    r0, _ = _reference_line(setting, resource, nu, beta, [x0, x1], (x1, y1))
+    r0, _ = _reference_line(setting, resource, nu, beta, [x0, x1], (x1, y1), depth)
     span = math.log(x1 / x0)
     derived = -math.log(r0[1] / r0[0]) / span
     measured = -math.log(y1 / y0) / span
     law = {"law": name, "reference": info["law"], "range": [x0, x1],
            "derived_local_slope": derived, "last_local_slope": measured,
-           "difference": measured - derived}
+           "difference": measured - derived, "law_over_exact": ref[-1] / ys[-1]}
     return line, law
 
 

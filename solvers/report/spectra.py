@@ -75,7 +75,7 @@ def fig_fs(cfg: Config) -> Figure:
                                     dim=D))
     for depth in depths:
         line, law = _law_curve("fs", "time", nu, beta, curves_b[depth], 3,
-                               f"FS time, L = {depth}")
+                               f"FS time, L = {depth}", depth=depth)
         if depth != depths[0]:
             line["legend"] = False
         pb["curves"].append(line)
