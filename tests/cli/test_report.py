@@ -113,7 +113,7 @@ def test_derived_laws_agree_with_the_exact_curves(report_dir):
                 if c.get("role") != "derived law" or "exponent" not in c:
                     continue
                 x0, y0 = c["x"][-1], c["y"][-1]
-                if c["prefactor"].startswith("anchored"):  # through the curve's last point
+                if c["prefactor_source"].startswith("anchored"):  # through the last point
                     assert any(x0 == cc["x"][-1] and y0 == pytest.approx(cc["y"][-1], rel=1e-12)
                                for cc in panel["curves"] if cc.get("role") != "derived law")
                 a = c["exponent"]
@@ -124,6 +124,23 @@ def test_derived_laws_agree_with_the_exact_curves(report_dir):
                 assert slope == pytest.approx(expected, rel=1e-9)
     assert {"RRS time", "RRS depth", "width", "FS time"} <= seen
     rrs_laws = {law["law"]: law for law in _load(report_dir, "rrs")["laws"]}
+    # the exact prefactors, typed here from their closed forms (derivations/laws.md):
+    # time c_t = (K/(νZ))^{2/(β+2)} (β(β+2))^{−β/(β+2)}, K = Γ(β)2^{−β}, Z = ζ(νβ+1);
+    # depth Γ(β)/(νZ)·4^{−β}
+    import mpmath
+    for p in _load(report_dir, "rrs")["panels"]:
+        for c in p["curves"]:
+            if c.get("role") != "derived law" or "t^" not in c["law"]:
+                continue
+            b = [float(x) for x in (0.5, 1, 1.5, 2)
+                 if abs(c["exponent"] - x / (x + 2)) < 1e-12][0]
+            Z, K = mpmath.zeta(nu * b + 1), mpmath.gamma(b) * 2 ** -b
+            ct = (K / (nu * Z)) ** (2 / (b + 2)) * (b * (b + 2)) ** (-b / (b + 2))
+            assert c["prefactor"] == pytest.approx(float(ct), rel=1e-9)
+    depth_line = [c for p in _load(report_dir, "rrs")["panels"] for c in p["curves"]
+                  if c.get("role") == "derived law" and "L^" in c["law"]][0]
+    assert depth_line["prefactor"] == pytest.approx(
+        float(mpmath.gamma(1) / (nu * mpmath.zeta(nu + 1)) / 4), rel=1e-9)
     for beta in (0.5, 1, 1.5, 2):
         law = rrs_laws[f"RRS time, β = {beta:g}"]
         assert law["derived_local_slope"] == pytest.approx(closed["RRS time"](beta), rel=1e-9)
