@@ -29,7 +29,8 @@ def run(args):
                              f"seconds > 0 and <= {MAX_TIMEOUT}")
     claims = load_files(args.paths, timeout=timeout)  # every file validated before any check
     bar = tqdm(total=len(claims), unit="claim", file=sys.stderr, dynamic_ncols=True,
-               disable=args.json or not sys.stderr.isatty(), leave=False)
+               disable=args.json or not sys.stderr.isatty(), leave=False,
+               mininterval=0, miniters=1)  # a claim takes long enough: draw every step
     verdicts = []
     try:
         for claim in claims:
