@@ -7,6 +7,7 @@ theory.exponents.
 """
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -167,10 +168,50 @@ def test_context_scaling_slopes(nu, beta):
          for P in (1024, 4096)]
     slope = math.log(r[1] / r[0]) / math.log(4)
     assert abs(slope + expected) < 0.01
-    # the optimiser finds the same limit (noise-free, infinite depth): γ* = ∞
-    opt = C.risk("rrs", context=64, depth="inf", nu=nu, beta=beta)
-    ridgeless = C.risk("rrs", context=64, depth="inf", gamma="inf", nu=nu, beta=beta)
-    assert opt.gamma == math.inf and opt.risk == ridgeless.risk
+    # the optimiser (noise-free, infinite depth) reports γ* = ∞ with the ridgeless residue
+    # κ₀²U₀/(1 − V₀); second evaluation: the contour quadrature (filters, kernel, residue node)
+    # at a large finite γ = 40/s₋ (the gap closes like e^{−γs₋}), and R(γ) still decreasing at
+    # a moderate γ
+    opt = C.risk("rrs", context=64, depth="inf", nu=nu, beta=beta, dps=15)
+    s_lo = C.lower_edge(C.modes_for("rrs", P=64, nu=nu, beta=beta))[0]
+    far = C.risk("rrs", context=64, depth="inf", gamma=40 / s_lo, nu=nu, beta=beta, dps=15)
+    near = C.risk("rrs", context=64, depth="inf", gamma=10, nu=nu, beta=beta, dps=15)
+    assert opt.gamma == math.inf
+    assert abs(far.risk - opt.risk) < 1e-10 * opt.risk < near.risk - far.risk
+
+
+LAM4, OM4 = [1, 0.5, 0.2, 0.05], [0.3, 0.8, 1.5, 4.0]
+
+
+@pytest.mark.parametrize("dps", [15, 30])
+def test_ridgeless_with_label_noise_is_least_squares(dps):
+    """Min-norm interpolation with more samples than modes (α > 1) is least squares on D
+    features: bias 0 and variance σ²D/(P − D) = σ²/(α − 1), whatever the spectrum (ISO, and
+    RRS on 4 modes); ISO below the interpolation point: bias 1 − α, variance σ²α/(1 − α).
+    Float64 (dps 15) and mpmath (dps 30) residue paths."""
+    tol = 1e-13 if dps == 15 else 1e-25
+    for setting, kw in (("iso", {}), ("rrs", dict(lam=LAM4, omega=OM4))):
+        for alpha in (2, 4):
+            r = C.risk(setting, alpha=alpha, depth="inf", gamma="inf", sigma2=0.5, dps=dps, **kw)
+            with mpmath.workdps(40):
+                var = mpmath.mpf(1) / (2 * (alpha - 1))
+                assert abs(r.extra["variance"] - var) < tol
+                assert abs(r.risk - var) < tol
+    r = C.risk("iso", alpha=0.5, depth="inf", gamma="inf", sigma2=0.5, dps=dps)
+    assert abs(r.extra["variance"] - 0.5) < tol and abs(r.risk - 1.0) < tol
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_ridgeless_with_label_noise_is_the_large_gamma_limit(alpha):
+    """The residue formula ``(κ₀²U₀ + σ²V₀)/(1 − V₀)`` against the contour quadrature at a large
+    finite γ (depth ∞, σ² = 1/2, 4 modes; s₋ ≥ 0.0087 so the gap e^{−γs₋} is negligible at
+    γ = 10⁴), bias and variance separately."""
+    kw = dict(alpha=alpha, depth="inf", sigma2=0.5, lam=LAM4, omega=OM4, dps=15)
+    lim = C.risk("rrs", gamma="inf", **kw)
+    far = C.risk("rrs", gamma=1e4, **kw)
+    for key in ("bias", "variance"):
+        assert abs(far.extra[key] - lim.extra[key]) < 1e-11 * lim.risk
+    assert lim.extra["variance"] > 0.1
 
 
 # ---------------------------------------------------------------------------------------------
