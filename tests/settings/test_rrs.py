@@ -82,6 +82,22 @@ def test_closed_form_tails_match_quadrature_tails(monkeypatch):
         assert abs(a - b) < 1e-28 * abs(a)
 
 
+def test_zeta_fallback_closed_form_tails_match_quadrature_tails(monkeypatch):
+    """A ζ-moment head beyond zeta_moments.K_MAX falls back to head + Euler–Maclaurin with the
+    closed-form incomplete gamma (L = ∞) / beta (finite L) tails of ``_Landscape._tail``:
+    forced here with K_MAX = 0, against tanh–sinh quadrature tails (CLOSED_FORM_TAILS off)."""
+    from solvers import zeta_moments
+    monkeypatch.setattr(zeta_moments, "K_MAX", 0)
+    rrs._OPT_CACHE.clear()
+    vals = {}
+    for cf in (True, False):
+        monkeypatch.setattr(rrs, "CLOSED_FORM_TAILS", cf)
+        vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L, dps=20).risk
+                    for g, L in ((5.0, 3), (150.0, 100), (8.0, "inf"), (3e3, "inf"))]
+    for a, b in zip(vals[True], vals[False]):
+        assert abs(a - b) < 1e-18 * abs(a)
+
+
 def test_depth_exponent_and_time_exponent_numerically():
     # local slopes of exact theory (not fits): R*(L) ∝ L^{−β};  reduced flow at L = ∞:
     # R(t) ∝ t^{−β/(β+2)} (spec §6) — checked at large resource, loose tolerance for the
