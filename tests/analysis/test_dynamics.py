@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import mpmath
 import pytest
@@ -337,8 +335,11 @@ def test_fs_flow_total_risk():
     assert _digits(res.risk[0], sum(float(l) * float(w) for l, w in zip(lam, om))) > 14
 
 
-@pytest.mark.parametrize("param", ["reduced", "full"])
+@pytest.mark.parametrize("param", ["reduced", pytest.param("full", marks=pytest.mark.slow)])
 def test_rrs_flow_against_ode(param):
+    """mpmath's Taylor ODE solver on the RRS flow; the full parameterisation (~4 s here: the
+    γ^{8/5} right-hand side) is also checked fast against a four-weight DOP853 flow in
+    tests/settings/test_rrs.py."""
     lam, om = [1, "0.5", "0.2"], ["0.5", "0.6", "1"]
     L = 2
     ts = [1, 3] if param == "reduced" else [1]
@@ -384,8 +385,17 @@ def test_invalid_inputs_name_parameter(call, name):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "solvers", *args], capture_output=True,
-                          text=True, timeout=120)
+    """The command line in-process (the ``python -m solvers`` entry point itself is tested in
+    tests/cli/test_cli.py): an object with ``returncode``, ``stdout``, ``stderr``."""
+    import contextlib
+    import io
+    import types
+
+    from solvers.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_cli_dynamics_json():
@@ -529,7 +539,7 @@ def test_width_flow_invalid_width(call):
 
 def test_cli_dynamics_width():
     p = _cli("dynamics", "rrs", "--width", "2", "--depth", "2", "--nu", "2", "--beta", "1",
-             "--dim", "4", "--times", "0,1", "--json")
+             "--dim", "4", "--times", "0,1", "--dps", "15", "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert d["params"]["width"] == 2 and len(d["gamma"]) == 2 and float(d["gamma"][0]) == 0
@@ -579,7 +589,7 @@ def test_context_flow_rises_to_optimum():
     (reached at t = inf), R(t) decreases from Σω_kλ_k = 1; CLI --context gives the same γ."""
     ts = [0, 1, 4, 20, "inf"]
     kw = dict(context=20, depth=2, nu="1.5", beta=1, dim=40, sigma2="0.05")
-    res = dyn.context_flow(ts, setting="rrs", **kw)
+    res = dyn.context_flow(ts, setting="rrs", dps=15, **kw)
     g = [float(x) for x in res.gamma]
     r = [float(x) for x in res.risk]
     gstar = float(res.extra["gamma_star"])
@@ -587,6 +597,6 @@ def test_context_flow_rises_to_optimum():
     assert g[-1] == gstar and gstar - g[-2] < 0.5 * gstar
     assert abs(r[0] - 1) < 1e-10 and all(a > b for a, b in zip(r, r[1:]))
     p = _cli("dynamics", "rrs", "--context", "20", "--depth", "2", "--nu", "1.5", "--beta", "1",
-             "--dim", "40", "--sigma2", "0.05", "--times", "4", "--json")
+             "--dim", "40", "--sigma2", "0.05", "--times", "4", "--dps", "15", "--json")
     assert p.returncode == 0, p.stderr
     assert _rel(json.loads(p.stdout)["gamma"][0], res.gamma[2]) < 1e-12
