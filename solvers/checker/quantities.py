@@ -496,7 +496,20 @@ class SGDField(Evaluator):
         kw.update(lr=to_mp(p.get("eta", 1)), tau=to_mp(p["tau"]), kappa=to_mp(p["kappa"]))
         if which in ("a", "a_m", "b", "eta_max"):
             return getattr(sdyn.sgd_coefficients(**kw), which), 0
-        res = sdyn.sgd_theory([int(p.get("step", 0))], **kw)
+        step = p.get("step", 0)
+        if mpmath.isinf(to_mp(step)):
+            # n → ∞: the recursion's fixed point.  C(n) → b/(1 − a) (``floor``) and the mean
+            # m(n) = m0ρⁿ → 0 (|ρ| < 1 when a < 1), so the proxy tends to floor + (1 − 1/c)²;
+            # an unstable recursion (a ≥ 1) grows without bound
+            res = sdyn.sgd_theory([0], **kw)
+            ex = res.extra
+            c = ex["c"]
+            val = {"risk": ex["risk_floor"], "C": ex["floor"],
+                   "proxy": ex["floor"] + (1 - 1 / c) ** 2 if ex["stable"] else mpmath.inf,
+                   "mean": mpmath.mpf(0) if ex["stable"] else mpmath.nan,
+                   "floor": ex["floor"], "risk_floor": ex["risk_floor"]}[which]
+            return val, _err(res)
+        res = sdyn.sgd_theory([int(step)], **kw)
         val = {"risk": res.risk[0], "C": res.extra["C"][0], "proxy": res.extra["proxy"][0],
                "mean": res.gamma[0] - 1 / res.extra["c"], "floor": res.extra["floor"],
                "risk_floor": res.extra["risk_floor"]}[which]

@@ -124,6 +124,75 @@ def test_symbolic_matches_extrapolated_slope(law, nu_v, beta_v):
     assert abs(float(expr.subs({nu: nu_v, beta: beta_v})) - float(r.symbolic)) < 1e-12
 
 
+@pytest.mark.parametrize("nu_v,beta_v", PAIRS["context"])
+def test_context_law_against_the_exact_case_c_solver(nu_v, beta_v):
+    """The context check extrapolates slopes of dmft.md's leading-order ridge form; here the
+    exact finite-context risk (solvers.settings.context, ridgeless optimum at depth ∞, absolute
+    P = 64·4^j up to 65536, float64) gives its own local slopes, Aitken-extrapolated: they must
+    agree with the derived exponent ν min(β, 2) and with the ridge-form check, within 0.01."""
+    from solvers.settings import context as C
+    from solvers.analysis.exponents import _extrapolate
+    Ps = [64 * 4 ** j for j in range(6)]
+    R = [mpmath.mpf(C.risk("rrs", context=P, depth="inf", gamma="inf", nu=nu_v, beta=beta_v,
+                           dps=15).risk) for P in Ps]
+    with mpmath.workdps(15):
+        sl = [-mpmath.log(R[i + 1] / R[i]) / mpmath.log(4) for i in range(len(R) - 1)]
+        val, err = _extrapolate(sl)
+    assert err < TOL
+    assert abs(val - nu_v * min(beta_v, 2)) < TOL
+    assert abs(val - _check("context", nu_v, beta_v).value) < TOL
+
+
+# ---------------------------------------------------------------- the extrapolation itself
+
+def test_aitken_is_exact_on_one_geometric_correction():
+    """``_extrapolate`` on ``s_j = a + A q^j`` (one power-law correction on a geometric ladder,
+    ``q = r^{−ω}``): Aitken Δ² is exact, so the limit comes back to the working precision with
+    an error estimate at that level, e.g. 1 + 2^{−k} → 1 (a sign error gave 1.0104)."""
+    from solvers.analysis.exponents import _extrapolate
+    with mpmath.workdps(30):
+        for a, A, q in ((1, 1, mpmath.mpf(1) / 2), (mpmath.mpf("0.75"), -2, mpmath.mpf(4) ** -1.3),
+                        (mpmath.mpf(5) / 3, mpmath.mpf("0.1"), mpmath.mpf("0.9"))):
+            seq = [a + A * q ** k for k in range(1, 7)]
+            val, err = _extrapolate(seq)
+            assert abs(val - a) < mpmath.mpf(10) ** -22, (a, A, q, val)
+            assert abs(val - a) <= err < mpmath.mpf(10) ** -20
+        # two corrections: not exact, but the error estimate must cover the truth
+        seq = [1 + mpmath.mpf(2) ** -k + 3 * mpmath.mpf(3) ** -k for k in range(1, 9)]
+        val, err = _extrapolate(seq)
+        assert abs(val - 1) <= err < 1e-3
+
+
+def test_log_extrapolant_is_exact_on_its_model():
+    """``_extrapolate(slopes, u)`` on the saturation-boundary model ``s(u) = s∞ − A/(u + a)``
+    (u = log(1/κ) on a geometric κ ladder) returns s∞ exactly (a sign error in the
+    extrapolant returns a value off by the slopes' own spread)."""
+    from solvers.analysis.exponents import _extrapolate
+    with mpmath.workdps(30):
+        u = [mpmath.log(10) * j for j in range(3, 9)]
+        for s_inf, A, a in ((3, 3, mpmath.mpf("1.7")), (mpmath.mpf("1.5"), -2, -1)):
+            seq = [s_inf - A / (x + a) for x in u]
+            val, err = _extrapolate(seq, u)
+            assert abs(val - s_inf) < mpmath.mpf(10) ** -22, (s_inf, A, a, val)
+            # exact extrapolants differ by rounding only, whose ratio is noise: the estimate
+            # may then fall back to the distance to the last raw slope (conservative)
+            assert abs(val - s_inf) <= err
+
+
+def test_richardson_with_the_derived_correction_exponent_is_exact():
+    """``_ridge_extrapolate`` with a known correction κ^ω (ω > 0, beyond the crossover) removes
+    it by one Richardson step; a second, geometric correction κ^{2ω} is then removed by Aitken:
+    ``s = a + Bκ^ω + Cκ^{2ω}`` on κ = 10^{−3..−8} comes back exactly."""
+    from solvers.analysis.exponents import _ridge_extrapolate
+    with mpmath.workdps(30):
+        ladder = [mpmath.mpf(10) ** -j for j in range(3, 9)]
+        om = mpmath.mpf("0.6")
+        seq = [mpmath.mpf("2.25") + 3 * k ** om - 5 * k ** (2 * om) for k in ladder]
+        val, err, note = _ridge_extrapolate(seq, ladder, om, 1.5)
+        assert abs(val - mpmath.mpf("2.25")) < mpmath.mpf(10) ** -20, val
+        assert "Richardson" in note and "near the saturation boundary" not in note
+
+
 @pytest.mark.parametrize("nu_v,beta_v", PAIRS["time_fs"])
 def test_fs_time_numerics_refute_printed_exponent(nu_v, beta_v):
     r = _check("time_fs", nu_v, beta_v)

@@ -54,3 +54,22 @@ def test_register_functions_per_setting(registry):
     v = check_claim(c)
     assert (v.status, v.method) == ("verified", "numeric")
     assert "test.twice" not in dict.fromkeys(QUANTITIES)
+
+
+@pytest.mark.parametrize("which", ["proxy", "C", "risk", "mean"])
+def test_sgd_quantities_at_step_inf_are_the_limit_of_late_steps(which):
+    """``step = inf`` asks for the n → ∞ limit of the SGD recursion (it used to fail on
+    ``int(inf)``): against the closed-form sgd_theory at n = 20000 steps (ρⁿ, aⁿ ~ 1e-20 here),
+    independent of the fixed-point formulas."""
+    import mpmath
+
+    from solvers.analysis import dynamics as sdyn
+    ev = QUANTITIES[f"sgd.{which}"].evaluator(None)
+    p = {"alpha": mpmath.mpf(2), "sigma2": mpmath.mpf("0.25"), "eta": mpmath.mpf("0.01"),
+         "tau": mpmath.mpf(1), "kappa": mpmath.mpf(1), "step": mpmath.inf}
+    with mpmath.workdps(40):
+        val, _ = ev.numeric(p, 30)
+        late = sdyn.sgd_theory([20000], alpha=2, sigma2="0.25", lr="0.01", tau=1, kappa=1)
+        ref = {"proxy": late.extra["proxy"][0], "C": late.extra["C"][0],
+               "risk": late.risk[0], "mean": late.gamma[0] - 1 / late.extra["c"]}[which]
+        assert abs(val - ref) < mpmath.mpf(10) ** -15

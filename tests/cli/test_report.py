@@ -14,23 +14,52 @@ from solvers.settings import iso, rrs
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NAMES = ["iso_landscape", "iso_optimal", "fs", "rrs", "compute", "sgd"]
+#: the default (fast) run checks the two ISO figures (~3 s); every figure, through the command
+#: line, is the slow set (~13 s of CPU)
+QUICK = ["iso_landscape", "iso_optimal"]
+_RUNS = {}
+
+
+def _report(tmp_path_factory, names):
+    """``report --quick`` for ``names`` (every figure: the command line itself), run once."""
+    key = tuple(names)
+    if key not in _RUNS:
+        out = tmp_path_factory.mktemp("report")
+        if key == tuple(NAMES):
+            assert main(["report", "--quick", "--out", str(out)]) == 0
+        else:
+            import importlib
+            rp = importlib.import_module("solvers.report")   # solvers.report is also a function
+            figs = [f for f in rp.FIGURES if f.__name__[len("fig_"):] in names]
+            assert len(figs) == len(names)
+            rp.report(out=str(out), quick=True, progress=False, figures=figs)
+        _RUNS[key] = out
+    return _RUNS[key], list(names)
+
+
+@pytest.fixture(scope="module", params=[pytest.param(QUICK, id="iso-figures"),
+                                        pytest.param(NAMES, id="all-figures",
+                                                     marks=pytest.mark.slow)])
+def report(request, tmp_path_factory):
+    """(directory, figure names) of a quick report: the ISO figures, or all (slow set)."""
+    return _report(tmp_path_factory, request.param)
 
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    assert main(["report", "--quick", "--out", str(out)]) == 0
-    return out
+    """Every figure (for the tests that read the FS/RRS/compute figures: slow set)."""
+    return _report(tmp_path_factory, NAMES)[0]
 
 
 def _load(report_dir, name):
     return json.loads((report_dir / f"{name}.json").read_text())
 
 
-def test_every_figure_is_a_valid_png_with_its_json(report_dir):
+def test_every_figure_is_a_valid_png_with_its_json(report):
+    report_dir, names = report
     index = (report_dir / "index.md").read_text()
     assert index.startswith("# icl-theory report")
-    for name in NAMES:
+    for name in names:
         png = (report_dir / f"{name}.png").read_bytes()
         assert png[:8] == PNG_SIGNATURE and len(png) > 10_000
         width, height = struct.unpack(">II", png[16:24])  # IHDR
@@ -45,12 +74,13 @@ def test_every_figure_is_a_valid_png_with_its_json(report_dir):
             assert f"({p['letter']})" in index and p["shows"] in index
 
 
-def test_every_point_series_has_theory_and_err_and_meets_the_z_rule(report_dir):
+def test_every_point_series_has_theory_and_err_and_meets_the_z_rule(report):
     """Issue 10: each simulator point carries ``theory`` (the exact value at its own x and D)
     and ``err`` (one standard error); all |z| ≤ 4 and at least 90 % of the points of every
     figure (and of the whole report) have |z| ≤ 2.5."""
+    report_dir, names = report
     total, within = 0, 0
-    for name in NAMES:
+    for name in names:
         data = _load(report_dir, name)
         zs = []
         for panel in data["panels"]:
@@ -74,16 +104,16 @@ def test_every_point_series_has_theory_and_err_and_meets_the_z_rule(report_dir):
     assert within / total >= 0.9
     index = (report_dir / "index.md").read_text()
     assert "Simulator vs theory (z-scores)" in index
-    for name in NAMES:
+    for name in names:
         assert re.search(rf"\| Fig\. \d+c? `{name}` \| \d+ \| \d+\.\d\d \| \d+ % \|", index), name
 
 
-def test_point_theory_is_the_finite_size_value_at_the_points_own_size(report_dir):
+def test_point_theory_is_the_finite_size_value_at_the_points_own_size(report):
     """Plumbing: the theory of the ISO landscape points is finite_size.risk at the series' own
     D, P = αD and γ = (γ/L)·L — not the D = ∞ curve (they differ by O(1/D))."""
     from solvers.settings import finite_size
 
-    data = _load(report_dir, "iso_landscape")
+    data = _load(report[0], "iso_landscape")
     panel = data["panels"][1]                        # (b) α = 2
     s = panel["points"][-1]                          # the deepest L
     L = int(s["label"].split("=")[1])
@@ -94,6 +124,7 @@ def test_point_theory_is_the_finite_size_value_at_the_points_own_size(report_dir
     assert abs(t - asym) > 1e-4 * asym  # the finite-size theory, not the asymptotic value
 
 
+@pytest.mark.slow
 def test_derived_laws_agree_with_the_exact_curves(report_dir):
     """Every headline pair derived local slope / last local slope agrees to 0.03; the reference
     lines pass through the curve's last point with the closed-form exponents (typed here:
@@ -158,9 +189,10 @@ def test_derived_laws_agree_with_the_exact_curves(report_dir):
         nu - math.log(math.log(n1) / math.log(n0)) / math.log(n1 / n0), rel=1e-9)
 
 
-def test_legends_and_labels_use_greek_letters_and_no_repeats(report_dir):
+def test_legends_and_labels_use_greek_letters_and_no_repeats(report):
+    report_dir, names = report
     ascii_greek = re.compile(r"\b(tau|alpha|beta|sigma|gamma|nu|kappa|eta|theta|lambda)\b")
-    for name in NAMES:
+    for name in names:
         data = _load(report_dir, name)
         for panel in data["panels"]:
             texts = [panel["title"], panel["xlabel"], panel["ylabel"]]
@@ -171,8 +203,8 @@ def test_legends_and_labels_use_greek_letters_and_no_repeats(report_dir):
             assert len(labels) == len(set(labels)), (name, panel["letter"], labels)
 
 
-def test_iso_json_numbers_are_the_solver_values(report_dir):
-    data = _load(report_dir, "iso_optimal")
+def test_iso_json_numbers_are_the_solver_values(report):
+    data = _load(report[0], "iso_optimal")
     curves = {c["label"]: c for c in data["panels"][0]["curves"]}
     for label, depth in (("L = 1", 1), ("L = 4", 4), ("L = ∞", "inf")):
         c = curves[label]
@@ -187,6 +219,7 @@ def test_iso_json_numbers_are_the_solver_values(report_dir):
     assert float(table["2"]["1"]) == pytest.approx(3 / 8, rel=1e-9)  # R*_2(α=1) = C(4,2)/4²
 
 
+@pytest.mark.slow
 def test_rrs_json_numbers_are_the_solver_values(report_dir):
     data = _load(report_dir, "rrs")
     depth_panel = data["panels"][2]

@@ -7,6 +7,7 @@ theory.exponents.
 """
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -29,7 +30,7 @@ def _spectrum(D, nu=1.5, beta=1.0):
 @pytest.mark.parametrize("sigma2", [0, 0.5])
 def test_iso_equals_iso_solver_at_given_gamma(alpha, depth, sigma2):
     g = 1.3 if depth == "inf" else 0.7
-    got = C.risk("iso", alpha=alpha, depth=depth, gamma=g, sigma2=sigma2)
+    got = C.risk("iso", alpha=alpha, depth=depth, gamma=g, sigma2=sigma2, dps=15)
     ref = float(iso.risk(alpha, depth, sigma2=sigma2, gamma=g).risk)
     assert abs(got.risk - ref) <= 1e-10 * ref
     assert got.error_estimate <= 1e-11 and got.converged
@@ -38,7 +39,7 @@ def test_iso_equals_iso_solver_at_given_gamma(alpha, depth, sigma2):
 @pytest.mark.parametrize("alpha,depth,sigma2", [(0.5, 3, 0), (2.0, 8, 0.5), (0.5, "inf", 0.5),
                                                 (2.0, 1, 0.5)])
 def test_iso_optimal_gamma_equals_iso_solver(alpha, depth, sigma2):
-    got = C.risk("iso", alpha=alpha, depth=depth, sigma2=sigma2)
+    got = C.risk("iso", alpha=alpha, depth=depth, sigma2=sigma2, dps=15)
     ref = iso.risk(alpha, depth, sigma2=sigma2)
     assert abs(got.risk - float(ref.risk)) <= 1e-10 * float(ref.risk)
     # the risk is flat at the optimum: γ itself is good to ~√ε relative at worst
@@ -47,7 +48,7 @@ def test_iso_optimal_gamma_equals_iso_solver(alpha, depth, sigma2):
 
 @pytest.mark.parametrize("alpha", [0.5, 2.0])
 def test_iso_infinite_depth_noise_free_optimum_is_ridgeless(alpha):
-    got = C.risk("iso", alpha=alpha, depth="inf")
+    got = C.risk("iso", alpha=alpha, depth="inf", dps=15)
     assert got.gamma == math.inf
     assert abs(got.risk - max(0.0, 1 - alpha)) <= 1e-14
 
@@ -58,7 +59,7 @@ def test_fs_whitened_family_is_iso():
     shape = [1 / x for x in lam]
     for depth, g, s2 in [(3, 0.9, 0.0), ("inf", 1.1, 0.3)]:
         got = C.risk("fs", alpha=0.75, depth=depth, gamma=g, gamma_shape=shape, sigma2=s2,
-                     lam=lam, omega=om)
+                     lam=lam, omega=om, dps=15)
         ref = float(iso.risk(0.75, depth, sigma2=s2, gamma=g).risk)
         assert abs(got.risk - ref) <= 1e-10 * ref
 
@@ -74,7 +75,7 @@ SIM_ALLOW = 0.02
 def test_fs_matches_simulator(alpha, sigma2):
     D = 256
     lam, om = _spectrum(D)
-    th = C.risk("fs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, lam=lam, omega=om)
+    th = C.risk("fs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, lam=lam, omega=om, dps=15)
     sim = simulate("fs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, dim=D, contexts=800,
                    lam=lam, omega=om, seed=11)
     assert abs(sim.risk - th.risk) <= 3 * sim.stderr + SIM_ALLOW * th.risk
@@ -85,7 +86,7 @@ def test_fs_diagonal_gamma_matches_simulator():
     lam, om = _spectrum(D, nu=1.2, beta=0.8)
     rng = np.random.default_rng(5)
     gvec = list(rng.uniform(0.5, 3.0, D))
-    th = C.risk("fs", alpha=0.7, depth=4, gamma=gvec, sigma2=0.25, lam=lam, omega=om)
+    th = C.risk("fs", alpha=0.7, depth=4, gamma=gvec, sigma2=0.25, lam=lam, omega=om, dps=15)
     sim = simulate("fs", alpha=0.7, depth=4, gamma=np.array(gvec), sigma2=0.25, dim=D,
                    contexts=800, lam=lam, omega=om, seed=12)
     assert abs(sim.risk - th.risk) <= 3 * sim.stderr + SIM_ALLOW * th.risk
@@ -96,7 +97,7 @@ def test_fs_diagonal_gamma_matches_simulator():
 def test_rrs_matches_simulator(alpha, sigma2):
     D = 256
     lam, om = _spectrum(D)
-    th = C.risk("rrs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, lam=lam, omega=om)
+    th = C.risk("rrs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, lam=lam, omega=om, dps=15)
     sim = simulate("rrs", alpha=alpha, depth=3, gamma=2.0, sigma2=sigma2, dim=D, contexts=150,
                    lam=lam, omega=om, seed=13)
     assert abs(sim.risk - th.risk) <= 3 * sim.stderr + SIM_ALLOW * th.risk
@@ -111,14 +112,14 @@ def test_large_alpha_approaches_alpha_inf(depth, gamma):
     ref = float(rrs.risk(lam=lam, omega=om, depth=depth, gamma=gamma).risk)
     diffs = []
     for a in (1e3, 1e4):
-        got = C.risk("rrs", alpha=a, depth=depth, gamma=gamma, lam=lam, omega=om)
+        got = C.risk("rrs", alpha=a, depth=depth, gamma=gamma, lam=lam, omega=om, dps=15)
         diffs.append(got.risk - ref)
     # corrections are O(1/α): the difference shrinks tenfold
     assert abs(diffs[1]) < 1e-3 * ref
     assert 5 < diffs[0] / diffs[1] < 20
     gvec = list(np.linspace(0.5, 2.0, 50))
     ref_fs = float(fs.risk(lam=lam, omega=om, depth=depth, gamma=gvec).risk)
-    got_fs = C.risk("fs", alpha=1e5, depth=depth, gamma=gvec, lam=lam, omega=om)
+    got_fs = C.risk("fs", alpha=1e5, depth=depth, gamma=gvec, lam=lam, omega=om, dps=15)
     assert abs(got_fs.risk - ref_fs) < 1e-3 * ref_fs
 
 
@@ -131,11 +132,11 @@ def test_alpha_inf_is_delegated():
 def test_power_law_absolute_context_is_the_large_dim_limit():
     # D → ∞ at fixed P: the proportional solver at α = P/D converges to the context=P solver
     P = 64
-    ref = C.risk("rrs", context=P, depth=4, gamma=3.0, nu=2.0, beta=1.0, sigma2=0.1).risk
+    ref = C.risk("rrs", context=P, depth=4, gamma=3.0, nu=2.0, beta=1.0, sigma2=0.1, dps=15).risk
     prev = None
     for D in (1024, 8192):
         got = C.risk("rrs", alpha=P / D, depth=4, gamma=3.0, nu=2.0, beta=1.0, dim=D,
-                     sigma2=0.1).risk
+                     sigma2=0.1, dps=15).risk
         if prev is not None:
             assert abs(got - ref) < abs(prev - ref)
         prev = got
@@ -163,14 +164,54 @@ def test_context_scaling_slopes(nu, beta):
     from theory import exponents as tex
     expected = float(tex.context_exponent().regimes.subs({tex.nu: nu, tex.beta: beta}))
     assert expected == pytest.approx(nu * min(beta, 2))
-    r = [C.risk("rrs", context=P, depth="inf", gamma="inf", nu=nu, beta=beta).risk
+    r = [C.risk("rrs", context=P, depth="inf", gamma="inf", nu=nu, beta=beta, dps=15).risk
          for P in (1024, 4096)]
     slope = math.log(r[1] / r[0]) / math.log(4)
     assert abs(slope + expected) < 0.01
-    # the optimiser finds the same limit (noise-free, infinite depth): γ* = ∞
-    opt = C.risk("rrs", context=64, depth="inf", nu=nu, beta=beta)
-    ridgeless = C.risk("rrs", context=64, depth="inf", gamma="inf", nu=nu, beta=beta)
-    assert opt.gamma == math.inf and opt.risk == ridgeless.risk
+    # the optimiser (noise-free, infinite depth) reports γ* = ∞ with the ridgeless residue
+    # κ₀²U₀/(1 − V₀); second evaluation: the contour quadrature (filters, kernel, residue node)
+    # at a large finite γ = 40/s₋ (the gap closes like e^{−γs₋}), and R(γ) still decreasing at
+    # a moderate γ
+    opt = C.risk("rrs", context=64, depth="inf", nu=nu, beta=beta, dps=15)
+    s_lo = C.lower_edge(C.modes_for("rrs", P=64, nu=nu, beta=beta))[0]
+    far = C.risk("rrs", context=64, depth="inf", gamma=40 / s_lo, nu=nu, beta=beta, dps=15)
+    near = C.risk("rrs", context=64, depth="inf", gamma=10, nu=nu, beta=beta, dps=15)
+    assert opt.gamma == math.inf
+    assert abs(far.risk - opt.risk) < 1e-10 * opt.risk < near.risk - far.risk
+
+
+LAM4, OM4 = [1, 0.5, 0.2, 0.05], [0.3, 0.8, 1.5, 4.0]
+
+
+@pytest.mark.parametrize("dps", [15, 30])
+def test_ridgeless_with_label_noise_is_least_squares(dps):
+    """Min-norm interpolation with more samples than modes (α > 1) is least squares on D
+    features: bias 0 and variance σ²D/(P − D) = σ²/(α − 1), whatever the spectrum (ISO, and
+    RRS on 4 modes); ISO below the interpolation point: bias 1 − α, variance σ²α/(1 − α).
+    Float64 (dps 15) and mpmath (dps 30) residue paths."""
+    tol = 1e-13 if dps == 15 else 1e-25
+    for setting, kw in (("iso", {}), ("rrs", dict(lam=LAM4, omega=OM4))):
+        for alpha in (2, 4):
+            r = C.risk(setting, alpha=alpha, depth="inf", gamma="inf", sigma2=0.5, dps=dps, **kw)
+            with mpmath.workdps(40):
+                var = mpmath.mpf(1) / (2 * (alpha - 1))
+                assert abs(r.extra["variance"] - var) < tol
+                assert abs(r.risk - var) < tol
+    r = C.risk("iso", alpha=0.5, depth="inf", gamma="inf", sigma2=0.5, dps=dps)
+    assert abs(r.extra["variance"] - 0.5) < tol and abs(r.risk - 1.0) < tol
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_ridgeless_with_label_noise_is_the_large_gamma_limit(alpha):
+    """The residue formula ``(κ₀²U₀ + σ²V₀)/(1 − V₀)`` against the contour quadrature at a large
+    finite γ (depth ∞, σ² = 1/2, 4 modes; s₋ ≥ 0.0087 so the gap e^{−γs₋} is negligible at
+    γ = 10⁴), bias and variance separately."""
+    kw = dict(alpha=alpha, depth="inf", sigma2=0.5, lam=LAM4, omega=OM4, dps=15)
+    lim = C.risk("rrs", gamma="inf", **kw)
+    far = C.risk("rrs", gamma=1e4, **kw)
+    for key in ("bias", "variance"):
+        assert abs(far.extra[key] - lim.extra[key]) < 1e-11 * lim.risk
+    assert lim.extra["variance"] > 0.1
 
 
 # ---------------------------------------------------------------------------------------------

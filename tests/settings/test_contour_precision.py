@@ -66,7 +66,7 @@ def test_flat_spectrum_is_iso_30_digits():
     _check(got, ref)
 
 
-@pytest.mark.parametrize("context", [64, 10 ** 6])
+@pytest.mark.parametrize("context", [pytest.param(64, marks=pytest.mark.slow), 10 ** 6])
 def test_context_depth1_closed_form_power_law(context):
     nu, beta, g, s2 = "1.5", "1", "1.3", "0.1"
     got = C.risk("rrs", context=context, depth=1, gamma=g, sigma2=s2, nu=nu, beta=beta,
@@ -95,7 +95,7 @@ def test_context_depth1_closed_form_explicit_modes():
     _check(got, ref)
 
 
-@pytest.mark.parametrize("N", [8, 10 ** 6])
+@pytest.mark.parametrize("N", [pytest.param(8, marks=pytest.mark.slow), 10 ** 6])
 def test_width_depth1_closed_form_dim_inf(N):
     got = W.risk(width=N, depth=1, gamma="1.3", nu="1.5", beta="1", dps=DPS)
     with mpmath.workdps(DPS + 10):
@@ -157,7 +157,9 @@ def test_width_nodes_and_modes_bounded(N, depth, gamma):
     assert r.error_estimate <= 1e-12 * max(1.0, r.risk)
 
 
+@pytest.mark.slow
 def test_mellin_barnes_tail_against_explicit_head():
+    # (slow set: the 65k-mode head costs ~5 s; test_context's head-split test is the fast one)
     # at P = 4096 the contour reaches κ ~ 1e-5: with the default head (K₁ = 64) the small-κ
     # Mellin–Barnes series carries the tail there; with K₁ = 16384 every node uses the explicit
     # head (65k modes) + the large-κ Hurwitz series instead.  float64 agreement.

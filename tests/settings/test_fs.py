@@ -54,6 +54,36 @@ def test_closed_form_flow_vs_dop853(depth):
             assert abs(r - om * lam * (1 - g_num * lam / depth) ** (2 * depth)) < 1e-10
 
 
+@pytest.mark.parametrize("depth", [2, "inf"])
+def test_mode_trajectories_vs_dop853(depth):
+    """``mode_trajectories`` (the report's per-mode panel) on an explicit spectrum with
+    distinct ω_k, λ_k, and on the power law (λ_k = k^{−ν}, ω_kλ_k = k^{−νβ−1}/ζ(νβ+1) written
+    here): γ_k(t) against DOP853 on dγ/dt = 2ω_kλ_k²(1 − γλ_k/L)^{2L−1} (e^{−2γλ_k} at L = ∞),
+    risk_k = ω_kλ_k(1 − γ_kλ_k/L)^{2L}; t = ∞ gives L/λ_k (inf at L = ∞) and risk 0."""
+    ts = [0.5, 3.0, "inf"]
+    z = float(mpmath.zeta(1.5 * 1.0 + 1))
+    cases = [(dict(lam=LAM, omega=OM), [2, 4], [(LAM[1], OM[1]), (LAM[3], OM[3])]),
+             (dict(nu=1.5, beta=1.0), [1, 3],
+              [(k ** -1.5, k ** -2.5 / z / k ** -1.5) for k in (1, 3)])]
+    for kw, ks, modes in cases:
+        tr = fs.mode_trajectories(ks, ts, depth=depth, dps=20, **kw)
+        for i, (lam, om) in enumerate(modes):
+            if depth == "inf":
+                rhs = lambda t, y: [2 * om * lam ** 2 * math.exp(-2 * y[0] * lam)]  # noqa: E731
+                kern = lambda g: math.exp(-2 * g * lam)  # noqa: E731
+            else:
+                rhs = lambda t, y: [2 * om * lam ** 2 * (1 - y[0] * lam / 2) ** 3]  # noqa: E731
+                kern = lambda g: (1 - g * lam / 2) ** 4  # noqa: E731
+            sol = solve_ivp(rhs, (0, 3.0), [0.0], method="DOP853", rtol=1e-13, atol=1e-15,
+                            t_eval=[0.5, 3.0])
+            for j, g_num in enumerate(sol.y[0]):
+                assert abs(float(tr.gamma[i][j]) - g_num) <= 1e-10 * max(1.0, g_num)
+                assert abs(float(tr.risk[i][j]) - om * lam * kern(g_num)) < 1e-10
+            assert tr.risk[i][2] == 0
+            assert (tr.gamma[i][2] == mpmath.inf if depth == "inf"
+                    else abs(float(tr.gamma[i][2]) - 2 / lam) < 1e-12 / lam)
+
+
 def test_infinite_depth_law_vs_mpmath_taylor_ode():
     # L = ∞: dγ/dt = 2ωλ² e^{−2γλ};  closed form e^{2γλ} = 1 + 4ωλ³t, to ≥ 15 digits
     lam, om = mpmath.mpf("0.5"), mpmath.mpf("0.8")
@@ -101,6 +131,20 @@ def test_flow_risk_decreases_in_time_and_starts_at_one():
               for t in (0, 1, 10, 100)]
         assert abs(rs[0] - 1) < 1e-18
         assert all(a > b for a, b in zip(rs, rs[1:]))
+
+
+@pytest.mark.parametrize("depth", [1, 3, "inf"])
+def test_power_law_flow_zeta_moments_vs_euler_maclaurin(depth, monkeypatch):
+    """The power-law flow risk Σ_k ω_kλ_k φ_L(ω_kλ_k³t) by head + Hurwitz-ζ moments of the mode
+    factor (default) against head + Euler–Maclaurin of spectra.wsum on the stable closed-form
+    factor (ZETA_MOMENTS off): two independent summations, 18 digits at dps 20."""
+    vals = {}
+    for zmv in (True, False):
+        monkeypatch.setattr(fs, "ZETA_MOMENTS", zmv)
+        vals[zmv] = [fs.risk(nu=1.5, beta=0.7, depth=depth, time=t, dps=20).risk
+                     for t in (0.5, 50, 1e4)]
+    for a, b in zip(vals[True], vals[False]):
+        assert abs(a - b) < 1e-18 * abs(a)
 
 
 def test_time_exponent_derived_and_checked_numerically():

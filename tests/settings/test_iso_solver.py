@@ -94,6 +94,24 @@ def test_infinite_depth_noise_free_limit(alpha):
         assert abs(res.risk - mpmath.mpf(str(expected))) < mpmath.mpf("1e-28")
 
 
+@pytest.mark.parametrize("alpha", ["2", "4", "0.5", "0.25"])
+def test_ridgeless_limit_with_label_noise(alpha):
+    """γ = ∞ at L = ∞ is min-norm least squares: bias (1 − α)₊ and noise variance σ²/(α − 1)
+    for α > 1, σ²α/(1 − α) for α < 1 (the classical ridgeless formulas: tr(XᵀX)⁻¹ of a Wishart
+    matrix), e.g. 0.5 at α = 2, σ² = 1/2.  Second reference: the same risk at a large finite γ
+    (the gap closes like e^{−γs₋}, s₋ = (1 − α^{−1/2})² ≥ 0.086 here: below 1e-14 at γ = 400)."""
+    s2 = mpmath.mpf("0.5")
+    with mpmath.workdps(40):
+        a = mpmath.mpf(alpha)
+        var = s2 / (a - 1) if a > 1 else s2 * a / (1 - a)
+        expected = max(0, 1 - a) + var
+    res = iso.risk(alpha, "inf", sigma2="0.5", gamma="inf", dps=30)
+    assert rel(res.risk, expected) < mpmath.mpf("1e-25")
+    assert rel(res.extra["variance"], var) < mpmath.mpf("1e-25")
+    far = iso.risk(alpha, "inf", sigma2="0.5", gamma=400, dps=20)
+    assert abs(far.risk - expected) < mpmath.mpf("1e-12")
+
+
 @pytest.mark.parametrize("alpha", ["0.5", "2"])
 @pytest.mark.parametrize("sigma2", ["0", "0.5"])
 def test_large_depth_approaches_infinite_depth(alpha, sigma2):

@@ -364,9 +364,10 @@ def _check(got, ref):
     assert got.dps == DPS
 
 
-@pytest.mark.parametrize("alpha,depth,gamma,sigma2", [("1.5", 3, "0.7", "0.5"),
-                                                      ("0.5", "inf", "1.3", "0.25"),
-                                                      ("0.5", 2, "0.9", "0")])
+@pytest.mark.parametrize("alpha,depth,gamma,sigma2", [
+    ("1.5", 3, "0.7", "0.5"),
+    pytest.param("0.5", "inf", "1.3", "0.25", marks=pytest.mark.slow),   # ~2.5 s each
+    pytest.param("0.5", 2, "0.9", "0", marks=pytest.mark.slow)])
 def test_full_width_equals_case_c_30_digits(alpha, depth, gamma, sigma2):
     # reference: solvers.settings.context at dps 40 — its kernel (T_j − T_i)/(s_j − s_i) and
     # noise kernel κ against the joint U/(1 − V_P/P) and κS/P (α = 0.5: an atom, residue node)
@@ -387,7 +388,8 @@ def _closed_depth1(s, T, N, P, D, g, s2):
     return f(s, T, *(mpmath.mpf(v) if v != math.inf else v for v in (N, P, D, g, s2)))
 
 
-@pytest.mark.parametrize("N,alpha", [(2, "0.75"), (4, "2.5"), (3, "0.5")])
+@pytest.mark.parametrize("N,alpha", [pytest.param(2, "0.75", marks=pytest.mark.slow), (4, "2.5"),
+                                     pytest.param(3, "0.5", marks=pytest.mark.slow)])
 def test_depth1_closed_form_explicit_30_digits(N, alpha):
     # reference: the exact depth-1 closed form of the equivalent (theory.joint, proved
     # symbolically above) with the moments summed in mpmath; γ_n = γN/D
@@ -405,7 +407,8 @@ def test_depth1_closed_form_explicit_30_digits(N, alpha):
     _check(got, ref)
 
 
-@pytest.mark.parametrize("N,P", [(16, 40), (64, 24), (10 ** 6, 10 ** 5)])
+@pytest.mark.parametrize("N,P", [pytest.param(16, 40, marks=pytest.mark.slow),
+                                 pytest.param(64, 24, marks=pytest.mark.slow), (10 ** 6, 10 ** 5)])
 def test_depth1_closed_form_power_law_dim_inf_30_digits(N, P):
     # dim = inf: s_j = ζ(νβ + 1 + (j − 1)ν)/ζ(νβ + 1), T_j = ζ(jν), c = 1/N; the solver's sums
     # are a head plus Mellin–Barnes / Hurwitz tails (solvers.settings.modesums)

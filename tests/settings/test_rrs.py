@@ -70,14 +70,32 @@ def test_optimal_risk_strictly_decreases_with_depth_power_law():
 
 
 def test_closed_form_tails_match_quadrature_tails(monkeypatch):
-    # incomplete gamma/beta tails vs tanh-sinh quadrature of the same Euler-Maclaurin integral
+    # incomplete gamma/beta tails vs tanh-sinh quadrature of the same Euler-Maclaurin integral;
+    # γ = 10⁶ at L = ∞ reaches the Mellin asymptotics of the ζ-moment landscape
     vals = {}
     for cf in (True, False):
         monkeypatch.setattr(rrs, "CLOSED_FORM_TAILS", cf)
         vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L).risk
-                    for g, L in ((5.0, 3), (150.0, 100), (2e6, 10 ** 6), (40.0, "inf"))]
+                    for g, L in ((5.0, 3), (150.0, 100), (2e6, 10 ** 6), (40.0, "inf"),
+                                 (1e6, "inf"))]
     for a, b in zip(vals[True], vals[False]):
         assert abs(a - b) < 1e-28 * abs(a)
+
+
+def test_zeta_fallback_closed_form_tails_match_quadrature_tails(monkeypatch):
+    """A ζ-moment head beyond zeta_moments.K_MAX falls back to head + Euler–Maclaurin with the
+    closed-form incomplete gamma (L = ∞) / beta (finite L) tails of ``_Landscape._tail``:
+    forced here with K_MAX = 0, against tanh–sinh quadrature tails (CLOSED_FORM_TAILS off)."""
+    from solvers import zeta_moments
+    monkeypatch.setattr(zeta_moments, "K_MAX", 0)
+    rrs._OPT_CACHE.clear()
+    vals = {}
+    for cf in (True, False):
+        monkeypatch.setattr(rrs, "CLOSED_FORM_TAILS", cf)
+        vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L, dps=20).risk
+                    for g, L in ((5.0, 3), (150.0, 100), (8.0, "inf"), (3e3, "inf"))]
+    for a, b in zip(vals[True], vals[False]):
+        assert abs(a - b) < 1e-18 * abs(a)
 
 
 def test_depth_exponent_and_time_exponent_numerically():
@@ -97,9 +115,51 @@ def test_depth_exponent_and_time_exponent_numerically():
 
 
 def test_infinite_depth_optimum_is_honest():
+    """At L = ∞ the optimum is the infimum γ → ∞ (R → 0, not attained): reported as γ = inf,
+    risk 0, and said so.  Independent check that it is an infimum: F = −R' > 0 and R decreases
+    along γ = 10, 10³, 10⁵, with R(γ) → Γ(β)(2γ)^{−β}/(νζ(νβ+1)) (the Mellin asymptotics of
+    Σ_k k^{−s}e^{−2γk^{−ν}}/ζ(s), written here; exponentially small remainder at γ = 10⁵)."""
     r = rrs.risk(nu=1.5, beta=1.0, depth="inf")
-    assert r.gamma == mpmath.inf and r.risk == 0 and "not attained" not in r.method.lower() \
-        or "only as gamma -> inf" in r.method
+    assert r.gamma == mpmath.inf and r.risk == 0
+    assert "only as gamma -> inf" in r.method
+    Rs = [rrs.landscape(g, nu=1.5, beta=1.0, depth="inf", dps=20) for g in (10, 1e3, 1e5)]
+    assert all(x.extra["flow"] > 0 for x in Rs)
+    assert Rs[0].risk > Rs[1].risk > Rs[2].risk > 0
+    with mpmath.workdps(30):
+        mellin = mpmath.gamma(1) * (2 * mpmath.mpf(10) ** 5) ** -1 / (1.5 * mpmath.zeta(2.5))
+        assert abs(Rs[2].risk / mellin - 1) < 1e-18
+
+
+def test_trajectory_times_against_quadrature_and_round_trip():
+    """``trajectory`` (t(γ_i) and R(γ_i) along the flow) against t(γ) = ∫_0^γ dg/F(g) by scipy's
+    adaptive quadrature of the float64 velocity written here (rtol 1e-12), against the
+    definition of R, and round-tripped through ``gamma_of_time``; finite spectrum, depth 4."""
+    from scipy.integrate import quad
+    gs = [0.5, 2.0, 5.0, 6.4]                       # below γ* ≈ 6.44
+    tr = rrs.trajectory(gs, lam=LAM, omega=OM, depth=4)
+    assert tr.error_estimate < 1e-15
+    for g, t, R in zip(gs, tr.extra["times"], tr.risk):
+        ref, err = quad(lambda x: 1 / F_float(x, 4), 0, g, epsabs=0, epsrel=1e-13, limit=200)
+        assert abs(float(t) - ref) < 1e-10 * ref, (g, t, ref)
+        R_ref = sum(w * l * (1 - g * l / 4) ** 8 for l, w in zip(LAM, OM))
+        assert abs(float(R) - R_ref) < 1e-13
+        assert abs(float(rrs.gamma_of_time(t, lam=LAM, omega=OM, depth=4, dps=20).gamma) - g) \
+            < 1e-13 * g
+    with pytest.raises(ValueError, match="gammas"):
+        rrs.trajectory([1.0, 7.0], lam=LAM, omega=OM, depth=4)   # beyond γ*
+
+
+def test_trajectory_at_infinite_depth_follows_the_mellin_law():
+    """Power law at L = ∞: for large γ, V = F ≈ Aγ^{−β−1} with A = Γ(β+1)2^{−β}/(νζ(νβ+1)), so
+    t(γ₂) − t(γ₁) = (γ₂^{β+2} − γ₁^{β+2})/((β+2)A) up to an exponentially small remainder
+    (ν = 1.5, β = 1; A from mpmath's ζ, not from the solver)."""
+    tr = rrs.trajectory([10, 1e3, 1e5], nu=1.5, beta=1, depth="inf")
+    with mpmath.workdps(30):
+        A = mpmath.gamma(2) / 2 / (mpmath.mpf(1.5) * mpmath.zeta(2.5))
+        t = tr.extra["times"]
+        dt = (mpmath.mpf(10) ** 15 - mpmath.mpf(10) ** 9) / (3 * A)
+        assert abs((t[2] - t[1]) / dt - 1) < 1e-15
+        assert 0 < t[0] < t[1] < t[2]
 
 
 def test_huge_depth_approaches_infinite_depth_landscape():

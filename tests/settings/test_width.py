@@ -131,7 +131,7 @@ def test_theory_printed_sign_is_unphysical():
 @pytest.mark.parametrize("L,g", [(1, 1.0), (4, 3.0), (32, 20.0), ("inf", 5.0)])
 def test_full_width_is_rrs(L, g):
     lam, om = power_modes(60)
-    r = width.risk(width=60, depth=L, gamma=g, lam=list(lam), omega=list(om))
+    r = width.risk(width=60, depth=L, gamma=g, lam=list(lam), omega=list(om), dps=15)
     ref = float(rrs.risk(depth=L, gamma=g, lam=list(lam), omega=list(om)).risk)
     assert abs(r.risk - ref) <= 1e-12 * ref + 2 * r.error_estimate
 
@@ -139,7 +139,7 @@ def test_full_width_is_rrs(L, g):
 @pytest.mark.parametrize("N,g", [(10, 0.5), (30, 2.0), (45, 4.0), (59, 1.0)])
 def test_depth1_haar_moments(N, g):
     lam, om = power_modes(60)
-    r = width.risk(width=N, depth=1, gamma=g, lam=list(lam), omega=list(om))
+    r = width.risk(width=N, depth=1, gamma=g, lam=list(lam), omega=list(om), dps=15)
     ref = width.depth1_risk(g, width=N, lam=lam, omega=om, exact_dim=False)
     assert abs(r.risk - ref) <= 1e-11 * ref
 
@@ -147,7 +147,7 @@ def test_depth1_haar_moments(N, g):
 def test_depth1_dim_inf():
     """D → ∞, absolute N, normalised γ: R = 1 − 2γ m₂ + γ²(m₃ + m₂ Σλ/N), m_j = Σ ω λ^j."""
     nu, beta, N, g = 1.5, 1.0, 8, 1.3
-    r = width.risk(width=N, depth=1, gamma=g, nu=nu, beta=beta)
+    r = width.risk(width=N, depth=1, gamma=g, nu=nu, beta=beta, dps=15)
     s = nu * beta + 1
     Z = mpmath.zeta(s)
     m2, m3 = mpmath.zeta(s + nu) / Z, mpmath.zeta(s + 2 * nu) / Z
@@ -242,21 +242,22 @@ def test_projection_limit_vs_sampled_least_squares():
 # ------------------------------------------------------------------------------------------
 MC_CASES = [  # (D, N, L, γ): γ keeps γ_n E/L ≤ 2 so finite-D edge eigenvalues do not blow up
     (256, 64, 4, 4.0),
-    (256, 128, 8, 12.0),
+    pytest.param(256, 128, 8, 12.0, marks=pytest.mark.slow),   # ~2-3 s each: the slow set
     (256, 32, 2, 6.0),
-    (512, 64, 3, 8.0),
+    pytest.param(512, 64, 3, 8.0, marks=pytest.mark.slow),
 ]
 
 
 @pytest.mark.parametrize("D,N,L,g", MC_CASES)
 def test_matches_monte_carlo(D, N, L, g):
     lam, om = power_modes(D)
-    r = width.risk(width=N, depth=L, gamma=g, lam=list(lam), omega=list(om))
+    r = width.risk(width=N, depth=L, gamma=g, lam=list(lam), omega=list(om), dps=15)
     assert r.extra["gamma_normalized"] * r.extra["support_edge"] / L <= 2
     m, se = matched_mc(lam, om, N, L, g, contexts=1500, seed=D + N + L)
     assert abs(m - r.risk) <= 3 * se + allowance(r.risk, D)
 
 
+@pytest.mark.slow
 def test_matches_monte_carlo_smooth_profile():
     """A spectrum that is a fixed profile of k/D (λ = e^{−3k/D}, ω_kλ_k = 1/D) has no isolated
     top modes, so finite-D corrections are small: at D = 128..512 the measured offsets were
@@ -265,7 +266,7 @@ def test_matches_monte_carlo_smooth_profile():
     k = np.arange(1, D + 1)
     lam = np.exp(-3 * (k - 0.5) / D)
     om = 1.0 / (D * lam)
-    r = width.risk(width=N, depth=L, gamma=g, lam=list(lam), omega=list(om))
+    r = width.risk(width=N, depth=L, gamma=g, lam=list(lam), omega=list(om), dps=15)
     m, se = matched_mc(lam, om, N, L, g, contexts=2500, seed=11)
     assert abs(m - r.risk) <= 3 * se + r.risk / D
 

@@ -55,7 +55,8 @@ def test_infinite_context_is_plain_gd():
         assert sp.expand(iso.risk_expr(L, sigma2=0, alpha=sp.oo) - (1 - gamma / L) ** (2 * L)) == 0
 
 
-@pytest.mark.parametrize("cv", [sp.Rational(1, 4), sp.Integer(4)])
+@pytest.mark.parametrize("cv", [pytest.param(sp.Rational(1, 4), marks=pytest.mark.slow),
+                                sp.Integer(4)])
 def test_risk_equals_direct_integration(cv):
     # Independent route: sympy integration against the MP density (α = 4 and α = 1/4), at a
     # rational γ and σ².  The integrand is split as f(0) + λ g(λ); f(0) carries the total mass
