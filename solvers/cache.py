@@ -44,7 +44,7 @@ import numpy as np
 
 from solvers.validate import INF_SPELLINGS
 
-__all__ = ["cached_call", "make_key", "canonical", "set_cache_dir", "cache_dir", "cache_info",
+__all__ = ["cached_call", "make_key", "canonical", "set_cache_dir", "cache_dir", "cache_info", "register_memo",
            "clear_cache", "encode", "decode", "prepare_dir", "using_cache_dir", "cache_path", "ENV",
            "MAXSIZE", "Uncacheable"]
 
@@ -62,6 +62,7 @@ class Uncacheable(Exception):
 
 
 _lock = threading.RLock()
+_memos = []   # solver-internal memo tables (lru_cache functions, dicts), emptied by clear_cache
 _memory: "OrderedDict[str, object]" = OrderedDict()
 _stats = {"hits": 0, "misses": 0, "disk_hits": 0, "disk_writes": 0}
 _dir: list = [None]          # [path] set by set_cache_dir; None = use the environment
@@ -387,11 +388,27 @@ def cache_info() -> dict:
         return {**_stats, "size": len(_memory), "maxsize": MAXSIZE, "directory": cache_dir()}
 
 
+def register_memo(table):
+    """Let :func:`clear_cache` empty a solver-internal memo ``table`` too (an ``lru_cache``
+    function or a dict), so that a cleared cache means a cold start.  Returns ``table``, so it
+    can wrap a definition."""
+    if not (hasattr(table, "cache_clear") or isinstance(table, dict)):
+        raise TypeError(f"table={table!r} is not an lru_cache function or a dict")
+    _memos.append(table)
+    return table
+
+
 def clear_cache(*, disk: bool = False):
-    """Empty the in-memory cache and reset the counters; ``disk=True`` also deletes this
+    """Empty the in-memory cache and every solver-internal memo table (:func:`register_memo`),
+    and reset the counters — the next call starts cold; ``disk=True`` also deletes this
     version's files in the disk cache directory."""
     with _lock:
         _memory.clear()
+        for table in _memos:
+            if isinstance(table, dict):
+                table.clear()
+            else:
+                table.cache_clear()
         for k in _stats:
             _stats[k] = 0
     root = cache_dir()

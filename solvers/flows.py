@@ -37,6 +37,7 @@ from functools import lru_cache
 
 import mpmath
 
+from solvers.cache import register_memo
 from solvers.result import ConvergenceError
 
 __all__ = ["CumulativeFlow", "PowerAsymptote", "FlowPoint"]
@@ -47,6 +48,7 @@ _MAX_PANELS = 4000
 _MIN_WIDTH = 1e-12
 
 
+@register_memo
 @lru_cache(maxsize=None)
 def _cheb_tables(n, prec):
     """Nodes ``u_j = cos(πj/n)`` and the columns ``(w_j cos(πjk/n))_j`` of the

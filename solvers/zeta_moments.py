@@ -38,6 +38,7 @@ from functools import lru_cache
 
 import mpmath
 
+from solvers.cache import register_memo
 from solvers.result import ConvergenceError
 
 __all__ = ["PowerLawSums", "power_law_sums", "exact_key", "Kernel", "binomial_kernel", "exp_kernel",
@@ -109,6 +110,7 @@ def power_kernel(e, b):
                   lambda y: mpmath.exp(-e * mpmath.log1p(b * y)), x_max=0.5)
 
 
+@register_memo
 @lru_cache(maxsize=None)
 def _bernoulli_fraction(j):
     """``B_{2j}/(2j)!`` as an exact ``(p, q)`` pair of integers."""
@@ -116,6 +118,7 @@ def _bernoulli_fraction(j):
     return int(p), int(q) * math.factorial(2 * j)
 
 
+@register_memo
 @lru_cache(maxsize=None)
 def _bernoulli_ratio(j, prec):
     """``B_{2j}/(2j)!`` at binary precision ``prec``."""
@@ -436,6 +439,7 @@ class PowerLawSums:
             return head + tail, abs_sum, trunc
 
 
+@register_memo
 @lru_cache(maxsize=64)
 def power_law_sums(nu_key: str, beta_key: str, dim=None) -> PowerLawSums:
     """The cached :class:`PowerLawSums` of ``(ν, β)`` (keys: :func:`exact_key` strings) and

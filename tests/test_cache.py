@@ -199,3 +199,17 @@ def test_cli_cache_flag(fresh, cli, tmp_path, monkeypatch):
     code, out2, err = cli(*argv)
     assert code == 0, err
     assert out2 == out1
+
+
+def test_clear_cache_empties_solver_memo_tables():
+    """After clear_cache the next call starts cold: the RRS optimum table and the ζ-moment sums
+    that a first call fills are empty again (their sizes read directly, not through the cache)."""
+    from solvers.settings import rrs
+    from solvers import zeta_moments
+
+    solvers.risk("rrs", nu="1.5", beta=1, depth=8)
+    assert len(rrs._OPT_CACHE) >= 1 and zeta_moments.power_law_sums.cache_info().currsize >= 1
+    cache.clear_cache()
+    assert len(rrs._OPT_CACHE) == 0 and zeta_moments.power_law_sums.cache_info().currsize == 0
+    with pytest.raises(TypeError, match="table="):
+        cache.register_memo([])

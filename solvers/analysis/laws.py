@@ -35,6 +35,7 @@ import sympy as sp
 from scipy import integrate as _sint
 from scipy import special as _ss
 
+from solvers.cache import register_memo
 from solvers.analysis.exponents import _sym, _validate_nu_beta
 from solvers.result import ConvergenceError, _jsonable, format_number, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
@@ -71,6 +72,7 @@ def _depth_sym(depth):
     return sp.oo if is_inf(depth) else sp.Integer(int(depth))
 
 
+@register_memo
 @lru_cache(maxsize=None)
 def _regimes(setting, depth):
     return tl.laws(setting, depth)

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import mpmath
 
+from solvers.cache import register_memo
 from solvers.result import ConvergenceError, Result
 from solvers.roots import expand_bracket, find_root
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
@@ -45,6 +46,7 @@ def _mp(x):
     return mpmath.inf if is_inf(x) else mpmath.mpf(x)
 
 
+@register_memo
 @lru_cache(maxsize=256)
 def _nodes(n: int, c_key: str, prec: int):
     """λ_j and weights (2/(n+1)) sin²θ_j of the n-point rule, at binary precision ``prec``."""

@@ -46,6 +46,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
+from solvers.cache import register_memo
+
 __all__ = ["ModeSums", "ExplicitSums", "PowerLawSums", "HeadTooShort", "cexpm1",
            "power_law_table", "sums_for"]
 
@@ -118,6 +120,7 @@ def power_law_table(nu, beta, K):
     return k ** (-nu_f), k ** (-(nu_f * beta_f + 1)) / float(_zeta_norm(str(nu), str(beta), 30))
 
 
+@register_memo
 @lru_cache(maxsize=64)
 def _zeta_norm(nu, beta, dps):
     with mpmath.workdps(dps):
@@ -214,6 +217,7 @@ def _k2_for(K1, nu):
     return int(math.ceil((K1 + 1) * (Q_SMALL * Q_LARGE) ** (-1.0 / nu))) - 1
 
 
+@register_memo
 @lru_cache(maxsize=32)
 def _series(nu_s, beta_s, K1, K2, dps):
     """Coefficients of the two tail expansions for e = 0 (S) and e = ν − c (T), at ``dps``

@@ -37,6 +37,7 @@ import time as _time
 
 import mpmath
 
+from solvers.cache import register_memo
 from solvers.progress import tick
 from solvers.result import ConvergenceError, Result, round_dps, to_mpf
 from solvers.roots import expand_bracket, find_root
@@ -389,7 +390,7 @@ def optimal_gamma(nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=Non
                          "evaluations": evals})
 
 
-_OPT_CACHE = {}
+_OPT_CACHE = register_memo({})
 
 
 def _spec_key(spec):
@@ -451,7 +452,7 @@ def _gamma0(parameterization, init_scale):
     return f(_mp(init_scale))
 
 
-_FLOW_CACHE = {}
+_FLOW_CACHE = register_memo({})
 
 
 def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
