@@ -89,11 +89,16 @@ def test_zeta_fallback_closed_form_tails_match_quadrature_tails(monkeypatch):
     from solvers import zeta_moments
     monkeypatch.setattr(zeta_moments, "K_MAX", 0)
     rrs._OPT_CACHE.clear()
+    tails = []
+    closed_form = rrs._Landscape._tail
+    monkeypatch.setattr(rrs._Landscape, "_tail",
+                        lambda self, *a: tails.append(self.L) or closed_form(self, *a))
     vals = {}
+    points = ((150.0, 100), (30.0, "inf"), (300.0, "inf"))   # each takes the fallback
     for cf in (True, False):
         monkeypatch.setattr(rrs, "CLOSED_FORM_TAILS", cf)
-        vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L, dps=20).risk
-                    for g, L in ((5.0, 3), (150.0, 100), (8.0, "inf"), (3e3, "inf"))]
+        vals[cf] = [rrs.landscape(g, nu=1.3, beta=0.7, depth=L, dps=20).risk for g, L in points]
+    assert {str(L) for L in tails} == {"100", "inf"}   # the closed forms really ran, both kinds
     for a, b in zip(vals[True], vals[False]):
         assert abs(a - b) < 1e-18 * abs(a)
 
@@ -195,6 +200,18 @@ def test_gamma_of_time_vs_mpmath_taylor_ode():
     r = rrs.gamma_of_time(2, lam=["1", "0.5", "0.2"], omega=["0.3", "0.8", "1.5"], depth=L)
     with mpmath.workdps(30):
         assert abs(r.gamma - g_num) < mpmath.mpf(10) ** -22
+
+
+def test_flow_saturation_keeps_every_digit():
+    """One mode (λ = ω = 1, L = 1): R = (1 − γ)², dγ/dt = 2(1 − γ), so γ(t) = 1 − e^{−2t}.  At
+    t = 34 the gap γ* − γ ≈ 2.9·10⁻³⁰ lies below 10⁻²⁹ but above the flow's stop at
+    10^{−(dps+5)}γ*: γ(t) must still be right to ~10⁻³¹, not rounded up to γ* = 1."""
+    with mpmath.workdps(40):
+        for t in (20, 34):
+            exact = 1 - mpmath.exp(-2 * mpmath.mpf(t))
+            r = rrs.gamma_of_time(t, lam=["1"], omega=["1"], depth=1, dps=30)
+            assert abs(r.gamma - exact) < mpmath.mpf(10) ** -31
+            assert abs(r.risk - (1 - exact) ** 2) <= r.error_estimate + mpmath.mpf(10) ** -90
 
 
 def test_flow_monotone_and_reaches_the_optimum():
