@@ -210,6 +210,19 @@ def _optimal(prob):
 # ---------------------------------------------------------------------------------------------
 # public entry point
 # ---------------------------------------------------------------------------------------------
+def require_spectrum_args(setting, nu, beta, lam, omega, gamma_shape):
+    """ISO takes no spectrum (nu, beta, lam, omega) and only FS a diagonal ``gamma_shape``:
+    anything else is a ValueError naming the argument."""
+    if setting == "iso":
+        for name, v in (("nu", nu), ("beta", beta), ("lam", lam), ("omega", omega),
+                        ("gamma_shape", gamma_shape)):
+            if v is not None:
+                raise ValueError(f"{name}={v!r} is invalid: {name} must be omitted for "
+                                 "setting='iso'")
+    elif gamma_shape is not None and setting != "fs":
+        raise ValueError(f"gamma_shape is invalid for setting={setting!r} (fs only)")
+
+
 def _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, omega, dps,
               gamma_shape):
     setting = require_choice("setting", setting, SETTINGS)
@@ -223,12 +236,8 @@ def _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam,
         alpha = require_positive("alpha", alpha, allow_inf=True)
     else:
         context = require_positive("context", context, allow_inf=True)
+    require_spectrum_args(setting, nu, beta, lam, omega, gamma_shape)
     if setting == "iso":
-        for name, v in (("nu", nu), ("beta", beta), ("lam", lam), ("omega", omega),
-                        ("gamma_shape", gamma_shape)):
-            if v is not None:
-                raise ValueError(f"{name}={v!r} is invalid: {name} must be omitted for "
-                                 "setting='iso'")
         if context is not None:
             raise ValueError(f"context={context!r} is invalid for setting='iso': use alpha")
     vec = gamma is not None and hasattr(gamma, "__len__") and not isinstance(gamma, str)
@@ -239,9 +248,7 @@ def _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam,
         gamma = [float(require_positive(f"gamma[{i}]", g)) for i, g in enumerate(gamma)]
     elif gamma is not None:
         gamma = require_nonnegative("gamma", gamma, allow_inf=True)
-    if gamma_shape is not None:
-        if setting != "fs":
-            raise ValueError(f"gamma_shape is invalid for setting={setting!r} (fs only)")
+    if gamma_shape is not None:   # setting is 'fs' here (require_spectrum_args)
         gamma_shape = [float(require_positive(f"gamma_shape[{i}]", g))
                        for i, g in enumerate(gamma_shape)]
         if vec:

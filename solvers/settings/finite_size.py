@@ -306,14 +306,7 @@ def finite_size_risk(setting, *, dim, depth, gamma, alpha=None, context=None, si
             raise ValueError(f"alpha={alpha!r} is invalid: alpha*dim must round to P >= 1")
     else:
         P = require_int("context", context, minimum=1)
-    if setting == "iso":
-        for name, v in (("nu", nu), ("beta", beta), ("lam", lam), ("omega", omega),
-                        ("gamma_shape", gamma_shape)):
-            if v is not None:
-                raise ValueError(f"{name}={v!r} is invalid: {name} must be omitted for "
-                                 "setting='iso'")
-    elif gamma_shape is not None and setting != "fs":
-        raise ValueError(f"gamma_shape is invalid for setting={setting!r} (fs only)")
+    _ctx.require_spectrum_args(setting, nu, beta, lam, omega, gamma_shape)
     modes = _modes_for(setting, D, P, nu, beta, lam, omega, gamma_shape, dps)
     params = {"dim": D, "context": P, "alpha": P / D, "depth": depth, "gamma": gamma,
               "sigma2": sigma2, "nu": nu, "beta": beta}

@@ -7,11 +7,7 @@ derivations of the dmft.md relations.
 """
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import glob
 import math
-import os
 
 import mpmath
 import numpy as np
@@ -22,45 +18,19 @@ from solvers.settings import rrs, width
 from solvers.result import ConvergenceError
 from solvers.simulators.reduced import haar_orthogonal, simulate
 from theory import exponents as texp
+from tests.conftest import one_blas_thread, powerlaw_arrays
 from theory import width as tw
 from theory.symbols import beta as sym_beta, nu as sym_nu
 
 
 def power_modes(D, nu=1.2, beta=1.0 / 1.2):
     """λ_k = k^{−ν}, ω_kλ_k ∝ k^{−νβ−1} (Σ ω_kλ_k = 1), k = 1..D, as float arrays."""
-    k = np.arange(1, D + 1, dtype=float)
-    lam = k ** -nu
-    wl = k ** (-nu * beta - 1)
-    wl /= wl.sum()
-    return lam, wl / lam
+    return powerlaw_arrays(D, nu, beta)
 
 
 # ------------------------------------------------------------------------------------------
-# Monte Carlo with the simulator's law, fast
+# Monte Carlo with the simulator's law, fast (small batched QRs want one BLAS thread)
 # ------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def one_blas_thread():
-    """Small batched QRs are ~50x slower with OpenBLAS threads oversubscribed on 2 cores."""
-    setter = None
-    for lib in glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs",
-                                      "libscipy_openblas*")):
-        try:
-            so = ctypes.CDLL(lib)
-            setter = so.scipy_openblas_set_num_threads64_
-            getter = so.scipy_openblas_get_num_threads64_
-            old = getter()
-        except (OSError, AttributeError):
-            setter = None
-        break
-    if setter is not None:
-        setter(1)
-    try:
-        yield
-    finally:
-        if setter is not None:
-            setter(old)
-
-
 def matched_mc(lam, om, N, L, g, contexts, seed, chunk=200):
     """Risk of ``(I − (γ/L) P̃ Λ)^L b`` averaged over a fresh Haar rank-N projection ``P̃`` and
     ``b ~ N(0, Ω)`` per context.  This is the simulator's law: there ``Σ_c = OΛOᵀ`` (``O`` Haar
