@@ -205,7 +205,6 @@ class PowerLaw(Spectrum):
         lam, wl = self._cache.get(key, ([], []))
         if len(lam) < K:
             nu, b = self._params()
-            s = nu * b + 1
             z = self.normaliser()
             for kk in range(len(lam) + 1, K + 1):
                 lk = mpmath.mpf(kk) ** (-nu)

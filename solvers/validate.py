@@ -184,3 +184,14 @@ def is_inf(x) -> bool:
         return math.isinf(float(x))
     except (TypeError, ValueError, OverflowError):
         return False
+
+
+def require_alpha_or_context(alpha, context):
+    """Exactly one of ``alpha`` (P/D > 0) and ``context`` (absolute P > 0), either may be inf;
+    returns the validated pair (the other stays None)."""
+    if (alpha is None) == (context is None):
+        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
+                         "alpha (P/D, > 0) and context (absolute P, > 0)")
+    if alpha is not None:
+        return require_positive("alpha", alpha, allow_inf=True), None
+    return None, require_positive("context", context, allow_inf=True)

@@ -154,7 +154,6 @@ def _hurwitz_family(a0, step, N, J, prec):
     the working precision (large x: the terms shrink like ((x + 2j)/(2πN'))²) take more direct
     terms and try again at 2N'."""
     with mpmath.workprec(prec + 20):
-        tol = mpmath.mpf(2) ** (-prec - 10)
         dig = prec * 0.30103
         Np = max(N, int(0.8 * dig) + 8)
         S = [mpmath.mpf(0)] * (J + 1)

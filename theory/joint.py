@@ -64,7 +64,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from theory import width as tw
-from theory.symbols import N, P, alpha, alpha_N, q, tau, tau2, z, z2
+from theory.symbols import N, P, alpha, alpha_N, tau, tau2, z
 
 __all__ = ["kap", "kap2", "x", "x2", "D", "S", "S2", "one_point", "check_paper_pair",
            "conditional_one_point", "check_equal_point_derivative", "conditional_two_point",

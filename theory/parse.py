@@ -41,7 +41,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable
 
 import sympy as sp
 

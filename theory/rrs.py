@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from theory.parse import sympify_value
-from theory.symbols import L, gamma, k, t
+from theory.symbols import L, gamma, k
 
 __all__ = ["lam_k", "omega_k", "n_modes", "mode_term", "landscape", "flow", "flow_of_landscape",
            "curvature", "full_attention_flow", "initial_gamma"]

@@ -61,8 +61,8 @@ from solvers.settings import contour as ct
 from solvers.settings import contour_solve as cs
 from solvers.settings.modesums import ExplicitSums, HeadTooShort, sums_for
 from solvers.spectra import make_spectrum
-from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative, require_positive)
+from solvers.validate import (is_inf, require_alpha_or_context, require_choice, require_dps,
+                              require_int, require_nonnegative, require_positive)
 
 __all__ = ["risk", "slope", "optimal_gamma", "kappa", "kappa0", "kappa_gap", "upper_edge",
            "lower_edge", "kappa_on_contour", "Modes", "modes_for", "ridgeless_limit",
@@ -229,13 +229,7 @@ def _validate(setting, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam,
     depth = require_int("depth", depth, minimum=1, allow_inf=True)
     sigma2 = require_nonnegative("sigma2", sigma2)
     dps = require_dps(dps)
-    if (alpha is None) == (context is None):
-        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
-                         "alpha (P/D, > 0) and context (absolute P, integer >= 1)")
-    if alpha is not None:
-        alpha = require_positive("alpha", alpha, allow_inf=True)
-    else:
-        context = require_positive("context", context, allow_inf=True)
+    alpha, context = require_alpha_or_context(alpha, context)
     require_spectrum_args(setting, nu, beta, lam, omega, gamma_shape)
     if setting == "iso":
         if context is not None:

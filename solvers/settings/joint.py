@@ -70,10 +70,10 @@ from solvers.result import ConvergenceError, Result
 from solvers.settings import contour as ct
 from solvers.settings import contour_solve as cs
 from solvers.settings.fixedpoint import Fixed
-from solvers.settings.modesums import HeadTooShort, sums_for
+from solvers.settings.modesums import HeadTooShort, sums_for, with_longer_heads
 from solvers.spectra import make_spectrum
-from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative,
-                              require_positive)
+from solvers.validate import (is_inf, require_alpha_or_context, require_dps, require_int,
+                              require_nonnegative)
 
 __all__ = ["risk", "slope", "optimal_gamma", "ridgeless_limit", "JointOnePoint", "joint_problem"]
 
@@ -311,13 +311,7 @@ def _validate(width, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, o
     depth = require_int("depth", depth, minimum=1, allow_inf=True)
     sigma2 = require_nonnegative("sigma2", sigma2)
     dps = require_dps(dps)
-    if (alpha is None) == (context is None):
-        raise ValueError(f"alpha={alpha!r}, context={context!r} is invalid: give exactly one of "
-                         "alpha (P/D, > 0) and context (absolute P, > 0)")
-    if alpha is not None:
-        alpha = require_positive("alpha", alpha, allow_inf=True)
-    else:
-        context = require_positive("context", context, allow_inf=True)
+    alpha, context = require_alpha_or_context(alpha, context)
     if gamma is not None:
         gamma = require_nonnegative("gamma", gamma, allow_inf=True)
     if lam is not None or omega is not None:
@@ -360,13 +354,8 @@ def _params(width, alpha, context, depth, gamma, sigma2, nu, beta, dim, lam, ome
 
 def _retry(op, fn):
     """``(op, fn(op))`` with the power-law head doubled while a tail expansion is out of range."""
-    for _ in range(12):
-        try:
-            return op, fn(op)
-        except HeadTooShort:
-            op = JointOnePoint(op.sums.bigger(), op.N_exact, op.P_exact, op.D)
-    raise ConvergenceError("joint: head of the infinite spectrum did not stabilise",
-                           where=f"K1={op.sums.K1}")
+    return with_longer_heads(
+        op, fn, lambda o: JointOnePoint(o.sums.bigger(), o.N_exact, o.P_exact, o.D), "joint")
 
 
 def _to_norm(N, D, mp):

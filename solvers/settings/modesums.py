@@ -48,8 +48,8 @@ import numpy as np
 
 from solvers.cache import register_memo
 
-__all__ = ["ModeSums", "ExplicitSums", "PowerLawSums", "HeadTooShort", "cexpm1",
-           "power_law_table", "sums_for"]
+__all__ = ["ModeSums", "ExplicitSums", "PowerLawSums", "HeadTooShort", "with_longer_heads",
+           "cexpm1", "power_law_table", "sums_for"]
 
 Q_SMALL = 0.25     # |x|(K₁+1)^ν bound of the Mellin–Barnes series
 Q_LARGE = 0.5      # a_{K₂+1}/|x| bound of the large-|x| series
@@ -64,6 +64,19 @@ class HeadTooShort(Exception):
     def __init__(self, where):
         super().__init__(f"power-law head too short for the tail expansion at x={where}")
         self.where = where
+
+
+def with_longer_heads(problem, fn, grow, what, tries=12):
+    """``(problem, fn(problem))``, replacing ``problem`` by ``grow(problem)`` (a doubled
+    power-law head) while ``fn`` raises :class:`HeadTooShort`; ConvergenceError after ``tries``."""
+    from solvers.result import ConvergenceError
+    for _ in range(tries):
+        try:
+            return problem, fn(problem)
+        except HeadTooShort:
+            problem = grow(problem)
+    raise ConvergenceError(f"{what}: head of the infinite spectrum did not stabilise",
+                           where=f"after {tries} doublings")
 
 
 FIXED_BITS = 64   # guard bits of the fixed-point head sums (absolute 2^{−(prec+64)})

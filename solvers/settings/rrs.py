@@ -39,7 +39,7 @@ import mpmath
 
 from solvers.cache import register_memo
 from solvers.progress import tick
-from solvers.result import ConvergenceError, Result, round_dps, to_mpf
+from solvers.result import Result, round_dps, to_mpf
 from solvers.roots import expand_bracket, find_root
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,

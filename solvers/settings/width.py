@@ -57,7 +57,7 @@ from solvers.result import ConvergenceError, Result
 from solvers.settings import contour as ct
 from solvers.settings import contour_solve as cs
 from solvers.settings.fixedpoint import Fixed
-from solvers.settings.modesums import HeadTooShort, sums_for
+from solvers.settings.modesums import HeadTooShort, sums_for, with_longer_heads
 from solvers.spectra import make_spectrum
 from solvers.validate import (is_inf, require_dps, require_int, require_nonnegative)
 
@@ -143,13 +143,7 @@ def _problem(pb, L, dps=FLOAT_DPS, rtol=1e-12):
 
 def _retry(pb, fn):
     """``(pb, fn(pb))`` with the power-law head doubled while a tail expansion is out of range."""
-    for _ in range(12):
-        try:
-            return pb, fn(pb)
-        except HeadTooShort:
-            pb = pb.bigger()
-    raise ConvergenceError("width: head of the infinite spectrum did not stabilise",
-                           where=f"K={pb.K}")
+    return with_longer_heads(pb, fn, lambda p: p.bigger(), "width")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ inputs, so equal inputs give equal results.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 

@@ -19,7 +19,7 @@ import sympy as sp
 
 from solvers.analysis.exponents import LAWS, check_exponent, exponents
 from theory import exponents as tex
-from theory.symbols import beta, nu, t
+from theory.symbols import beta, nu
 
 TOL = 0.01
 DPS = 15

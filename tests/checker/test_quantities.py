@@ -2,12 +2,10 @@
 settings; new quantities register as classes or functions and are checked like the built-in
 ones."""
 import pytest
-import sympy as sp
 
 from solvers.checker import (QUANTITIES, Evaluator, Quantity, check_claim, parse_claim,
                              register_quantity)
 from solvers.checker.params import PARAMS
-from theory import symbols as S
 
 
 def test_every_quantity_has_an_evaluator_for_each_setting():

@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from solvers import cli
-from solvers.checker import ClaimsError, check_claim, check_files, parse_claim
+from solvers.checker import check_claim, check_files, parse_claim
 from solvers.result import to_json
 
 from tests.checker.conftest import GOOD, ISO1, claim as _claim, close as _close, write as _write

@@ -22,7 +22,7 @@ import pytest
 import sympy as sp
 
 import solvers
-from solvers.checker import ClaimsError, check_claim, load_claims
+from solvers.checker import ClaimsError, check_claim
 
 #: wall-clock bound (s) for a refusal or a bounded run: generous for a loaded 2-core machine;
 #: the unbounded cases this guards against run for minutes to hours

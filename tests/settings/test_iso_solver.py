@@ -8,7 +8,6 @@ README), the ``L → ∞`` limit, and the numpy simulator.
 import math
 
 import mpmath
-import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
