@@ -23,72 +23,14 @@ import mpmath
 import sympy as sp
 
 from solvers.checker.params import PARAMS
+# the registry's names are re-exported: this module is where quantities are defined and listed
+from solvers.checker.registry import (QUANTITIES, Evaluator, NotAvailable, Quantity,
+                                      register_quantity)
+from solvers.checker.scaling import ExponentLaw, LawField, ShapeExponent, SlopeLaw
 from theory import symbols as S
 from theory.dynamics import eta as _eta, kappa as _kappa, n_step as _step, tau_batch as _tau
 
 __all__ = ["NotAvailable", "Evaluator", "Quantity", "QUANTITIES", "register_quantity", "to_mp"]
-
-
-class NotAvailable(Exception):
-    """The quantity cannot be computed for these parameters (reported as ``skipped``)."""
-
-
-class Evaluator:
-    """One way to compute a quantity (in one setting): ``numeric(p, dps)`` and/or ``symbolic(p)``
-    as methods; the one a subclass does not define stays ``None``."""
-
-    numeric = None
-    symbolic = None
-
-
-class Quantity:
-    """A claimable quantity: ``name``, ``doc``, accepted ``params``, its ``evaluators`` (a mapping
-    setting → :class:`Evaluator`, or one evaluator for a quantity without a setting) and the
-    optional module it ``requires`` (a name of :data:`solvers.checker.claims.REQUIRES`)."""
-
-    def __init__(self, name, doc, params, evaluators, requires=None):
-        self.name, self.doc = name, doc
-        self.params = tuple(dict.fromkeys(params))
-        self.evaluators = evaluators
-        self.requires = requires
-
-    @property
-    def settings(self) -> tuple:
-        """The valid settings (empty: the quantity takes no setting)."""
-        return tuple(self.evaluators) if isinstance(self.evaluators, dict) else ()
-
-    def evaluator(self, setting) -> Evaluator:
-        """The evaluator for ``setting`` (an empty one where the setting has none)."""
-        if isinstance(self.evaluators, dict):
-            return self.evaluators.get(setting, Evaluator())
-        return self.evaluators
-
-    def __repr__(self):
-        return f"Quantity({self.name!r})"
-
-
-class _Functions(Evaluator):
-    """An evaluator from plain functions (:func:`register_quantity`)."""
-
-    def __init__(self, numeric=None, symbolic=None):
-        self.numeric, self.symbolic = numeric, symbolic
-
-
-QUANTITIES: dict[str, Quantity] = {}
-
-
-def register_quantity(name, doc=None, params=(), settings=(), numeric=None, symbolic=None,
-                      requires=None):
-    """Add a claimable quantity: a :class:`Quantity` instance, or a name with plain functions
-    ``numeric(p, dps)`` / ``symbolic(p)`` (the same for every setting listed).  Returns it."""
-    if isinstance(name, Quantity):
-        QUANTITIES[name.name] = name
-        return name
-    ev = _Functions(numeric, symbolic)
-    q = Quantity(name, doc or name, params, {s: ev for s in settings} if settings else ev,
-                 requires)
-    QUANTITIES[name] = q
-    return q
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -319,92 +261,6 @@ class FSOOD(Evaluator):
         if self.field == "ood_risk":
             return res.risk, _err(res)
         return res.extra["spectral_radius"], _err(res)
-
-
-# ----------------------------------------------------------------------------- exponents, shapes
-
-_SLOPE_LAW = {("rrs", "time"): "time", ("rrs", "time_full"): "time_full",
-              ("rrs", "depth"): "depth", ("rrs", "width"): "width",
-              ("rrs", "context"): "context", ("fs", "time"): "time_fs"}
-
-
-class ExponentLaw(Evaluator):
-    """Decay exponent of a scaling law (:func:`theory.exponents.exponents`)."""
-
-    def __init__(self, law, setting):
-        self.law, self.setting = law, setting
-
-    def symbolic(self, p):
-        from theory import exponents as tex
-        e = tex.exponents(self.setting).get(self.law)
-        if e is None:
-            raise NotAvailable(f"exponent.{self.law} is not defined for setting "
-                               f"{self.setting!r}")
-        return e.expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
-
-
-class LawField(Evaluator):
-    """``law.<resource>.<field>``: the prefactor, exponent or log power of the scaling law of
-    :mod:`theory.laws` (a Piecewise over the law's regimes in ν, β; time laws at ``depth``)."""
-
-    def __init__(self, law, field, setting):
-        self.law, self.field, self.setting = law, field, setting
-
-    def symbolic(self, p):
-        from theory import laws as tl
-        d = p.get("depth", sp.oo)
-        if not (d is sp.oo or (isinstance(d, sp.Basic) and d.is_number)):
-            raise NotAvailable("law.*: depth must be a fixed number")
-        try:
-            regimes = tl.law_regimes(self.law, self.setting,
-                                     sp.oo if d is sp.oo or d.is_infinite else sp.Integer(int(d)))
-        except ValueError as exc:
-            raise NotAvailable(str(exc)) from None
-        pieces = [(sp.sympify(getattr(r, self.field), strict=True)
-                   if not isinstance(getattr(r, self.field), sp.Basic) else getattr(r, self.field),
-                   r.condition) for r in regimes]
-        expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
-        return expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
-
-
-class SlopeLaw(Evaluator):
-    """Extrapolated local slope of the exact risk
-    (:func:`solvers.analysis.exponents.check_exponent`)."""
-
-    def __init__(self, law, setting):
-        self.law, self.setting = law, setting
-
-    def numeric(self, p, dps):
-        from solvers.analysis.exponents import check_exponent
-        key = _SLOPE_LAW.get((self.setting, self.law))
-        if key is None:
-            raise NotAvailable(f"slope.{self.law} is not available for setting "
-                               f"{self.setting!r}")
-        res = check_exponent(key, p["nu"], p["beta"], dps=dps)
-        return res.value, mpmath.mpf(res.error_estimate)
-
-
-class ShapeExponent(Evaluator):
-    """Compute-optimal exponent of a resource (:func:`theory.shape.optimal_shape`)."""
-
-    def __init__(self, resource, setting):
-        self.resource, self.setting = resource, setting
-
-    def symbolic(self, p):
-        from theory import shape as tshape
-        budget = p.get("budget", tshape.DEFAULT_BUDGET)
-        sol = tshape.optimal_shape(budget, setting=self.setting)
-        sub = {S.nu: p["nu"], S.beta: p["beta"]}
-        if self.resource == "risk":
-            return sol.risk.subs(sub)
-        if self.resource == "L_vs_N":
-            if S.L not in sol.exponents or S.N not in sol.exponents:
-                raise NotAvailable(f"budget {budget!r} does not contain both L and N")
-            return sol.ratio(S.L, S.N).subs(sub)
-        sym = tshape.RESOURCES[self.resource]
-        if sym not in sol.exponents:
-            raise NotAvailable(f"resource {self.resource} is not in budget {budget!r}")
-        return sol.exponents[sym].subs(sub)
 
 
 # ----------------------------------------------------------------------------- model, SGD, flows

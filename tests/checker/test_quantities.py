@@ -26,11 +26,14 @@ class _Square(Evaluator):
 
 @pytest.fixture
 def registry(monkeypatch):
-    monkeypatch.setattr("solvers.checker.quantities.QUANTITIES", dict(QUANTITIES))
+    """A private copy of the registry, seen by every module that holds it."""
     import solvers.checker.claims as claims
     import solvers.checker.quantities as quantities
-    monkeypatch.setattr(claims, "QUANTITIES", quantities.QUANTITIES)
-    return quantities.QUANTITIES
+    import solvers.checker.registry as reg
+    private = dict(QUANTITIES)
+    for module in (reg, quantities, claims):
+        monkeypatch.setattr(module, "QUANTITIES", private)
+    return private
 
 
 def test_register_a_quantity_class(registry):
