@@ -200,8 +200,10 @@ def plot_rows(columns: Sequence[str], rows: Sequence[dict], x: str, y, *, hue: s
                          "or non-positive on a log axis)")
     if logx:
         ax.set_xscale("log")
+        _short_log_axis(ax.xaxis, ax.get_xlim())
     if logy:
         ax.set_yscale("log")
+        _short_log_axis(ax.yaxis, ax.get_ylim())
     ax.set_xlabel(axis_label(x))
     ax.set_ylabel(axis_label(ys[0]) if len(ys) == 1 else ", ".join(ys))
     ax.grid(True, which="major", alpha=0.3)
@@ -210,6 +212,27 @@ def plot_rows(columns: Sequence[str], rows: Sequence[dict], x: str, y, *, hue: s
     if title:
         ax.set_title(title)
     return fig, {"points": drawn, "series": nseries, "skipped": skipped}
+
+
+def _plain_number(v, _pos=None):
+    """A tick value as a short plain number (0.3, 2, 1e+04)."""
+    return f"{v:g}"
+
+
+def _short_log_axis(axis, limits):
+    """On a log axis spanning less than two decades matplotlib labels minor ticks in scientific
+    notation (3×10⁻¹, 4×10⁻¹, …), wide labels that run into each other.  There, label plain
+    numbers at 1, 2 and 5 times each power of ten instead (narrow, and at most three per
+    decade); wider axes keep the default powers of ten."""
+    from matplotlib import ticker
+
+    lo, hi = sorted(limits)
+    if not (lo > 0 and hi / lo < 100):
+        return
+    fmt = ticker.FuncFormatter(_plain_number)
+    axis.set_major_formatter(fmt)
+    axis.set_minor_locator(ticker.LogLocator(base=10, subs=(2, 5)))
+    axis.set_minor_formatter(fmt)
 
 
 def plot_file(path, x, y, *, out, hue=None, logx=False, logy=False, err=None, where=None,

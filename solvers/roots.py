@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from solvers.progress import tick
 from solvers.result import ConvergenceError
 
 __all__ = ["RootResult", "expand_bracket", "find_root"]
@@ -112,6 +113,7 @@ def find_root(f: Callable, lo, hi, *, df: Callable | None = None, rtol=1e-13, ma
                     step_x = (a + b) / 2
         prev = x
         x = step_x
+        tick(where)     # one step of a possibly long search: drives a --progress bar
         fx, ex = _eval(f, x)
         if abs(fx) <= ex:
             return RootResult(x, it, abs(fx), (a, b), "residual")

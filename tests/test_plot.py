@@ -118,3 +118,32 @@ def test_cli_dynamics_then_plot(cli, tmp_path):
                          tmp_path / "d.png", "--json")
     assert code == 0, err
     assert json.loads(out)["points"] == 3 and json.loads(out)["skipped"] == 1   # t = 0 on log x
+
+
+@pytest.mark.parametrize("lo,hi", [("0.25", "4"), ("0.5", "8"), ("3", "20")])
+def test_log_axis_tick_labels_do_not_overlap(lo, hi):
+    """A log axis spanning one or two decades got minor labels such as 3×10⁻¹ and 4×10⁻¹ drawn
+    on top of each other.  Checked on the rendered figure: the visible labels of the x axis (major
+    and minor) have pairwise disjoint bounding boxes, and there are at least two of them."""
+    import math as _m
+    a, b = float(lo), float(hi)
+    xs = [a * (b / a) ** (i / 4) for i in range(5)]
+    rows = [{"alpha": repr(x), "risk": repr(1 / (1 + x))} for x in xs]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    fig, _ = plot_rows(["alpha", "risk"], rows, "alpha", "risk", logx=True, logy=True)
+    canvas = FigureCanvasAgg(fig)                 # the canvas plot_file writes with
+    canvas.draw()
+    ax = fig.axes[0]
+    renderer = canvas.get_renderer()
+    x0, x1 = ax.get_xlim()
+    for axis, (v0, v1) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        ticks = [t for t in axis.get_major_ticks() + axis.get_minor_ticks()
+                 if t.label1.get_visible() and t.label1.get_text()
+                 and min(v0, v1) <= t.get_loc() <= max(v0, v1)]
+        boxes = [t.label1.get_window_extent(renderer) for t in ticks]
+        assert len(boxes) >= 2
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                assert not boxes[i].overlaps(boxes[j]), (ticks[i].label1.get_text(),
+                                                         ticks[j].label1.get_text())
+    assert _m.isfinite(x0) and _m.isfinite(x1)

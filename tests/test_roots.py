@@ -46,3 +46,13 @@ def test_expand_bracket_and_stop_rule():
     assert expand_bracket(lambda x: -1.0, 1.0, stop=lambda h: h > 10) == (8.0, None)
     with pytest.raises(ConvergenceError, match="no sign change"):
         expand_bracket(lambda x: -1.0, 1.0, max_steps=5)
+
+
+def test_each_iteration_is_one_progress_tick():
+    # a --progress bar counts the driver's iterations: one tick per evaluated iterate, named by
+    # ``where``, so the tick count equals the iteration count the driver reports
+    from solvers.progress import reporting
+    steps = []
+    with reporting(lambda what, n: steps.append((what, n))):
+        r = find_root(lambda x: math.cos(x) - x, 0.0, 1.0, where="dottie")
+    assert r.iterations >= 3 and steps == [("dottie", 1)] * r.iterations

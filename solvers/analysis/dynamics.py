@@ -38,6 +38,7 @@ from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
 from solvers.settings import joint as sjoint
 from solvers.settings import rrs as srrs
+from solvers.progress import tick, tqdm_reporting
 from solvers.result import ConvergenceError, ReprMixin, fields_to_dict, to_mpf
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
@@ -379,6 +380,7 @@ def _float64_flow(ts, slope, value, opt):
         notes, s_prev = set(), None
         for i in order:
             g, e, note = flow.gamma_of_time(_mp(ts[i]), s_prev)
+            tick("gamma(t)")        # one time of the grid solved (drives a --progress bar)
             # the flow runs at fd + 2 digits; report the saturated state as the full γ*
             gam[i], terr[i] = (gstar_full if g == gstar else g), e
             if note and note != "t=0":
@@ -652,7 +654,8 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
              progress=False, **params):
     """One entry point for the CLI: the gradient flow of ``setting`` on ``times``, or (``sgd``)
     the depth-1 ISO SGD theory at the integer steps ``times``.  ``progress``: a tqdm bar on
-    stderr for the α = ∞ flows (ISO, FS, RRS at D = ∞)."""
+    stderr (over the quadrature panels for the α = ∞ flows; for the finite-width/context flows
+    over the solver's steps: contour rules, root iterations and the times solved)."""
     require_choice("setting", setting, ("iso", "fs", "rrs"))
     if sgd:
         if setting != "iso":
@@ -684,7 +687,8 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         if "depth" not in params:
             raise ValueError(f"depth=None is invalid: dynamics rrs --width --{finite[0]} needs "
                              "depth >= 1 or inf")
-        return joint_flow(times, dps=dps, **params)
+        with tqdm_reporting(f"dynamics {setting}", enabled=progress):
+            return joint_flow(times, dps=dps, **params)
     if finite:   # fs / rrs at finite context (case C), Γ = γI
         params.pop("width", None)      # width = inf: no bottleneck
         _reject(params, {"alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "lam",
@@ -692,7 +696,8 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         if "depth" not in params:
             raise ValueError(f"depth=None is invalid: dynamics {setting} --{finite[0]} needs "
                              "depth >= 1 or inf")
-        return context_flow(times, setting=setting, dps=dps, **params)
+        with tqdm_reporting(f"dynamics {setting}", enabled=progress):
+            return context_flow(times, setting=setting, dps=dps, **params)
     params.pop("alpha", None)    # alpha/context = inf: the population flows below
     params.pop("context", None)
     if setting == "fs":
@@ -704,7 +709,8 @@ def dynamics(setting, times, *, sgd=False, lr=None, tau=None, kappa=None, dps=30
         if "depth" not in params:
             raise ValueError("depth=None is invalid: dynamics rrs --width needs depth >= 1 "
                              "or inf")
-        return width_flow(times, dps=dps, **params)
+        with tqdm_reporting(f"dynamics {setting}", enabled=progress):
+            return width_flow(times, dps=dps, **params)
     params.pop("width", None)
     _reject(params, {"nu", "beta", "depth", "dim", "lam", "omega", "parameterization",
                      "init_scale"}, "rrs")

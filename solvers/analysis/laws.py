@@ -471,6 +471,17 @@ def _exact_risk(setting, nu, beta, finite, dps):
         ts = dynamics.context_flow([finite["time"]], setting="rrs", context=finite["context"],
                                    depth=L, nu=nu, beta=beta)
         return ts.risk[0], "solvers.analysis.dynamics.context_flow (case C, float64)"
+    if keys <= {"width", "context", "depth"}:
+        # both bottlenecks together (the full model): nested deterministic equivalent
+        from solvers.settings import joint
+        return joint.risk(width=finite["width"], context=finite["context"], depth=L, nu=nu,
+                          beta=beta, dps=15).risk, \
+            "solvers.settings.joint.risk (width x context, optimal gamma, float64)"
+    if keys <= {"time", "width", "context", "depth"}:
+        from solvers.analysis import dynamics
+        ts = dynamics.joint_flow([finite["time"]], width=finite["width"],
+                                 context=finite["context"], depth=L, nu=nu, beta=beta)
+        return ts.risk[0], "solvers.analysis.dynamics.joint_flow (width x context, float64)"
     return None, "no exact solver couples " + " and ".join(sorted(keys))
 
 
@@ -483,7 +494,8 @@ def phase(setting, nu, beta, width=math.inf, depth=math.inf, context=math.inf, t
     term is the bottleneck.  With ``exact=True`` each term is compared with its exact
     single-resource risk and the joint exact risk is computed where a solver couples the finite
     resources (rrs: time+depth, width+depth, context+depth, time+width(+depth),
-    time+context(+depth); fs: time+depth) — these can take seconds to minutes.
+    time+context(+depth), width+context(+depth) and width+context+time(+depth) through the
+    joint solver and its flow; fs: time+depth) — these can take seconds to minutes.
     """
     require_choice("setting", setting, SETTINGS)
     nu, beta = _validate_nu_beta(nu, beta)

@@ -28,6 +28,11 @@ def _out_format(path):
 
 
 def run(args):
+    if ":" in str(args.times):
+        # a range, as in sweep --grid: START:STOP:logN|linN (N points, endpoints included)
+        from solvers.sweep import parse_values
+
+        args.times = ",".join(parse_values("times", str(args.times)))
     params = {}
     for name in ("alpha", "context", "depth", "sigma2", "nu", "beta", "dim", "init_scale",
                  "width"):
@@ -155,7 +160,9 @@ def register(subparsers):
     p.add_argument("--parameterization", default=None, choices=PARAMETERIZATIONS,
                    help="rrs: reduced (Gamma), full (paper's Result 9) or tied (gamma = w^5)")
     p.add_argument("--times", required=True,
-                   help="comma-separated times (flow) or integer steps (--sgd)")
+                   help="comma-separated times (flow) or integer steps (--sgd), or a range "
+                        "START:STOP:logN|linN (N points, endpoints included), e.g. "
+                        "0.01:1000:log31")
     p.add_argument("--sgd", action="store_true", help="online-SGD theory (iso, depth 1)")
     p.add_argument("--lr", default=None, help="SGD learning rate eta (> 0)")
     p.add_argument("--tau", default=None, help="batch ratio B/D (> 0)")

@@ -50,6 +50,7 @@ import mpmath
 import numpy as np
 from scipy.optimize import brentq
 
+from solvers.progress import tick
 from solvers.result import ConvergenceError
 from solvers.settings.fixedpoint import F64, Arith, Fixed
 from solvers.settings.modesums import HeadTooShort
@@ -628,6 +629,7 @@ def converge(make, value, N0, tol, n_max, what):
     N, prev, last = N0, None, None
     while N <= n_max:
         q = make(N, prev)
+        tick(f"{what}: {N}-node contour rule")   # each rule can take seconds at mpmath precision
         v1, r1 = value(q, 1)
         v2, _ = value(q, 2)
         diff = abs(v1 - v2)

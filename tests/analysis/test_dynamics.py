@@ -600,3 +600,24 @@ def test_context_flow_rises_to_optimum():
              "--dim", "40", "--sigma2", "0.05", "--times", "4", "--dps", "15", "--json")
     assert p.returncode == 0, p.stderr
     assert _rel(json.loads(p.stdout)["gamma"][0], res.gamma[2]) < 1e-12
+
+
+@pytest.mark.parametrize("kw", [dict(width=16), dict(alpha=2), dict(width=16, alpha=2)],
+                         ids=["width", "context", "joint"])
+def test_finite_width_and_context_flows_report_progress(kw, capsys):
+    """``progress`` must drive a bar for the contour flows too (it was silently ignored): the
+    float64 flow ticks once per time of the grid, so a reporter counts exactly len(times)
+    'gamma(t)' steps; with ``progress=True`` a tqdm bar appears on stderr and the series is the
+    one computed without it."""
+    from solvers.analysis.dynamics import dynamics
+    from solvers.progress import reporting
+    args = dict(nu=1.5, beta=1, depth=2, dim=64, dps=15, **kw)
+    times = [0.5, 5, 50]
+    steps = []
+    with reporting(lambda what, n: steps.append(what)):
+        plain = dynamics("rrs", times, **args)
+    assert steps.count("gamma(t)") == len(times)
+    capsys.readouterr()
+    shown = dynamics("rrs", times, progress=True, **args)
+    assert "dynamics rrs" in capsys.readouterr().err
+    assert [float(g) for g in shown.gamma] == [float(g) for g in plain.gamma]

@@ -338,6 +338,24 @@ def test_phase_joint_context_depth_exact():
     assert all(v["exact"] > 0 for v in ph.terms.values())
 
 
+def test_phase_width_and_context_use_the_joint_solver():
+    """width+context(+depth/time): the full-model solvers give the exact risk (the phase said
+    'no exact solver couples context and width').  Bounds from independent solvers: at L = ∞
+    the optimum lies between the projection floor R_W(N) (case W, no context cost) and the
+    ridgeless least-squares value R_W(N)·P/(P − N) (γ = ∞ is one admissible step); along the
+    flow at depth 4 the risk at t = 100 exceeds the depth-4 optimum and is below 1 (γ = 0)."""
+    from solvers.settings import joint, width
+    N, P = 16, 64
+    rw = width.projection_risk(width=N, nu=1.5, beta=1, dps=20).risk
+    ph = sl.phase("rrs", 1.5, 1, width=N, context=P, dps=20)
+    assert "solvers.settings.joint" in ph.exact_method
+    assert rw < ph.exact <= rw * P / (P - N) * (1 + 1e-12)
+    ph = sl.phase("rrs", 1.5, 1, width=N, context=P, depth=4, time=100, dps=20)
+    assert "joint_flow" in ph.exact_method
+    opt = joint.risk(width=N, context=P, depth=4, nu=1.5, beta=1, dps=15).risk
+    assert opt < ph.exact < 1
+
+
 @pytest.mark.parametrize("kw,match", [
     (dict(setting="iso", nu=1.5, beta=0.7), "setting"),
     (dict(setting="rrs", nu=0.5, beta=0.7), "nu"),

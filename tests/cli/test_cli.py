@@ -172,3 +172,20 @@ def test_dynamics_joint_flow(cli):
     assert gam[-1] == pytest.approx(float(opt.gamma), rel=1e-8)
     assert risk[-1] == pytest.approx(float(opt.risk), rel=1e-10)
     assert risk[0] > risk[1] > risk[2] and 0 < gam[0] < gam[1] < gam[2]
+
+
+def test_closed_pipe_is_quiet():
+    """``icl-theory … | head -1``: the reader closes the pipe after one line; the command must
+    end without a traceback (it printed a BrokenPipeError traceback on every command).  The
+    pipe is closed before the command writes, so the write fails deterministically."""
+    import os
+    r, w = os.pipe()
+    os.close(r)                                   # nobody reads: the first write gets EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "solvers", "risk", "iso", "--alpha", "2",
+                               "--depth", "1"], stdout=w, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    finally:
+        os.close(w)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    assert proc.returncode == 141

@@ -232,3 +232,19 @@ def test_equations_text_json_latex(cli):
     assert code == 2 and "width" in err
     code, _, err = cli("equations", "rrs", "--depth", "0")
     assert code == 2 and "depth" in err
+
+
+def test_dynamics_times_accept_a_range_like_sweep_grids(cli):
+    """``--times 0.1:10:log3`` is 0.1, 1, 10 (the sweep grid syntax; it was refused with
+    'times must be >= 0 or inf').  Values checked against the depth-1 ISO closed form
+    γ(t) = (1 − e^{−2ct})/c, c = 1 + (1+σ²)/α = 2 at α = 1."""
+    d = _json(cli, "dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "0.1:10:log3",
+              "--json")
+    assert [float(t) for t in d["times"]] == pytest.approx([0.1, 1, 10], rel=1e-15)
+    for t, g in zip((0.1, 1, 10), d["gamma"]):
+        assert float(g) == pytest.approx((1 - math.exp(-4 * t)) / 2, rel=1e-14)
+    s = _json(cli, "dynamics", "iso", "--sgd", "--alpha", "1", "--lr", "0.01", "--tau", "1",
+              "--kappa", "1", "--times", "0:20:lin3", "--json")
+    assert s["times"] == [0, 10, 20]
+    code, _, err = cli("dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "0:1:log3")
+    assert code == 2 and "times" in err and "log range" in err

@@ -219,6 +219,23 @@ def test_dim_inf_full_context_equals_case_w():
 # ---------------------------------------------------------------------------------------------
 # validation of input
 # ---------------------------------------------------------------------------------------------
+def test_optimal_gamma_search_reports_progress():
+    """A long joint optimum (tens of seconds at dps = 30) drives a --progress bar: every contour
+    rule built under doubling and every root iteration is one tick.  Checked against the
+    solver's own bookkeeping: the rule sizes ticked are powers of two from N_START, and the
+    rule the result reports (``nodes``) is among them."""
+    from solvers.progress import reporting
+    from solvers.settings import contour as ct
+    kw = dict(width=16, alpha=2, depth=3, nu=1.5, beta=1, dim=64, dps=15)
+    steps = []
+    with reporting(lambda what, n: steps.append(what)):
+        r = joint.risk(**kw)
+    rules = [int(s.split(": ")[-1].split("-")[0]) for s in steps if "contour rule" in s]
+    assert rules and all(n >= ct.N_START and n & (n - 1) == 0 for n in rules)
+    assert r.to_dict()["nodes"] in rules
+    assert any(s.startswith("optimal gamma") for s in steps)
+
+
 def test_invalid_input_names_the_parameter():
     with pytest.raises(ValueError, match="width"):
         joint.risk(width=100, alpha=1, depth=2, gamma=1, nu=1.5, beta=1, dim=64)
