@@ -130,8 +130,20 @@ def emit(obj: dict, as_json: bool):
         print(to_json(obj))
         return
     for k, v in obj.items():
-        if isinstance(v, dict):
-            inner = ", ".join(f"{ik}={human_value(iv)}" for ik, iv in v.items())
-            print(f"{k:>16}: {inner}")
-        else:
-            print(f"{k:>16}: {human_value(v)}")
+        for line in _human_lines(f"{k:>16}", v, 18):
+            print(line)
+
+
+def _human_lines(label, value, indent, width=100):
+    """``label: value`` lines: a mapping on one line as ``k=v, …`` when it is flat and fits in
+    ``width``, else one indented ``k: v`` line per entry (recursively)."""
+    if not isinstance(value, dict):
+        return [f"{label}: {human_value(value)}"]
+    flat = not any(isinstance(v, dict) for v in value.values())
+    one = f"{label}: " + ", ".join(f"{k}={human_value(v)}" for k, v in value.items())
+    if flat and len(one) <= width:
+        return [one]
+    lines = [f"{label}:"]
+    for k, v in value.items():
+        lines += _human_lines(" " * indent + str(k), v, indent + 2, width)
+    return lines
