@@ -366,7 +366,8 @@ def _float64_flow(ts, slope, value, opt):
     :class:`Result`).  γ(t) is resolved to ``FLOAT64_FLOW_DIGITS``; returns
     ``(γ list, R list, error list, notes, velocity evaluations)``."""
     fd = FLOAT64_FLOW_DIGITS
-    gstar_full = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(float(opt.gamma))
+    with mpmath.workdps(opt.dps + 5):   # γ* at the optimum's own precision
+        gstar_full = mpmath.inf if is_inf(opt.gamma) else mpmath.mpf(opt.gamma)
     with mpmath.workdps(fd + 2):
         gstar = +gstar_full
 
@@ -388,18 +389,33 @@ def _float64_flow(ts, slope, value, opt):
             if not is_inf(ts[i]) and g != 0 and g != gstar:
                 s_prev = mpmath.log1p(g) if is_inf(gstar) else -mpmath.log(gstar - g)
     risks, errs = [], []
-    for g, e in zip(gam, terr):
-        if is_inf(g):   # depth = inf, t = inf: the γ → ∞ limit is the optimum's risk
+    for i, (g, e) in enumerate(zip(gam, terr)):
+        if is_inf(g) or g is gstar_full:   # saturated: the optimum itself, at its own precision
             risks.append(opt.risk)
             errs.append(mpmath.mpf(opt.error_estimate))
             continue
         R, Re = value(float(g))
         v = float(velocity(g)[0])
-        risks.append(mpmath.mpf(R))
         # dR/dt = −V²: an error δt of t(γ) moves R by V²δt; γ itself is resolved to 10^{−fd−1}
-        errs.append(mpmath.mpf(Re) + v * v * float(e) + abs(v) * float(g) * 10.0 ** (-fd - 1))
-    gam = [g if is_inf(g) else +g for g in gam]
+        err = mpmath.mpf(Re) + v * v * float(e) + abs(v) * float(g) * 10.0 ** (-fd - 1)
+        err = max(err, 4 * mpmath.mpf(2) ** -53 * abs(R))   # at least float64 rounding
+        # a float64 value carries no digits beyond its error: report only those it has
+        R, rounding = _significant(mpmath.mpf(R), err)
+        risks.append(R)
+        errs.append(err + rounding)
+        gam[i] = _significant(g, abs(g) * mpmath.mpf(10) ** (-fd - 1))[0]   # fd + 3 digits
     return gam, risks, errs, notes, flow.evaluations
+
+
+def _significant(x, err):
+    """``(x rounded to the significant digits its error supports plus two guard digits,
+    rounding error)`` — a float64 result shows no digits it does not have."""
+    if x == 0 or err <= 0:
+        return x, mpmath.mpf(0)
+    n = max(1, min(17, int(mpmath.ceil(mpmath.log10(abs(x) / err))) + 2))
+    with mpmath.workdps(40):   # the decimal rounding exactly, not its nearest float
+        y = mpmath.mpf(mpmath.nstr(x, n, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+        return y, abs(y - x)
 
 
 def width_flow(times, *, width, depth, nu=None, beta=None, dim=math.inf, lam=None, omega=None,

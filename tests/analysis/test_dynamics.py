@@ -621,3 +621,17 @@ def test_finite_width_and_context_flows_report_progress(kw, capsys):
     shown = dynamics("rrs", times, progress=True, **args)
     assert "dynamics rrs" in capsys.readouterr().err
     assert [float(g) for g in shown.gamma] == [float(g) for g in plain.gamma]
+
+
+def test_float64_flows_show_only_the_digits_they_have():
+    """The finite-width x context flow is float64 (γ(t) to ~1e-10): at dps 30 its risks carry
+    no digits beyond their error (plus two guard digits), and t = inf is the optimum itself at
+    the full 30 digits, as computed by the joint solver."""
+    from solvers.settings import joint as sjoint
+    kw = dict(width=32, alpha=2, depth=4, nu=1.5, beta=1, dim=128)
+    res = dyn.joint_flow([1, 100, "inf"], dps=30, **kw)
+    opt = sjoint.risk(gamma=None, dps=30, **kw)
+    assert res.gamma[-1] == opt.gamma and res.risk[-1] == opt.risk
+    for r in res.risk[:2]:
+        digits = mpmath.nstr(r, 30, strip_zeros=True).lstrip("0.").replace(".", "")
+        assert len(digits) <= math.ceil(math.log10(float(r) / float(res.error_estimate))) + 2
