@@ -130,6 +130,8 @@ def emit(obj: dict, as_json: bool):
         print(to_json(obj))
         return
     for k, v in obj.items():
+        if v is None:   # JSON keeps null; a reader of text needs no "None" line
+            continue
         for line in _human_lines(f"{k:>16}", v, 18):
             print(line)
 
@@ -139,6 +141,7 @@ def _human_lines(label, value, indent, width=100):
     ``width``, else one indented ``k: v`` line per entry (recursively)."""
     if not isinstance(value, dict):
         return [f"{label}: {human_value(value)}"]
+    value = {k: v for k, v in value.items() if v is not None}
     flat = not any(isinstance(v, dict) for v in value.values())
     one = f"{label}: " + ", ".join(f"{k}={human_value(v)}" for k, v in value.items())
     if flat and len(one) <= width:

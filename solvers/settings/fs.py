@@ -138,17 +138,22 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
         out = _zeta_flow_risk(spec, depth, tm, dps) if ZETA_MOMENTS else None
         if out is not None:
             val, err = out
-            return Result("fs", params, _rd(val, dps), gamma="closed-form per-mode flow",
+            return Result("fs", params, _rd(val, dps), gamma=None,
                           error_estimate=err, dps=dps,
                           method="closed-form per-mode gradient flow; head + Hurwitz-zeta "
                                  "moments of the mode factor",
-                          extra={"seconds": _time.perf_counter() - t0})
+                          extra={"seconds": _time.perf_counter() - t0, "gamma_convention": _DIAG})
         s = spec.wsum(lambda l, w: mode_risk_factor(w * l ** 3 * tm, depth), 1, dps,
                       head=_head_hint(spec, time, depth), with_omega=True)
-    return Result("fs", params, _rd(s.value, dps), gamma="closed-form per-mode flow",
+    return Result("fs", params, _rd(s.value, dps), gamma=None,
                   error_estimate=s.error, dps=dps,
                   method=f"closed-form per-mode gradient flow; {s.method}",
-                  extra={"seconds": _time.perf_counter() - t0, "head": s.head})
+                  extra={"seconds": _time.perf_counter() - t0, "head": s.head,
+                         "gamma_convention": _DIAG})
+
+
+#: what stands for gamma after a finite FS training time: Γ is diagonal, no single scalar
+_DIAG = "diagonal Gamma: each mode k follows its own closed-form flow gamma_k(t) (no scalar gamma)"
 
 
 def _zeta_flow_risk(spec, depth, tm, dps):
