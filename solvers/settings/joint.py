@@ -172,7 +172,8 @@ def _kernel_for(op):
 
         H = [U·B + Y_P (E U₂ + κκ'Y_P U)] / (B E),   B = E (q − V_P/P) − κκ' Y_P²,
 
-    ``Y_P = Y/P``, ``q = Q/(D_m P)`` (``N/P`` at ``D = ∞``).  The four pair sums (``U``, ``V_P/P``,
+    ``Y_P = Y/P``, ``q = Q/(D_m P)`` (``N/P`` at ``D = ∞``); evaluated as numerator and
+    denominator times P (``BP = E(qP − V_P) − κκ'Y Y_P``), so that no factor is O(1/P).  The four pair sums (``U``, ``V_P/P``,
     ``Y_P``, ``U₂``) share one ``1/(κ_j − κ_i)``."""
     N, P, D = op.N_exact, op.P_exact, op.D
 
@@ -210,24 +211,27 @@ def _kernel_for(op):
             def outer(a, b):
                 return a[:, None] * b[None, :]
         U = -dd(T, dT)
-        VPp = dd(x * S * invP, (S + x * dS) * invP)
-        E = 1 - VPp
+        V = dd(x * S, S + x * dS)
+        E = 1 - V * invP
         if op.full:
             return U / E
-        Yp = -dd(S * invP, dS * invP)
+        # numerator and denominator times P (B·P, Y = P·Y_P): every factor stays O(1) however
+        # large P is — the fixed-point kernel has an absolute resolution, so O(1/P) factors
+        # would lose digits in proportion to P
+        Y = -dd(S, dS)
         U2 = dd(x * T, T + x * dT)
-        kY = outer(x, x) * Yp
+        kY = outer(x, x) * Y * invP
         if is_inf(D):
-            qm = N * invP
+            qmP = N
         else:
             if ar.mp:
                 Dm, Nm = mpmath.mpf(D) - N, mpmath.mpf(N)
             else:
                 Dm, Nm = float(D - N), float(N)
             nS = Nm - S
-            qm = outer(nS * (invP / Dm), nS) + Nm * invP
-        B = E * (qm - VPp) - kY * Yp
-        return (U * B + Yp * (E * U2 + kY * U)) / (B * E)
+            qmP = outer(nS / Dm, nS) + Nm
+        BP = E * (qmP - V) - kY * Y
+        return (U * BP + Y * (E * U2 + kY * U)) / (BP * E)
     return kernel
 
 

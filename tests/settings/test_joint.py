@@ -524,3 +524,29 @@ def test_width_equal_context_no_gap():
     # beyond the node cap: a clear error naming the cause, quickly
     with pytest.raises(ConvergenceError, match="width = context"):
         joint.risk(width=64, context=64, depth="inf", gamma=1e5, nu=1.5, beta=1.0, dps=15)
+
+
+@pytest.mark.parametrize("alpha", ["2", "1e40"])
+def test_depth1_free_probability_closed_form_at_any_context(alpha):
+    """Depth 1, Γ = γP_N (q = N/D), P = αD: averaging the Haar projection (free moments
+    E tr(P_N A P_N B)/D) and the Wishart gives
+    ``R = 1 − 2γqS₂ + γ²[q²S₃ + q(1−q)T₁S₂/D + C] + γ²σ²C``, ``C = (q²T₂ + q(1−q)T₁²/D)/P``
+    (``S_j = Σω_kλ_k^j``, ``T_j = Σλ_k^j``; q = 1 is the issue's case-C formula).  At
+    α = 1e40 the O(1/P) terms sit 40 orders below the rest: the nested kernel must still give
+    30 digits (its factors are O(1), not O(1/P)), with an honest error estimate."""
+    D, N = 16, 4
+    with mpmath.workdps(60):
+        lam = [mpmath.mpf(k) ** mpmath.mpf("-1.5") for k in range(1, D + 1)]
+        wl = [mpmath.mpf(k) ** mpmath.mpf("-2.5") for k in range(1, D + 1)]
+        Z = mpmath.fsum(wl)
+        om = [w / Z / l for w, l in zip(wl, lam)]
+        S = lambda j: mpmath.fsum(o * l ** j for o, l in zip(om, lam))   # noqa: E731
+        T = lambda j: mpmath.fsum(l ** j for l in lam)                   # noqa: E731
+        q, g, s2, P = mpmath.mpf(N) / D, mpmath.mpf(3), mpmath.mpf("0.25"), mpmath.mpf(alpha) * D
+        C = (q ** 2 * T(2) + q * (1 - q) * T(1) ** 2 / D) / P
+        exact = (1 - 2 * g * q * S(2) + g ** 2 * (q ** 2 * S(3) + q * (1 - q) * T(1) * S(2) / D + C)
+                 + g ** 2 * s2 * C)
+        r = joint.risk(nu="1.5", beta="1", dim=D, width=N, alpha=alpha, gamma="3", depth=1,
+                       sigma2="0.25", dps=30)
+        err = abs(mpmath.mpf(r.risk) - exact)
+        assert err <= mpmath.mpf(r.error_estimate) and err < mpmath.mpf(10) ** -30
