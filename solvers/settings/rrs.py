@@ -45,6 +45,7 @@ from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 from solvers import zeta_moments as zm
+from solvers.depth_asymptotics import binomial_asymptotic
 
 __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time", "trajectory",
            "flow_curve", "PARAMETERIZATIONS"]
@@ -143,7 +144,9 @@ class _Landscape:
 
 class _ZetaLandscape(_Landscape):
     """Power law at dim = ∞: head + Hurwitz-zeta moments (:mod:`solvers.zeta_moments`), and the
-    L = ∞ Mellin asymptotics where its remainder bound is below the target.  Falls back to
+    L = ∞ Mellin asymptotics (finite L: overshooting modes + a beta integral + the Poisson
+    remainder envelope, :mod:`solvers.depth_asymptotics`) where its remainder bound is below
+    the target.  Falls back to
     :class:`_Landscape` when the head would be too long."""
 
     def __init__(self, spec, depth, dps):
@@ -180,6 +183,11 @@ class _ZetaLandscape(_Landscape):
                     return val, err
             kern = zm.exp_kernel(-c)
         else:
+            if 2 * g > 40 and not self.spec.is_finite:   # large γ: beta integral + Poisson
+                out = binomial_asymptotic(self.sums, power - 1, n, g, self.L, mpmath.mp.prec)
+                if out is not None and out[1] <= (atol if atol is not None
+                                                  else self.rtol * abs(out[0])):
+                    return out
             kern = zm.binomial_kernel(n, -g / self.L)
         out = self.sums.wsum(kern, "nu", power - 1, self.dps + 3, atol=atol,
                              rtol=None if atol is not None else self.rtol)
