@@ -185,8 +185,8 @@ class _ZetaLandscape(_Landscape):
         else:
             if 2 * g > 40 and not self.spec.is_finite:   # large γ: beta integral + Poisson
                 out = binomial_asymptotic(self.sums, power - 1, n, g, self.L, mpmath.mp.prec)
-                if out is not None and out[1] <= (atol if atol is not None
-                                                  else self.rtol * abs(out[0])):
+                # the ζ-moment target, or its relative one where |F| ≫ atol (past 2L)
+                if out is not None and out[1] <= max(atol or 0, self.rtol * abs(out[0])):
                     return out
             kern = zm.binomial_kernel(n, -g / self.L)
         out = self.sums.wsum(kern, "nu", power - 1, self.dps + 3, atol=atol,
