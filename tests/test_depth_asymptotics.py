@@ -102,7 +102,9 @@ def _gauss_legendre(f, a, b, m):
                            for xi, wi in zip(x, w))
 
 
-@pytest.mark.parametrize("par, coef", [("tied", 25), ("full", None)])
+# ~8 s each; the full flow differs from the tied one only by C and γ(0): slow
+@pytest.mark.parametrize("par, coef", [("tied", 25),
+                                       pytest.param("full", None, marks=pytest.mark.slow)])
 def test_l1e6_flow_times_against_quadrature(par, coef):
     """Tied/full flow at L = 10⁶, dps 15: ``t(γ_2) − t(γ_1) = ∫ dγ / V`` with
     ``V = Cγ^{8/5}F`` (tied C = 25, full C = 5·2^{2/5}; paper Result 9) and F from the reference
