@@ -8,10 +8,12 @@ flow, the L = ∞ large-time flow, the ISO optimum) it prints
   ζ-moment polynomial of the power law, ``R(γ) = Σ_{j≤2L} C(2L,j)(−γ/L)^j ζ(s+jν)/ζ(s)``
   (L = ∞: ``Σ_j (−2γ)^j/j! ζ(s+jν)/ζ(s)``), its exact derivative, guard digits for the
   cancellation, ``t(γ) = ∫dg/F`` by Gauss–Legendre/tanh–sinh quadrature and a bracketed Newton
-  inversion per time; ``ratio = ours/ref`` (aim ≤ 3);
+  inversion per time; ``ratio = ours/ref`` (aim ≤ 3); at L = 10⁶, where that polynomial needs
+  ~10⁶ guard digits, F from explicit modes + Euler–Maclaurin (:func:`ref_deep_F`) and time
+  differences ``t(γ_{i+1}) − t(γ_i)`` by Gauss–Legendre (:func:`ref_deep_times`);
 * ``digits``: agreement of the two values (``-log10`` of the relative difference);
 * ``before``: the previous implementation's figure for the same computation (CPU seconds
-  measured at commit af03d99 on this machine; "wall" and the issue's figures in parentheses
+  measured at commit af03d99 on this machine; the L = 10⁶ full/tied rows at bd1530a; "wall" and the issue's figures in parentheses
   where only those exist; "(10 t)": a 10-time curve; ConvergenceError: it failed);
 * ``sim 1%``: simulator seconds for a 1 % standard error of the same risk at D = 256
   (:func:`solvers.simulate`: per-context cost and spread of a pilot run, extrapolated), and the
@@ -151,6 +153,55 @@ def ref_large_t(t, dps):
         return g, mpmath.gamma(beta) * (2 * g) ** (-beta) / (nu * Z)
 
 
+def ref_deep_F(L, g, dps):
+    """F(γ) = 2Σ_k k^{−a}(1 − γk^{−ν}/L)^{2L−1}/ζ(s) (a = s + ν) for depths where the ζ-moment
+    polynomial is out of reach (L = 10⁶): overshooting modes (γk^{−ν}/L ≥ 1) with their sign;
+    modes with u = γk^{−ν} > U dropped (each factor ≤ e^{−(2L−1)u/L} there, U for 10^{−(dps+25)});
+    explicit modes up to K = max(2k, 64) and Euler–Maclaurin from K (tanh–sinh integral in log
+    x, 8 Bernoulli orders by mpmath.diffs)."""
+    with mpmath.workdps(dps + 20):
+        nu, beta = mpmath.mpf(NU), mpmath.mpf(BETA)
+        s = nu * beta + 1
+        a, n = s + nu, 2 * L - 1
+        g, Lm = mpmath.mpf(g), mpmath.mpf(L)
+        k_over = int(mpmath.floor((g / Lm) ** (1 / nu)))
+        total = mpmath.fsum(mpmath.mpf(k) ** (-a) * (1 - g * mpmath.mpf(k) ** (-nu) / Lm) ** n
+                            for k in range(1, k_over + 1))
+        U = (dps + 25) * math.log(10) * L / n + 1
+        k_lo = max(k_over + 1, int(float(g / U) ** (1 / float(nu))) + 1)
+
+        def f(x):
+            return x ** (-a) * mpmath.exp(n * mpmath.log1p(-g * x ** (-nu) / Lm))
+        K = max(2 * k_lo, 64)
+        total += mpmath.fsum(f(mpmath.mpf(k)) for k in range(k_lo, K))
+        Km = mpmath.mpf(K)
+        total += mpmath.quad(lambda y: f(mpmath.exp(y)) * mpmath.exp(y),
+                             [mpmath.log(Km), mpmath.log(Km) + 5, mpmath.inf])
+        d = list(mpmath.diffs(f, Km, 15))
+        total += f(Km) / 2 - mpmath.fsum(mpmath.bernoulli(2 * j) / mpmath.factorial(2 * j)
+                                         * d[2 * j - 1] for j in range(1, 9))
+        return 2 * total / mpmath.zeta(s)
+
+
+def ref_deep_times(L, coef, gammas, dps):
+    """``t(γ_{i+1}) − t(γ_i) = ∫ dγ/(Cγ^{8/5}F)`` by 32-point Gauss–Legendre in log γ (float64
+    nodes: ~16 digits, as many as a dps-15 flow has)."""
+    import numpy as np
+    x, w = np.polynomial.legendre.leggauss(32)
+    out = []
+    with mpmath.workdps(dps + 5):
+        for g1, g2 in zip(gammas, gammas[1:]):
+            a, b = mpmath.log(mpmath.mpf(g1)), mpmath.log(mpmath.mpf(g2))
+            h, c = (b - a) / 2, (a + b) / 2
+            tot = mpmath.mpf(0)
+            for xi, wi in zip(x, w):
+                g = mpmath.exp(c + h * mpmath.mpf(float(xi)))
+                tot += mpmath.mpf(float(wi)) * g / (coef * g ** (mpmath.mpf(8) / 5)
+                                                    * ref_deep_F(L, g, dps))
+            out.append(h * tot)
+    return out
+
+
 # ----------------------------------------------------------------------------- harness
 
 def _cold():
@@ -248,6 +299,30 @@ def main(argv=None):
         ours = _cpu(lambda: dyn.rrs_flow(times50, nu=NU, beta=BETA, depth=depth, dps=dps))
         rows.append((f"rrs curve L={depth} 50 times 1e-1..1e12 dps={dps}", ours[0], None, None,
                      None, "-", None, None))
+        _print_row(rows[-1])
+
+    # L = 10⁶, full and tied: the flow climbs to γ* ≈ 2·10⁶ (before: a head of thousands of
+    # modes per velocity; now overshooting modes + beta integral + Poisson envelope)
+    for par, dps, before in (("tied", 15, "33.5 wall"), ("tied", 30, "97.6 wall"),
+                             ("full", 15, "32.3 wall"), ("full", 30, "133 wall")):
+        _cold()
+        ours = _cpu(lambda: dyn.rrs_flow(times50, nu=NU, beta=BETA, depth=10 ** 6, dps=dps,
+                                         parameterization=par))
+        rows.append((f"rrs curve L=1e6 {par} 50 times dps={dps}", ours[0], None, None, None,
+                     before, None, None))
+        _print_row(rows[-1])
+    gs = ["3000", "250000", "1500000"]
+    for par, before in (("tied", "9.61"), ("full", "6.90")):
+        _cold()
+        ours = _cpu(lambda: rrs.trajectory(gs, nu=NU, beta=BETA, depth=10 ** 6, dps=15,
+                                           parameterization=par).extra["times"])
+        with mpmath.workdps(30):
+            coef = mpmath.mpf(25) if par == "tied" else 5 * mpmath.mpf(2) ** (mpmath.mpf(2) / 5)
+        ref = _cpu(lambda: ref_deep_times(10 ** 6, coef, gs, 15))
+        dts = [b - a for a, b in zip(ours[1], ours[1][1:])]
+        worst = min(_digits(a, b) for a, b in zip(dts, ref[1]))
+        rows.append((f"rrs t(gamma) L=1e6 {par} 3e3..1.5e6 dps=15", ours[0], ref[0],
+                     ours[0] / ref[0], worst, before, None, None))
         _print_row(rows[-1])
 
     # L = ∞ at large t against the closed-form law (agreement limited by the law's O(1/t))

@@ -11,7 +11,10 @@ With ``Γ = γI`` (spec §5) and a spectrum ``(λ_k, ω_k)`` (:mod:`solvers.spec
   Taylor series (:mod:`solvers.zeta_moments`; at small γ the exact ζ-moment polynomial
   ``Σ_j C(2L, j)(−γ/L)^j ζ(s + jν)/ζ(s)``), with the precision raised by the measured
   cancellation; at L = ∞ and large γ the Mellin asymptotics ``Γ(β)(2γ)^{−β}/(νζ(s))`` with its
-  derived exponentially small remainder bound.  Other spectra: :meth:`Spectrum.wsum` (direct
+  derived exponentially small remainder bound; at finite L and large γ the overshooting modes
+  plus a complete beta integral plus the Poisson remainder envelope
+  (:mod:`solvers.depth_asymptotics`: no head of ~γ^{2/3} modes, so depth 10⁶ flows that climb
+  to γ* ≈ 2L cost what small depths do).  Other spectra: :meth:`Spectrum.wsum` (direct
   sums, or head + Euler–Maclaurin with incomplete gamma/beta tails); every power
   ``(1 − y)^n`` is ``exp(n·log1p(−y))`` so depth 10⁶ costs what depth 1 does.
 * **Optimal γ.** R is convex (``R'' ≥ 0``), so ``F`` decreases and has one root ``γ*`` when L is
@@ -45,6 +48,7 @@ from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive)
 from solvers import zeta_moments as zm
+from solvers.depth_asymptotics import binomial_asymptotic
 
 __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time", "trajectory",
            "flow_curve", "PARAMETERIZATIONS"]
@@ -143,7 +147,9 @@ class _Landscape:
 
 class _ZetaLandscape(_Landscape):
     """Power law at dim = ∞: head + Hurwitz-zeta moments (:mod:`solvers.zeta_moments`), and the
-    L = ∞ Mellin asymptotics where its remainder bound is below the target.  Falls back to
+    L = ∞ Mellin asymptotics (finite L: overshooting modes + a beta integral + the Poisson
+    remainder envelope, :mod:`solvers.depth_asymptotics`) where its remainder bound is below
+    the target.  Falls back to
     :class:`_Landscape` when the head would be too long."""
 
     def __init__(self, spec, depth, dps):
@@ -153,6 +159,7 @@ class _ZetaLandscape(_Landscape):
         # two digits beyond the flow quadrature's 10^{−(dps+3)}: V's noise stays below it
         self.rtol = mpmath.mpf(10) ** (-(dps + 5))
         self._F0 = None
+        self._asym_fail = {}     # (n, power) → largest γ where the large-γ form missed
 
     def F_atol(self):
         """Absolute target of F at finite depth: F vanishes at γ*, where only an absolute error
@@ -180,6 +187,16 @@ class _ZetaLandscape(_Landscape):
                     return val, err
             kern = zm.exp_kernel(-c)
         else:
+            # large γ: beta integral + Poisson envelope.  The envelope grows as γ decreases, so
+            # below the largest γ where it missed its target the attempt (a third of a ζ-moment
+            # sum's cost) is skipped: only a shortcut, the ζ-moment sum is exact either way
+            if (2 * g > 40 and not self.spec.is_finite
+                    and g > self._asym_fail.get((n, power), 0)):
+                out = binomial_asymptotic(self.sums, power - 1, n, g, self.L, mpmath.mp.prec)
+                # the ζ-moment target, or its relative one where |F| ≫ atol (past 2L)
+                if out is not None and out[1] <= max(atol or 0, self.rtol * abs(out[0])):
+                    return out
+                self._asym_fail[(n, power)] = g
             kern = zm.binomial_kernel(n, -g / self.L)
         out = self.sums.wsum(kern, "nu", power - 1, self.dps + 3, atol=atol,
                              rtol=None if atol is not None else self.rtol)
