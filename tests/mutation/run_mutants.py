@@ -188,9 +188,9 @@ MUTANTS = [
            "projection risk R = sum w l/(k + l) without the factor kappa", T["width"], ("width",)),
     # ---------------------------------------------------------------- joint (joint.py)
     Mutant("joint-B-sign", S + "joint.py",
-           "B = E * (qm - VPp) - kY * Yp",
-           "B = E * (qm - VPp) + kY * Yp",
-           "joint kernel denominator with + kappa kappa' Y_P^2", T["joint"], ("joint",)),
+           "BP = E * (qmP - V) - kY * Y",
+           "BP = E * (qmP - V) + kY * Y",
+           "joint kernel denominator with + kappa kappa' Y Y_P", T["joint"], ("joint",)),
     Mutant("joint-ridgeless-variance", S + "joint.py",
            "var = s2 * (dG * S + G * dS) * iP / dl",
            "var = s2 * (dG * S) * iP / dl",
