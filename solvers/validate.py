@@ -9,6 +9,7 @@ import decimal
 import fractions
 import math
 import numbers
+import sys
 
 import mpmath
 import numpy as np
@@ -80,6 +81,11 @@ def as_number(name, value, valid, *, allow_inf=False):
     if math.isnan(as_float):
         _fail(name, value, valid)
     if math.isinf(as_float):
+        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+            # a finite number beyond the float range (1e400): read as inf it would silently
+            # change the answer (a finite gamma's risk is finite, gamma = inf's is not)
+            _fail(name, value, valid + f" (a finite value at most {sys.float_info.max:.3g}"
+                  + ("; inf for the limit)" if allow_inf else ")"))
         if as_float > 0 and allow_inf:
             return math.inf
         _fail(name, value, valid)

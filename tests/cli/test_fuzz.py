@@ -534,3 +534,50 @@ def test_simulate_without_gamma_or_contexts_is_a_value_error():
     # α = 1, noise-free: closed form), never a TypeError
     res = solvers.simulate("iso", alpha=1, depth=1, dim=8, contexts=4, seed=0)
     assert abs(float(res.gamma) - 0.5) < 1e-12
+
+
+# ----------------------------------------------------------------------------- audit (issue 16)
+
+@pytest.mark.parametrize("gamma", ['"sqrt(2)"', '"exp(2)"', '"zeta(3)"', '"pi/4"',
+                                   '"exp(-1)*alpha"'])
+def test_irrational_fixed_formulas_are_numbers_not_tracebacks(check, gamma):
+    """A fixed value that is a formula without names (``gamma = "sqrt(2)"``) once crashed the
+    cost estimate of the substitution (``sp.Float(sqrt(2))`` is a TypeError).  The claim is
+    the depth-1 ISO risk at a given step, written out by hand:
+    R = E(1 − γλ̂)² = (1 − γ)² + γ²/α (E Σ̂² = (1 + 1/α) I for the Wishart Σ̂)."""
+    code, out, err, p, dt = check(_toml({"fixed": "{ depth = 1, sigma2 = 0, gamma = " + gamma
+                                                   + " }",
+                                         "claim": '"(1 - gamma)**2 + gamma**2/alpha"'}))
+    assert code == 0 and "verified" in out, (out, err)
+    assert "Traceback" not in err
+
+
+def test_a_complex_claim_is_an_error_not_a_skip(check):
+    """sqrt(alpha − 2) is imaginary on part of alpha ∈ [0.1, 10]: once 'skipped' (exit 0, the
+    claim never checked), now an ERROR verdict (exit 1)."""
+    code, out, err, p, dt = check(_toml({"claim": '"sqrt(alpha - 2)"', "method": '"numeric"'}))
+    assert code == 1 and "ERROR" in out and "complex" in out and "skipped" not in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["risk", "iso", "--alpha", "1", "--depth", "2", "--gamma", "1e400"],
+     ["gamma=mpf('1.0e+400')", "at most 1.8e+308", "inf for the limit"]),
+    (["risk", "iso", "--alpha", "1e99999999", "--depth", "2"], ["alpha=", "at most 1.8e+308"]),
+    (["simulate", "iso", "--alpha", "1", "--depth", "2", "--gamma", "1e309", "--dim", "8",
+      "--contexts", "4"], ["gamma=mpf('1.0e+309')", "at most 1.8e+308"]),
+])
+def test_finite_values_beyond_the_float_range_are_refused_not_read_as_inf(cli, argv, words):
+    """1e400 is finite: read as inf it gave risk = inf at a finite depth (the risk at that γ
+    is finite), and 1e99999999 once ended in Python's int→str digit limit (a message naming
+    no parameter)."""
+    refused(cli, *argv, words=words)
+
+
+def test_huge_numbers_have_cache_keys():
+    """The cache key of a number with thousands of digits no longer hits Python's int→str
+    limit (a ValueError naming no parameter); equal values give equal keys."""
+    from solvers.cache import canonical
+    big = mpmath.mpf("1e5000")
+    assert canonical(big) == canonical(mpmath.mpf(10) ** 5000 * 1) != canonical(big * 2)
+    with pytest.raises(ValueError, match="gamma="):
+        solvers.risk("iso", alpha=1, depth=1, gamma=big)
