@@ -581,3 +581,28 @@ def test_huge_numbers_have_cache_keys():
     assert canonical(big) == canonical(mpmath.mpf(10) ** 5000 * 1) != canonical(big * 2)
     with pytest.raises(ValueError, match="gamma="):
         solvers.risk("iso", alpha=1, depth=1, gamma=big)
+
+
+_TRAIN = ["simulate", "iso", "--alpha", "2", "--depth", "1", "--dim", "8", "--contexts", "10"]
+
+
+@pytest.mark.parametrize("extra, words", [
+    # once ran for hours (a Python loop of 1e9 steps)
+    (["--train-steps", "1e9", "--lr", "0.1"], ["steps=1000000000", "<= 1000000"]),
+    # once a MemoryError: exit 3 'out of memory' naming no parameter
+    (["--train-steps", "5", "--lr", "0.1", "--batch", "1e12"], ["batch=1000000000000", "GB"]),
+    (["--train-steps", "5", "--lr", "0.1", "--queries", "1e12"], ["queries=1000000000000"]),
+    (["--train-steps", "1000000", "--lr", "0.1", "--batch", "1e6"], ["operations", "steps="]),
+])
+def test_training_sizes_are_refused_before_any_work(cli, extra, words):
+    refused(cli, *_TRAIN, *extra, words=words)
+
+
+@pytest.mark.parametrize("extra", [["--lr", "1e300"], ["--lr", "100", "--depth", "3",
+                                                       "--untied"]])
+def test_diverging_training_is_one_line_without_numpy_warnings(cli, extra):
+    """An overflowing run once printed numpy's RuntimeWarnings (8 to 12 more stderr lines)
+    before the one-line 'diverged' report."""
+    line, out = refused(cli, *_TRAIN, "--train-steps", "30", *extra, status=3,
+                        words=["diverged"])
+    assert out == ""
