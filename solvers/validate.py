@@ -175,6 +175,29 @@ def require_work_limits(params, setting=None) -> None:
         require_work_limit(name, params.get(name))
 
 
+def require_gamma_work(gamma, depth, spec):
+    """``gamma`` unchanged unless, at a finite depth L on a power-law spectrum (λ_k = k^{−ν}),
+    it pushes more than ``WORK_LIMITS['dim']`` modes past zero (γλ_k/L > 1 ⇔
+    k < (γ/L)^{1/ν}): the landscape sums those modes one by one, so the work grows without
+    bound with γ (γ = 1e10 at ν = 1.5, L = 2: minutes; 1e300: forever).  Explicit spectra sum
+    their own modes; at L = inf the kernel e^{−2γλ} needs no such sum."""
+    from solvers.spectra import PowerLaw
+    if not isinstance(spec, PowerLaw) or is_inf(depth) or is_inf(gamma):
+        return gamma
+    limit = WORK_LIMITS["dim"]
+    nu = float(spec.nu)
+    top = float(depth) * float(limit) ** nu   # the γ at which `limit` modes overshoot
+    if spec.is_finite and spec.dim <= limit:
+        # every mode is summed anyway; only the size of the numbers grows: bound γ/L itself
+        top = float(depth) * 1e100
+    if float(gamma) > top:
+        raise ValueError(f"gamma={gamma!r} is invalid: gamma must be <= {top:.3g} at depth="
+                         f"{depth}, nu={spec.nu} (the work limit: larger steps push more than "
+                         f"{limit} modes past zero, or build numbers too large to sum; the "
+                         "landscape then grows like (gamma/L)^(2L))")
+    return gamma
+
+
 def require_dps(dps):
     return require_int("dps", dps, minimum=15, maximum=MAX_DPS)
 

@@ -7,7 +7,7 @@ import dataclasses
 import inspect
 import os
 
-from solvers.cli.common import add_cache, emit, num, use_cache
+from solvers.cli.common import add_cache, emit, num, require_out_for_force, use_cache
 from solvers.outputs import check_file, write_file
 from solvers.result import to_json
 
@@ -42,6 +42,7 @@ def run(args):
         if args.noiseless_queries:
             params["query_noise"] = False
     _bounded(args, params)
+    require_out_for_force(args)
     fmt = None
     if args.out is not None:
         fmt = _out_format(args.out)

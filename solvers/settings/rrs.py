@@ -43,7 +43,7 @@ from solvers.result import ConvergenceError, Result, round_dps, to_mpf
 from solvers.roots import expand_bracket, find_root
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative, require_positive)
+                              require_gamma_work, require_nonnegative, require_positive)
 from solvers import zeta_moments as zm
 
 __all__ = ["risk", "landscape", "flow_velocity", "optimal_gamma", "gamma_of_time", "trajectory",
@@ -314,7 +314,7 @@ def landscape(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=
               dps=30) -> Result:
     """``R(γ) = Σ_k ω_kλ_k (1 − γλ_k/L)^{2L}`` at one γ (``extra['flow']`` = −R'(γ))."""
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
-    gamma = require_nonnegative("gamma", gamma, allow_inf=True)
+    gamma = require_gamma_work(require_nonnegative("gamma", gamma, allow_inf=True), depth, spec)
     with mpmath.workdps(dps + GUARD_DIGITS):
         land = _landscape_of(spec, depth, dps)
         g = _mp(gamma)

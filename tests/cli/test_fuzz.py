@@ -606,3 +606,83 @@ def test_diverging_training_is_one_line_without_numpy_warnings(cli, extra):
     line, out = refused(cli, *_TRAIN, "--train-steps", "30", *extra, status=3,
                         words=["diverged"])
     assert out == ""
+
+
+_RRS = ["--nu", "1.5", "--beta", "1"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    # hung for hours: the landscape sums every mode pushed past zero, (gamma/L)^(1/nu) of them
+    (["risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e10"], ["gamma=", "<= 6.32e+07"]),
+    (["risk", "fs", *_RRS, "--depth", "2", "--gamma", "1e300"], ["gamma=", "work limit"]),
+    # was an OverflowError traceback (int of a float infinity)
+    (["risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e300", "--dim", "1000"],
+     ["gamma=", "work limit"]),
+])
+def test_huge_steps_on_a_power_law_are_refused_fast(cli, argv, words):
+    refused(cli, *argv, words=words)
+
+
+def test_infinite_depth_huge_step_prints_its_digits(cli):
+    """At L = inf, γ = 1e300 the risk is about 2.5e-301; its error bound underflowed to an
+    exponent of 10^124 digits, which no Decimal can hold (a decimal.InvalidOperation
+    traceback).  Now one JSON object with finite numbers."""
+    code, out, err = cli("risk", "rrs", *_RRS, "--depth", "inf", "--gamma", "1e300", "--json")
+    assert code == 0 and "Traceback" not in err
+    d = json.loads(out, parse_float=Decimal)
+    assert 0 < d["risk"] < Decimal("1e-290") and d["error_estimate"] < d["risk"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers", "1",
+     "--out", "/proc/x.csv"],
+    ["report", "--out", "/proc/rep"],
+])
+def test_unusable_output_paths_are_one_line(cli, argv):
+    """/proc accepts no new files (even for root): an OSError traceback once."""
+    if not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    refused(cli, *argv, words=["/proc/"])
+
+
+def test_long_output_name_is_one_line(cli, tmp_path):
+    refused(cli, "sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers",
+            "1", "--out", tmp_path / ("a" * 300 + ".csv"), words=["too long"])
+
+
+_SW = ["sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers", "1"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    # hung: 1e9 significant digits per LaTeX number
+    ([*_SW, "--latex", "--digits", "1e9"], ["digits=", "<= 1000"]),
+    # ignored flags
+    ([*_SW, "--digits", "5"], ["--digits=", "without --latex"]),
+    (["exponents", "rrs", "--nu", "1.5", "--beta", "1", "--digits", "3"], ["without --latex"]),
+    ([*_SW, "--force"], ["--force", "without --out"]),
+    (["dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "1", "--force"],
+     ["--force", "without --out"]),
+    # 'cannot convert inf or nan to int', naming nothing
+    (["sweep", "risk", "iso", "--grid", "alpha=nan:10:lin5", "--grid", "depth=1"],
+     ["grid alpha=", "finite"]),
+    (["sweep", "risk", "iso", "--grid", "alpha=1:inf:lin5", "--grid", "depth=1"],
+     ["grid alpha=", "finite"]),
+])
+def test_output_flags_are_checked_not_ignored(cli, argv, words):
+    refused(cli, *argv, words=words)
+
+
+def test_a_scheduler_answering_garbage_is_one_line(cli, monkeypatch):
+    """A server that is not a Dask scheduler made distributed read a bogus frame length and
+    allocate exabytes: a MemoryError reported as 'out of memory' (exit 3).  Any failure to
+    connect is now the one-line scheduler error (exit 2); simulated here by a Client that
+    raises MemoryError."""
+    distributed = pytest.importorskip("distributed")
+
+    class Garbage:
+        def __init__(self, *a, **k):
+            raise MemoryError("Unable to allocate 3.07 EiB")
+    monkeypatch.setattr(distributed, "Client", Garbage)
+    import dask.distributed
+    monkeypatch.setattr(dask.distributed, "Client", Garbage)
+    refused(cli, *_SW[:-2], "--scheduler", "tcp://127.0.0.1:1", words=["scheduler="])
