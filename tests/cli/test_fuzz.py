@@ -686,3 +686,30 @@ def test_a_scheduler_answering_garbage_is_one_line(cli, monkeypatch):
     import dask.distributed
     monkeypatch.setattr(dask.distributed, "Client", Garbage)
     refused(cli, *_SW[:-2], "--scheduler", "tcp://127.0.0.1:1", words=["scheduler="])
+
+
+@pytest.mark.parametrize("times", [np.array(1.0), Decimal("1"), Fraction(1), np.float32(1.0),
+                                   1, [np.float64(1.0)]])
+def test_dynamics_takes_one_time_of_any_numeric_type(times):
+    """ISO depth 1, α = 1: R = 1 − 2γ + 2γ², the flow dγ/dt = 2 − 4γ gives
+    γ(t) = (1 − e^{−4t})/2 and R(1) = 1/2 + e^{−8}/2 (closed form, by hand).  A 0-d array was
+    a TypeError ('iteration over a 0-d array')."""
+    ts = solvers.dynamics("iso", alpha=1, depth=1, times=times, dps=30)
+    with mpmath.workdps(40):
+        ref = mpmath.mpf(1) / 2 + mpmath.exp(-8) / 2
+        assert len(ts.risk) == 1 and abs(ts.risk[0] - ref) < mpmath.mpf(10) ** -25
+
+
+@pytest.mark.parametrize("times", [None, b"1", bytearray(b"12"), {}, object()])
+def test_dynamics_times_garbage_is_a_value_error(times):
+    """None was a TypeError; b"1" silently became the time 49 (list(b"1") == [49])."""
+    with pytest.raises(ValueError, match="times="):
+        solvers.dynamics("iso", alpha=1, depth=1, times=times, dps=20)
+
+
+@pytest.mark.parametrize("extra", [["--context", "100"], ["--width", "100"]])
+def test_huge_step_at_finite_context_or_width_is_one_line_3(cli, extra):
+    """The float64 contour overflows at γ = 1e300: 'did not converge' (exit 3) — once with a
+    numpy RuntimeWarning on stderr before it."""
+    refused(cli, "risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e300", *extra, status=3,
+            words=["did not converge"])
