@@ -477,6 +477,13 @@ def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
         lam_max = max(land.modes(1 if isinstance(spec, PowerLaw) else None)[0])
         switch = depth / (2 * lam_max)
     g0 = _gamma0(parameterization, init_scale)
+    if g0 > 0 and not is_inf(depth) and g0 >= gstar():
+        # the flow integrates t(γ) = ∫ dγ/V upward from γ(0) to γ*: started at or past γ* it
+        # would take roots of V < 0 (once a TypeError on complex numbers)
+        raise ValueError(f"init_scale={init_scale!r} is invalid: the initial step gamma(0) = "
+                         f"{mpmath.nstr(g0, 6)} is at or beyond the optimum gamma* = "
+                         f"{mpmath.nstr(gstar(), 6)} (depth {depth}); the flow runs from below "
+                         "gamma*, so init_scale must be smaller")
     if parameterization == "reduced":
         C, e = mpmath.mpf(1), mpmath.mpf(0)
     else:

@@ -713,3 +713,35 @@ def test_huge_step_at_finite_context_or_width_is_one_line_3(cli, extra):
     numpy RuntimeWarning on stderr before it."""
     refused(cli, "risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e300", *extra, status=3,
             words=["did not converge"])
+
+
+def test_endless_claims_file_is_one_line(cli):
+    """/dev/zero reports size 0 and never ends: it was read until memory ran out (the process
+    was killed); now at most one byte past the 1 MB limit is read."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    refused(cli, "check", "/dev/zero", words=["/dev/zero", "limit"])
+
+
+def test_deeply_nested_plot_input_is_one_line(cli, tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 100_000)
+    refused(cli, "plot", f, "--x", "a", "--y", "b", "--out", tmp_path / "p.png",
+            words=["file=", "nested too deeply"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    # a TypeError on complex numbers: gamma(0) = 2 sigma^5 = 64 beyond gamma* ≈ 2.55
+    (["dynamics", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2", "--times", "1",
+      "--parameterization", "full", "--init-scale", "2"], ["init_scale=2", "gamma*"]),
+    # ignored flags
+    (["dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "1", "--lr", "0.1"],
+     ["--lr", "without --sgd"]),
+    (["dynamics", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2", "--times", "1",
+      "--init-scale", "1"], ["init_scale=1", "reduced"]),
+    # hung: the explicit symbolic risk polynomial at depth 1e9
+    (["equations", "iso", "--depth", "1e9"], ["depth=", "<= 20"]),
+    (["equations", "rrs", "--depth", "1000"], ["depth=", "<= 200"]),
+])
+def test_dynamics_and_equations_inputs_are_checked(cli, argv, words):
+    refused(cli, *argv, words=words)
