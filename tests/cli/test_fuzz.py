@@ -745,3 +745,13 @@ def test_deeply_nested_plot_input_is_one_line(cli, tmp_path):
 ])
 def test_dynamics_and_equations_inputs_are_checked(cli, argv, words):
     refused(cli, *argv, words=words)
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--no-exact"], ["--no-exact", "phase point"]),
+    (["--json", "--latex"], ["--json and --latex"]),
+    (["--width", "100", "--offsets"], ["--offsets"]),
+    (["--width", "100", "--latex"], ["--latex"]),
+])
+def test_laws_flags_are_not_ignored(cli, extra, words):
+    refused(cli, "laws", "rrs", "--nu", "1.5", "--beta", "1", *extra, words=words)
