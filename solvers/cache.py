@@ -57,6 +57,11 @@ _MAX_LIST = 100_000
 _FORMAT = 1
 
 
+#: numbers whose numerator or denominator has more bits than this are keyed in hex (4000 bits
+#: is about 1200 decimal digits, well inside Python's 4300-digit int→str limit)
+_MAX_DECIMAL_BITS = 4000
+
+
 class Uncacheable(Exception):
     """An argument without a canonical form: the call runs without the cache."""
 
@@ -70,6 +75,11 @@ _dir: list = [None]          # [path] set by set_cache_dir; None = use the envir
 
 # ------------------------------------------------------------------------------------ keys
 def _rational(q: fractions.Fraction) -> str:
+    if max(abs(q.numerator), q.denominator).bit_length() > _MAX_DECIMAL_BITS:
+        # decimal text of a number this big hits Python's int→str limit (a ValueError that
+        # names no parameter, e.g. gamma = 1e5000); hex is exact, linear-time and, like the
+        # decimal form, a function of the reduced fraction alone
+        return f"x:{q.numerator:x}/{q.denominator:x}"
     return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
 
 

@@ -80,6 +80,9 @@ def read_table(path) -> tuple[list[str], list[dict]]:
         data = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"file={path!r} is invalid: not JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"file={path!r} is invalid: JSON arrays or objects nested too "
+                         "deeply") from None
     if isinstance(data, dict) and isinstance(data.get("rows"), list):
         data = data["rows"]
     if isinstance(data, list):

@@ -43,6 +43,10 @@ def to_mpf(x):
     return mpmath.mpf(str(x) if isinstance(x, float) else x)
 
 
+#: binary exponents beyond this cannot be written as a Decimal (its exponent limit is 10^18)
+_DECIMAL_MAG = 10 ** 17
+
+
 def plain(x: Any, digits: int | None = None) -> Any:
     """A number as a plain Python number, keeping its digits: mpf -> ``decimal.Decimal`` rounded
     to ``digits`` significant digits (default: the working precision), numpy scalars -> float/int/
@@ -61,6 +65,13 @@ def plain(x: Any, digits: int | None = None) -> Any:
             return math.inf if x > 0 else -math.inf
         if mpmath.isnan(x):
             return math.nan
+        if x and abs(mpmath.mag(x)) > _DECIMAL_MAG:
+            if mpmath.mag(x) < 0:
+                # below 1e-(10^17) (an error bound that underflowed to a meaningless exponent):
+                # zero to every digit a JSON number or Decimal can carry
+                return Decimal(0)
+            raise ValueError(f"a result of magnitude 2^{mpmath.mag(x)} is beyond the range of "
+                             "printable numbers")
         return Decimal(mpmath.nstr(x, digits or mpmath.mp.dps, strip_zeros=True))
     if isinstance(x, mpmath.mpc):
         return {"re": plain(x.real, digits), "im": plain(x.imag, digits)}

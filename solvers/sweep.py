@@ -54,6 +54,11 @@ def parse_values(name: str, text: str) -> list[str]:
             a, b = mpmath.mpf(start), mpmath.mpf(stop)
         except (ValueError, TypeError):
             raise ValueError(f"grid {name}={text!r} is invalid: START and STOP must be numbers")
+        if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+            # a range to inf or nan has no evenly spaced points (once: 'cannot convert inf or
+            # nan to int', naming nothing); inf goes in a comma list (1,10,inf)
+            raise ValueError(f"grid {name}={text!r} is invalid: START and STOP must be finite "
+                             "numbers (list inf explicitly: 1,10,inf)")
         if kind == "log" and (a <= 0 or b <= 0):
             raise ValueError(f"grid {name}={text!r} is invalid: a log range needs START, STOP > 0")
         if n == 1:
@@ -244,7 +249,8 @@ def _run_dask(tasks, scheduler, client, progress):
     if own:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 — refused, timed out, or not a Dask scheduler
+            # (a server answering garbage made distributed allocate exabytes: a MemoryError)
             raise ValueError(f"scheduler={scheduler!r} is invalid: no Dask scheduler answered "
                              f"there within {CONNECT_TIMEOUT} s ({type(exc).__name__})") from None
     address = getattr(client, "scheduler_info", lambda: {})().get("address", scheduler)

@@ -9,6 +9,7 @@ import decimal
 import fractions
 import math
 import numbers
+import sys
 
 import mpmath
 import numpy as np
@@ -80,6 +81,11 @@ def as_number(name, value, valid, *, allow_inf=False):
     if math.isnan(as_float):
         _fail(name, value, valid)
     if math.isinf(as_float):
+        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+            # a finite number beyond the float range (1e400): read as inf it would silently
+            # change the answer (a finite gamma's risk is finite, gamma = inf's is not)
+            _fail(name, value, valid + f" (a finite value at most {sys.float_info.max:.3g}"
+                  + ("; inf for the limit)" if allow_inf else ")"))
         if as_float > 0 and allow_inf:
             return math.inf
         _fail(name, value, valid)
@@ -167,6 +173,29 @@ def require_work_limits(params, setting=None) -> None:
                                                         "finite context")
     for name in ("width", "context"):
         require_work_limit(name, params.get(name))
+
+
+def require_gamma_work(gamma, depth, spec):
+    """``gamma`` unchanged unless, at a finite depth L on a power-law spectrum (λ_k = k^{−ν}),
+    it pushes more than ``WORK_LIMITS['dim']`` modes past zero (γλ_k/L > 1 ⇔
+    k < (γ/L)^{1/ν}): the landscape sums those modes one by one, so the work grows without
+    bound with γ (γ = 1e10 at ν = 1.5, L = 2: minutes; 1e300: forever).  Explicit spectra sum
+    their own modes; at L = inf the kernel e^{−2γλ} needs no such sum."""
+    from solvers.spectra import PowerLaw
+    if not isinstance(spec, PowerLaw) or is_inf(depth) or is_inf(gamma):
+        return gamma
+    limit = WORK_LIMITS["dim"]
+    nu = float(spec.nu)
+    top = float(depth) * float(limit) ** nu   # the γ at which `limit` modes overshoot
+    if spec.is_finite and spec.dim <= limit:
+        # every mode is summed anyway; only the size of the numbers grows: bound γ/L itself
+        top = float(depth) * 1e100
+    if float(gamma) > top:
+        raise ValueError(f"gamma={gamma!r} is invalid: gamma must be <= {top:.3g} at depth="
+                         f"{depth}, nu={spec.nu} (the work limit: larger steps push more than "
+                         f"{limit} modes past zero, or build numbers too large to sum; the "
+                         "landscape then grows like (gamma/L)^(2L))")
+    return gamma
 
 
 def require_dps(dps):

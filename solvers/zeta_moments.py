@@ -349,7 +349,8 @@ class PowerLawSums:
             if err <= target:
                 self._hints[(kernel.key, kind, shift, K)] = extra
                 return val, err
-            extra += int(math.log10(float(err / target)) if target else 30) + 3
+            # mpmath's log10: err/target may exceed the float range (a huge step)
+            extra += int(mpmath.log10(err / target) if target else 30) + 3
         return val, err
 
     def _tail_table(self, kernel, kind, shift, K, J, prec):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import mpmath
+import numpy as np
 
 from solvers.settings import fs as sfs
 from solvers.settings import iso as siso
@@ -83,8 +84,18 @@ def parse_times(times, *, integer=False):
     """A list of times (``"0,1,2.5"`` or a sequence); each ``≥ 0`` (or inf), integers for SGD."""
     if isinstance(times, str):
         items = [s for s in times.replace(" ", "").split(",") if s]
+    elif isinstance(times, (bytes, bytearray, dict, set)) or times is None:
+        # list(b"1") is [49]: bytes would silently become times
+        raise ValueError(f"times={times!r} is invalid: times must be a non-empty list of "
+                         f"numbers >= 0")
+    elif np.ndim(times) == 0:
+        items = [times]            # one time: a number, a 0-d array, a Decimal
     else:
-        items = list(times)
+        try:
+            items = list(times)
+        except TypeError:          # None, an object: not a TypeError traceback
+            raise ValueError(f"times={times!r} is invalid: times must be a non-empty list of "
+                             f"numbers >= 0") from None
     if not items:
         raise ValueError(f"times={times!r} is invalid: times must be a non-empty list of "
                          f"numbers >= 0")

@@ -437,7 +437,14 @@ def load_claims(path, timeout=None):
         if size > MAX_FILE_BYTES:
             raise ClaimsError(f"{path}: the claims file has {size} bytes (limit "
                               f"{MAX_FILE_BYTES})")
-        text = path.read_text(encoding="utf-8")
+        # read at most one byte past the limit: a device or pipe (/dev/zero) reports size 0
+        # and would otherwise be read until memory runs out
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ClaimsError(f"{path}: the claims file has more than {MAX_FILE_BYTES} bytes "
+                              f"(the limit)")
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise ClaimsError(f"{path}: cannot read claims file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:

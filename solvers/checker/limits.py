@@ -110,6 +110,16 @@ def _float(e):
     return x if math.isfinite(x) else math.inf
 
 
+def _as_float(v, digits):
+    """A finite real sympy number as a Float of ``digits`` digits; anything else unchanged.
+    ``sp.Float(v)`` refuses unevaluated constants such as ``exp(2)``, ``sqrt(2)`` or
+    ``zeta(3)`` (fixed values a claims file may give), so evaluate them with ``evalf``."""
+    if not (isinstance(v, sp.Basic) and v.is_number and v.is_finite):
+        return v
+    f = v.evalf(digits)
+    return sp.Float(f, digits) if isinstance(f, sp.Float) else v
+
+
 def exact_digits(expr, values) -> float:
     """Estimated digits of the largest exact number sympy builds when substituting ``values``
     (symbol → sympy number) into ``expr``: for every power with a numeric exponent ``n`` and a
@@ -119,8 +129,7 @@ def exact_digits(expr, values) -> float:
     15-digit floats."""
     if not isinstance(expr, sp.Basic) or not values:
         return 0
-    approx = {s: (sp.Float(v, 15) if isinstance(v, sp.Basic) and v.is_number
-                  and v.is_finite else v) for s, v in values.items()}
+    approx = {s: _as_float(v, 15) for s, v in values.items()}
     worst = 0.0
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Pow):
@@ -159,8 +168,7 @@ def numeric_subs(expr, values, dps):
     if cost <= MAX_EXACT_DIGITS:
         return expr.subs(values)
     extra = 20 + (int(math.log10(cost)) if math.isfinite(cost) else 40)
-    floats = {s: (sp.Float(v, dps + extra) if isinstance(v, sp.Basic) and v.is_number
-                  and v.is_finite else v) for s, v in values.items()}
+    floats = {s: _as_float(v, dps + extra) for s, v in values.items()}
     return expr.xreplace(floats)
 
 

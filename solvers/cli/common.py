@@ -106,10 +106,23 @@ def add_latex(p, what="a LaTeX tabular"):
 
 
 def latex_digits(args):
+    """``--digits`` (default :data:`solvers.latex.DEFAULT_DIGITS`), at most the largest working
+    precision (more digits than were computed mean nothing, and 1e9 digits never finish);
+    given without ``--latex`` it would be ignored, so it is an error."""
     from solvers.latex import DEFAULT_DIGITS
-    from solvers.validate import require_int
+    from solvers.validate import MAX_DPS, require_int
 
-    return DEFAULT_DIGITS if args.digits is None else require_int("digits", num(args.digits))
+    if args.digits is not None and not args.latex:
+        raise ValueError(f"--digits={args.digits!r} is invalid without --latex: it sets the "
+                         "digits of the LaTeX output only")
+    return DEFAULT_DIGITS if args.digits is None else require_int("digits", num(args.digits),
+                                                                 maximum=MAX_DPS)
+
+
+def require_out_for_force(args):
+    """``--force`` without ``--out`` would be ignored: an error."""
+    if getattr(args, "force", False) and getattr(args, "out", None) is None:
+        raise ValueError("--force is invalid without --out: it allows overwriting the --out file")
 
 
 def add_dps(p, default="30"):

@@ -7,7 +7,7 @@ import dataclasses
 import inspect
 import os
 
-from solvers.cli.common import add_cache, emit, num, use_cache
+from solvers.cli.common import add_cache, emit, num, require_out_for_force, use_cache
 from solvers.outputs import check_file, write_file
 from solvers.result import to_json
 
@@ -47,6 +47,7 @@ def run(args):
         if args.noiseless_queries:
             params["query_noise"] = False
     _bounded(args, params)
+    require_out_for_force(args)
     fmt = None
     if args.out is not None:
         fmt = _out_format(args.out)
@@ -128,6 +129,18 @@ def _bounded(args, params):
     if not args.sgd and n > limit:
         raise ValueError(f"times ({n} values) is invalid: at most {limit} times per run (the "
                          "work limit: each time is one solve of the flow); split the run")
+    # flags that would be ignored: the SGD constants without --sgd, the initial weight scale
+    # of full/tied attention with the reduced Gamma (which starts at 0)
+    sgd_only = [f"--{n.replace('_', '-')}" for n in ("lr", "tau", "kappa")
+                if getattr(args, n, None) is not None] \
+        + (["--noiseless-queries"] if getattr(args, "noiseless_queries", False) else [])
+    if sgd_only and not args.sgd:
+        raise ValueError(f"{', '.join(sgd_only)} is invalid without --sgd: these flags set the "
+                         "online-SGD theory")
+    if "init_scale" in params and params.get("parameterization", "reduced") == "reduced":
+        raise ValueError(f"init_scale={params['init_scale']} is invalid with the reduced "
+                         "parameterization (Gamma starts at 0): give --parameterization full "
+                         "or tied")
     if args.setting == "iso" and not args.sgd and "depth" not in params:
         raise ValueError("depth=None is invalid: dynamics iso needs --depth, an integer >= 1 "
                          "or inf")

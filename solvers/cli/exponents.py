@@ -72,6 +72,7 @@ def register(sub):
 def _show(res, args):
     if args.json and args.latex:
         raise ValueError("--json and --latex are invalid together: choose one output format")
+    latex_digits(args)  # refuses --digits without --latex, or out of range
     if args.latex:
         print(res.to_latex(latex_digits(args)), end="")
     elif args.json:

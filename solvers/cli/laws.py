@@ -45,6 +45,18 @@ def run(args):
     point = {k: num(getattr(args, k)) for k in ("width", "context", "time")
              if getattr(args, k) is not None}
     depth = num(args.depth) if args.depth is not None else "inf"
+    # flags that would be ignored
+    if args.json and args.latex:
+        raise ValueError("--json and --latex are invalid together: choose one output format")
+    if not args.exact and not point:
+        raise ValueError("--no-exact is invalid without a phase point (--width, --context or "
+                         "--time): it skips the phase point's exact risks")
+    if args.latex and point:
+        raise ValueError("--latex is invalid with a phase point (--width, --context or --time): "
+                         "it prints the laws table")
+    if args.offsets and point:
+        raise ValueError("--offsets is invalid with a phase point (--width, --context or "
+                         "--time): the offsets belong to the laws table")
     if point:
         res = phase(args.setting, num(args.nu), num(args.beta), depth=depth,
                     dps=num(args.dps), exact=args.exact, **point)

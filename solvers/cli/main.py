@@ -49,6 +49,13 @@ def main(argv=None) -> int:
     except ConvergenceError as exc:
         print(f"icl-theory: not converged: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:
+        # a path the up-front checks let through (/proc, /sys, a name too long, a full disk):
+        # the file and the reason in one line
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"icl-theory: error: cannot use the file{where}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     except MemoryError:
         # a size the up-front limits did not foresee: one line, not a traceback
         print("icl-theory: out of memory: the computation needs more memory than is available; "

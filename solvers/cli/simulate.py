@@ -2,6 +2,8 @@
 (``--train-steps``) the risk reached by training the reduced model with online SGD."""
 from __future__ import annotations
 
+import sys
+
 import mpmath
 
 from solvers.cli.common import SETTINGS, add_json, add_model_params, emit, given, num
@@ -41,7 +43,10 @@ def run(args):
 
     params = given(args, _PARAMS)
     for k, v in list(params.items()):
-        params[k] = float(v) if isinstance(v, mpmath.mpf) else v
+        # beyond the float range keep the mpf: the library's validation then names the value
+        # as given (1e309), not the inf a float conversion makes of it
+        params[k] = float(v) if isinstance(v, mpmath.mpf) and mpmath.isfinite(v) \
+            and abs(v) <= sys.float_info.max else v
     if args.train_steps is not None:
         emit(_train(args, params), args.json)
         return

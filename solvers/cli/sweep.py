@@ -2,7 +2,7 @@
 parameter grid, on local processes or a Dask scheduler (:func:`solvers.sweep.sweep`)."""
 from __future__ import annotations
 
-from solvers.cli.common import add_cache, add_latex, latex_digits
+from solvers.cli.common import add_cache, add_latex, latex_digits, require_out_for_force
 from solvers.outputs import check_file, write_file
 from solvers.result import to_json
 
@@ -50,6 +50,7 @@ def run(args):
     parse_quantities(args.quantity)
     grid = parse_grid(args.grid)
     digits = latex_digits(args) if args.latex or args.digits is not None else None
+    require_out_for_force(args)
     if args.out is not None:
         check_file("out", args.out, force=args.force)
     res = sweep(args.quantity, args.setting, grid, scheduler=args.scheduler,

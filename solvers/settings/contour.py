@@ -499,7 +499,8 @@ class Quadrature:
         K, absK = self.K[ix], self.absK[ix]
         s, m, x = self.s[idx], self.m[idx], self.nz[idx]
         f = filters(s, gamma, depth, ar, order)
-        g = w * f[0] * m
+        with np.errstate(all="ignore"):  # inf·0 far out on a huge-gamma contour: the nan is
+            g = w * f[0] * m             # caught by the convergence check (ConvergenceError)
 
         def mv(v):
             return K.matvec(v) if ar.mp else K @ v

@@ -34,7 +34,7 @@ from solvers.result import Result, round_dps, to_mpf
 from solvers import zeta_moments as zm
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative)
+                              require_gamma_work, require_nonnegative)
 
 __all__ = ["risk", "mode_risk_of_time", "mode_gamma_of_time", "mode_trajectories", "ood_risk"]
 
@@ -122,7 +122,7 @@ def risk(nu=None, beta=None, depth=1, time=math.inf, gamma=None, dim=math.inf, l
                 err = len(terms) * mpmath.eps * mpmath.fsum(abs(x) for x in terms)
                 return Result("fs", params, _rd(val, dps), gamma=gs, error_estimate=err,
                               method="direct sum over modes", dps=dps)
-            g = _mp(require_nonnegative("gamma", gamma))
+            g = _mp(require_gamma_work(require_nonnegative("gamma", gamma), depth, spec))
             kern = ((lambda l: mpmath.exp(-2 * g * l)) if is_inf(depth)
                     else (lambda l: pow1m(g * l / depth, 2 * depth)))
             s = spec.wsum(kern, 1, dps, scale=2 * g)

@@ -46,7 +46,7 @@ from solvers.result import Result, round_dps, to_mpf
 from solvers.roots import expand_bracket, find_root
 from solvers.spectra import GUARD_DIGITS, PowerLaw, make_spectrum, pow1m
 from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative, require_positive)
+                              require_gamma_work, require_nonnegative, require_positive)
 from solvers import zeta_moments as zm
 from solvers.depth_asymptotics import binomial_asymptotic
 
@@ -331,7 +331,7 @@ def landscape(gamma, nu=None, beta=None, depth=1, dim=math.inf, lam=None, omega=
               dps=30) -> Result:
     """``R(γ) = Σ_k ω_kλ_k (1 − γλ_k/L)^{2L}`` at one γ (``extra['flow']`` = −R'(γ))."""
     spec, depth, dps = _validate(nu, beta, depth, dim, lam, omega, dps)
-    gamma = require_nonnegative("gamma", gamma, allow_inf=True)
+    gamma = require_gamma_work(require_nonnegative("gamma", gamma, allow_inf=True), depth, spec)
     with mpmath.workdps(dps + GUARD_DIGITS):
         land = _landscape_of(spec, depth, dps)
         g = _mp(gamma)
@@ -494,6 +494,13 @@ def _flow(spec, depth, parameterization, init_scale, dps, progress=None):
         lam_max = max(land.modes(1 if isinstance(spec, PowerLaw) else None)[0])
         switch = depth / (2 * lam_max)
     g0 = _gamma0(parameterization, init_scale)
+    if g0 > 0 and not is_inf(depth) and g0 >= gstar():
+        # the flow integrates t(γ) = ∫ dγ/V upward from γ(0) to γ*: started at or past γ* it
+        # would take roots of V < 0 (once a TypeError on complex numbers)
+        raise ValueError(f"init_scale={init_scale!r} is invalid: the initial step gamma(0) = "
+                         f"{mpmath.nstr(g0, 6)} is at or beyond the optimum gamma* = "
+                         f"{mpmath.nstr(gstar(), 6)} (depth {depth}); the flow runs from below "
+                         "gamma*, so init_scale must be smaller")
     if parameterization == "reduced":
         C, e = mpmath.mpf(1), mpmath.mpf(0)
     else:

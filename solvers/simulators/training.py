@@ -22,6 +22,7 @@ Full model (:mod:`solvers.simulators.attention`).  Manual backprop through the m
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -30,10 +31,11 @@ import numpy as np
 
 from solvers.simulators.attention import AttentionWeights, random_weights
 from solvers.result import ReprMixin, fields_to_dict
-from solvers.simulators.reduced import (SETTINGS, context_risk, gd_predictor, gd_predictor_population,
-                              projection, sample_contexts)
-from solvers.validate import (is_inf, require_choice, require_int, require_nonnegative,
-                              require_positive)
+from solvers.simulators.reduced import (MAX_CONTEXT_BYTES, MAX_FLOPS, SETTINGS, context_risk,
+                                        gd_predictor, gd_predictor_population, projection,
+                                        sample_contexts)
+from solvers.validate import (WORK_LIMITS, is_inf, require_choice, require_int,
+                              require_nonnegative, require_positive, require_work_limit)
 
 __all__ = ["TrainResult", "train_reduced", "reduced_loss_and_grad", "population_risk_and_grad",
            "attention_loss_and_grad",
@@ -242,10 +244,48 @@ def _common(setting, alpha, depth, dim, steps, lr, batch, queries, sigma2, lam, 
     eval_every = require_int("eval_every", eval_every if eval_every is not None
                              else max(1, steps // 20 or 1), minimum=1)
     eval_contexts = require_int("eval_contexts", eval_contexts, minimum=2)
+    _check_training_budget(setting, D, L, steps, B, K, P, eval_every, eval_contexts)
     return (setting, D, L, steps, lr, B, K, sigma2, alpha, P, lam, omega, N, seed, eval_every,
             eval_contexts)
 
 
+def _check_training_budget(setting, D, L, steps, B, K, P, eval_every, n_eval):
+    """Refuse, before allocating anything, a training run that cannot fit in memory or finish
+    (as :func:`solvers.simulators.reduced._check_budget` does for one simulation): one SGD step
+    holds ``B`` contexts of ``P + K`` points (and, rrs, their D×D rotations) plus the L-layer
+    backprop tape, and costs ~``B·L·(4(P + K)D + 2D²)`` operations; the Python loop itself
+    bounds the steps (the closed forms' SGD step limit, ``WORK_LIMITS['step']``)."""
+    require_work_limit("steps", steps, WORK_LIMITS["step"])
+    Pn = 0 if P is None else P
+    per_batch = 8.0 * B * (2.0 * (Pn + K) * D + 4.0 * L * D + (4.0 * D * D if setting == "rrs"
+                                                               else 0.0))
+    if per_batch > MAX_CONTEXT_BYTES:
+        raise ValueError(f"batch={B}, queries={K}, dim={D}, context P={Pn} is invalid: one SGD "
+                         f"step needs {per_batch / 1e9:.3g} GB, above the simulator's limit of "
+                         f"{MAX_CONTEXT_BYTES / 1e9:.3g} GB; reduce batch, queries, dim or alpha")
+    Pe = D if P is None else P
+    evals = steps // eval_every + 2
+    flops = (float(steps) * B * L * (4.0 * (Pn + K) * D + 2.0 * D * D)
+             + float(evals) * n_eval * L * (4.0 * Pe * D + 2.0 * D * D))
+    if flops > MAX_FLOPS:
+        raise ValueError(f"steps={steps}, batch={B}, queries={K}, dim={D}, depth={L}, "
+                         f"contexts={n_eval} is invalid: about {flops:.2g} floating-point "
+                         f"operations, above the simulator's limit of {MAX_FLOPS:.2g}; reduce "
+                         "steps, batch, queries, contexts, dim or depth")
+
+
+def _quiet(func):
+    """Run ``func`` without numpy's overflow/invalid warnings: a diverging run overflows by
+    design, is detected (non-finite weights or a risk far above the start) and reported as
+    ``converged=False``; the warnings would only add lines to stderr."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+@_quiet
 def train_reduced(setting, *, alpha, depth, dim, steps, lr, batch, queries, sigma2=0.0,
                   lam=None, omega=None, width=None, tied=True, seed=0, eval_every=None,
                   eval_contexts=256, init=0.0, gradient="sgd", progress=False) -> TrainResult:
@@ -407,6 +447,7 @@ def _attention_risk(weights, setting, rng, D, P, n_eval, lam, omega, sigma2, n_q
     return float(per_ctx.mean()), float(per_ctx.std(ddof=1) / math.sqrt(n_eval))
 
 
+@_quiet
 def train_attention(setting, *, alpha, depth, dim, width, steps, lr, batch, queries,
                     sigma2=0.0, lam=None, omega=None, tied=True, init_scale=0.5, seed=0,
                     eval_every=None, eval_contexts=256, progress=False) -> TrainResult:

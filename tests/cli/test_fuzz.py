@@ -534,3 +534,224 @@ def test_simulate_without_gamma_or_contexts_is_a_value_error():
     # α = 1, noise-free: closed form), never a TypeError
     res = solvers.simulate("iso", alpha=1, depth=1, dim=8, contexts=4, seed=0)
     assert abs(float(res.gamma) - 0.5) < 1e-12
+
+
+# ----------------------------------------------------------------------------- audit (issue 16)
+
+@pytest.mark.parametrize("gamma", ['"sqrt(2)"', '"exp(2)"', '"zeta(3)"', '"pi/4"',
+                                   '"exp(-1)*alpha"'])
+def test_irrational_fixed_formulas_are_numbers_not_tracebacks(check, gamma):
+    """A fixed value that is a formula without names (``gamma = "sqrt(2)"``) once crashed the
+    cost estimate of the substitution (``sp.Float(sqrt(2))`` is a TypeError).  The claim is
+    the depth-1 ISO risk at a given step, written out by hand:
+    R = E(1 − γλ̂)² = (1 − γ)² + γ²/α (E Σ̂² = (1 + 1/α) I for the Wishart Σ̂)."""
+    code, out, err, p, dt = check(_toml({"fixed": "{ depth = 1, sigma2 = 0, gamma = " + gamma
+                                                   + " }",
+                                         "claim": '"(1 - gamma)**2 + gamma**2/alpha"'}))
+    assert code == 0 and "verified" in out, (out, err)
+    assert "Traceback" not in err
+
+
+def test_a_complex_claim_is_an_error_not_a_skip(check):
+    """sqrt(alpha − 2) is imaginary on part of alpha ∈ [0.1, 10]: once 'skipped' (exit 0, the
+    claim never checked), now an ERROR verdict (exit 1)."""
+    code, out, err, p, dt = check(_toml({"claim": '"sqrt(alpha - 2)"', "method": '"numeric"'}))
+    assert code == 1 and "ERROR" in out and "complex" in out and "skipped" not in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["risk", "iso", "--alpha", "1", "--depth", "2", "--gamma", "1e400"],
+     ["gamma=mpf('1.0e+400')", "at most 1.8e+308", "inf for the limit"]),
+    (["risk", "iso", "--alpha", "1e99999999", "--depth", "2"], ["alpha=", "at most 1.8e+308"]),
+    (["simulate", "iso", "--alpha", "1", "--depth", "2", "--gamma", "1e309", "--dim", "8",
+      "--contexts", "4"], ["gamma=mpf('1.0e+309')", "at most 1.8e+308"]),
+])
+def test_finite_values_beyond_the_float_range_are_refused_not_read_as_inf(cli, argv, words):
+    """1e400 is finite: read as inf it gave risk = inf at a finite depth (the risk at that γ
+    is finite), and 1e99999999 once ended in Python's int→str digit limit (a message naming
+    no parameter)."""
+    refused(cli, *argv, words=words)
+
+
+def test_huge_numbers_have_cache_keys():
+    """The cache key of a number with thousands of digits no longer hits Python's int→str
+    limit (a ValueError naming no parameter); equal values give equal keys."""
+    from solvers.cache import canonical
+    big = mpmath.mpf("1e5000")
+    assert canonical(big) == canonical(mpmath.mpf(10) ** 5000 * 1) != canonical(big * 2)
+    with pytest.raises(ValueError, match="gamma="):
+        solvers.risk("iso", alpha=1, depth=1, gamma=big)
+
+
+_TRAIN = ["simulate", "iso", "--alpha", "2", "--depth", "1", "--dim", "8", "--contexts", "10"]
+
+
+@pytest.mark.parametrize("extra, words", [
+    # once ran for hours (a Python loop of 1e9 steps)
+    (["--train-steps", "1e9", "--lr", "0.1"], ["steps=1000000000", "<= 1000000"]),
+    # once a MemoryError: exit 3 'out of memory' naming no parameter
+    (["--train-steps", "5", "--lr", "0.1", "--batch", "1e12"], ["batch=1000000000000", "GB"]),
+    (["--train-steps", "5", "--lr", "0.1", "--queries", "1e12"], ["queries=1000000000000"]),
+    (["--train-steps", "1000000", "--lr", "0.1", "--batch", "1e6"], ["operations", "steps="]),
+])
+def test_training_sizes_are_refused_before_any_work(cli, extra, words):
+    refused(cli, *_TRAIN, *extra, words=words)
+
+
+@pytest.mark.parametrize("extra", [["--lr", "1e300"], ["--lr", "100", "--depth", "3",
+                                                       "--untied"]])
+def test_diverging_training_is_one_line_without_numpy_warnings(cli, extra):
+    """An overflowing run once printed numpy's RuntimeWarnings (8 to 12 more stderr lines)
+    before the one-line 'diverged' report."""
+    line, out = refused(cli, *_TRAIN, "--train-steps", "30", *extra, status=3,
+                        words=["diverged"])
+    assert out == ""
+
+
+_RRS = ["--nu", "1.5", "--beta", "1"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    # hung for hours: the landscape sums every mode pushed past zero, (gamma/L)^(1/nu) of them
+    (["risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e10"], ["gamma=", "<= 6.32e+07"]),
+    (["risk", "fs", *_RRS, "--depth", "2", "--gamma", "1e300"], ["gamma=", "work limit"]),
+    # was an OverflowError traceback (int of a float infinity)
+    (["risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e300", "--dim", "1000"],
+     ["gamma=", "work limit"]),
+])
+def test_huge_steps_on_a_power_law_are_refused_fast(cli, argv, words):
+    refused(cli, *argv, words=words)
+
+
+def test_infinite_depth_huge_step_prints_its_digits(cli):
+    """At L = inf, γ = 1e300 the risk is about 2.5e-301; its error bound underflowed to an
+    exponent of 10^124 digits, which no Decimal can hold (a decimal.InvalidOperation
+    traceback).  Now one JSON object with finite numbers."""
+    code, out, err = cli("risk", "rrs", *_RRS, "--depth", "inf", "--gamma", "1e300", "--json")
+    assert code == 0 and "Traceback" not in err
+    d = json.loads(out, parse_float=Decimal)
+    assert 0 < d["risk"] < Decimal("1e-290") and d["error_estimate"] < d["risk"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers", "1",
+     "--out", "/proc/x.csv"],
+    ["report", "--out", "/proc/rep"],
+])
+def test_unusable_output_paths_are_one_line(cli, argv):
+    """/proc accepts no new files (even for root): an OSError traceback once."""
+    if not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    refused(cli, *argv, words=["/proc/"])
+
+
+def test_long_output_name_is_one_line(cli, tmp_path):
+    refused(cli, "sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers",
+            "1", "--out", tmp_path / ("a" * 300 + ".csv"), words=["too long"])
+
+
+_SW = ["sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers", "1"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    # hung: 1e9 significant digits per LaTeX number
+    ([*_SW, "--latex", "--digits", "1e9"], ["digits=", "<= 1000"]),
+    # ignored flags
+    ([*_SW, "--digits", "5"], ["--digits=", "without --latex"]),
+    (["exponents", "rrs", "--nu", "1.5", "--beta", "1", "--digits", "3"], ["without --latex"]),
+    ([*_SW, "--force"], ["--force", "without --out"]),
+    (["dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "1", "--force"],
+     ["--force", "without --out"]),
+    # 'cannot convert inf or nan to int', naming nothing
+    (["sweep", "risk", "iso", "--grid", "alpha=nan:10:lin5", "--grid", "depth=1"],
+     ["grid alpha=", "finite"]),
+    (["sweep", "risk", "iso", "--grid", "alpha=1:inf:lin5", "--grid", "depth=1"],
+     ["grid alpha=", "finite"]),
+])
+def test_output_flags_are_checked_not_ignored(cli, argv, words):
+    refused(cli, *argv, words=words)
+
+
+def test_a_scheduler_answering_garbage_is_one_line(cli, monkeypatch):
+    """A server that is not a Dask scheduler made distributed read a bogus frame length and
+    allocate exabytes: a MemoryError reported as 'out of memory' (exit 3).  Any failure to
+    connect is now the one-line scheduler error (exit 2); simulated here by a Client that
+    raises MemoryError."""
+    distributed = pytest.importorskip("distributed")
+
+    class Garbage:
+        def __init__(self, *a, **k):
+            raise MemoryError("Unable to allocate 3.07 EiB")
+    monkeypatch.setattr(distributed, "Client", Garbage)
+    import dask.distributed
+    monkeypatch.setattr(dask.distributed, "Client", Garbage)
+    refused(cli, *_SW[:-2], "--scheduler", "tcp://127.0.0.1:1", words=["scheduler="])
+
+
+@pytest.mark.parametrize("times", [np.array(1.0), Decimal("1"), Fraction(1), np.float32(1.0),
+                                   1, [np.float64(1.0)]])
+def test_dynamics_takes_one_time_of_any_numeric_type(times):
+    """ISO depth 1, α = 1: R = 1 − 2γ + 2γ², the flow dγ/dt = 2 − 4γ gives
+    γ(t) = (1 − e^{−4t})/2 and R(1) = 1/2 + e^{−8}/2 (closed form, by hand).  A 0-d array was
+    a TypeError ('iteration over a 0-d array')."""
+    ts = solvers.dynamics("iso", alpha=1, depth=1, times=times, dps=30)
+    with mpmath.workdps(40):
+        ref = mpmath.mpf(1) / 2 + mpmath.exp(-8) / 2
+        assert len(ts.risk) == 1 and abs(ts.risk[0] - ref) < mpmath.mpf(10) ** -25
+
+
+@pytest.mark.parametrize("times", [None, b"1", bytearray(b"12"), {}, object()])
+def test_dynamics_times_garbage_is_a_value_error(times):
+    """None was a TypeError; b"1" silently became the time 49 (list(b"1") == [49])."""
+    with pytest.raises(ValueError, match="times="):
+        solvers.dynamics("iso", alpha=1, depth=1, times=times, dps=20)
+
+
+@pytest.mark.parametrize("extra", [["--context", "100"], ["--width", "100"]])
+def test_huge_step_at_finite_context_or_width_is_one_line_3(cli, extra):
+    """The float64 contour overflows at γ = 1e300: 'did not converge' (exit 3) — once with a
+    numpy RuntimeWarning on stderr before it."""
+    refused(cli, "risk", "rrs", *_RRS, "--depth", "2", "--gamma", "1e300", *extra, status=3,
+            words=["did not converge"])
+
+
+def test_endless_claims_file_is_one_line(cli):
+    """/dev/zero reports size 0 and never ends: it was read until memory ran out (the process
+    was killed); now at most one byte past the 1 MB limit is read."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    refused(cli, "check", "/dev/zero", words=["/dev/zero", "limit"])
+
+
+def test_deeply_nested_plot_input_is_one_line(cli, tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 100_000)
+    refused(cli, "plot", f, "--x", "a", "--y", "b", "--out", tmp_path / "p.png",
+            words=["file=", "nested too deeply"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    # a TypeError on complex numbers: gamma(0) = 2 sigma^5 = 64 beyond gamma* ≈ 2.55
+    (["dynamics", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2", "--times", "1",
+      "--parameterization", "full", "--init-scale", "2"], ["init_scale=2", "gamma*"]),
+    # ignored flags
+    (["dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "1", "--lr", "0.1"],
+     ["--lr", "without --sgd"]),
+    (["dynamics", "rrs", "--nu", "1.5", "--beta", "1", "--depth", "2", "--times", "1",
+      "--init-scale", "1"], ["init_scale=1", "reduced"]),
+    # hung: the explicit symbolic risk polynomial at depth 1e9
+    (["equations", "iso", "--depth", "1e9"], ["depth=", "<= 20"]),
+    (["equations", "rrs", "--depth", "1000"], ["depth=", "<= 200"]),
+])
+def test_dynamics_and_equations_inputs_are_checked(cli, argv, words):
+    refused(cli, *argv, words=words)
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--no-exact"], ["--no-exact", "phase point"]),
+    (["--json", "--latex"], ["--json and --latex"]),
+    (["--width", "100", "--offsets"], ["--offsets"]),
+    (["--width", "100", "--latex"], ["--latex"]),
+])
+def test_laws_flags_are_not_ignored(cli, extra, words):
+    refused(cli, "laws", "rrs", "--nu", "1.5", "--beta", "1", *extra, words=words)
