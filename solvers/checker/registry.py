@@ -6,7 +6,8 @@ __all__ = ["NotAvailable", "Evaluator", "Quantity", "QUANTITIES", "register_quan
 
 
 class NotAvailable(Exception):
-    """The quantity cannot be computed for these parameters (reported as ``skipped``)."""
+    """The quantity cannot be computed for these parameters (reported as an ``ERROR``: a claim
+    that cannot be checked never passes)."""
 
 
 class Evaluator:

@@ -384,7 +384,9 @@ def _check(claim, deadline, state):
     if isinstance(sym, tuple):
         return _verdict(claim, "refuted", "symbolic", ce=sym[1])
     if claim.method == "symbolic" and numeric is None and symbolic is None:
-        return _verdict(claim, "skipped", "none", message="no symbolic expression")
+        # a claim that cannot be checked is an error, never a silent pass: only a missing
+        # optional module (``requires``) makes a claim "skipped"
+        return _verdict(claim, "error", "none", message="no symbolic expression")
     tol = mpmath.mpf(sp.N(claim.tolerance, claim.dps))
     atol = mpmath.mpf(sp.N(claim.atol, claim.dps))
     worst_fail, worst_rel, margin, margin_at = None, mpmath.mpf(0), None, None
@@ -398,7 +400,7 @@ def _check(claim, deadline, state):
                     e, err = _exact_at(claim, numeric, symbolic, values, cache)
                 c = _numeric_value(claim.claim_expr, _at(claim, values), claim.dps)
             except NotAvailable as exc:
-                return _verdict(claim, "skipped", "none", message=str(exc))
+                return _verdict(claim, "error", "none", message=f"not available: {exc}")
             except (ConvergenceError, ValueError, ArithmeticError, TypeError, RecursionError,
                     MemoryError) as exc:
                 # the exact side could not be computed at this point: no verdict, an error

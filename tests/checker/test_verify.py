@@ -221,3 +221,18 @@ def test_check_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
     assert cli.main(["check", str(good), "--json"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and json.loads(out)["ok"] is True
+
+
+def test_a_claim_that_cannot_be_checked_is_an_error_not_a_pass(tmp_path, capsys):
+    """A quantity that is not available at the claim's parameters (here the exponent of t
+    under a budget without t) gives ERROR and exit 1 — never "skipped" with exit 0, which
+    would let CI pass a claim nobody checked.  Only a missing optional module skips."""
+    raw = {"name": "no t", "quantity": "shape.t", "setting": "rrs",
+           "fixed": {"nu": 1.5, "beta": 1, "budget": "P*N"}, "claim": "1"}
+    v = check_claim(raw)
+    assert v.status == "error" and not v.ok and "not in budget" in v.line
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nname = "no t"\nquantity = "shape.t"\nsetting = "rrs"\n'
+                    'fixed = { nu = 1.5, beta = 1, budget = "P*N" }\nclaim = "1"\n')
+    assert cli.main(["check", str(path)]) == 1
+    assert "1 unexpected" in capsys.readouterr().out
