@@ -170,6 +170,13 @@ class PowerLaw(Spectrum):
         else:
             nu = require_positive("nu", nu)
         beta = require_positive("beta", beta)
+        if is_inf(dim) and not float(nu) * float(beta) >= MIN_NU_BETA:
+            # Σ ω_kλ_k ∝ ζ(νβ + 1) ≈ 1/(νβ) near its pole, and the normalised sums lose digits
+            # as νβ → 0 (measured at dps 30: exact down to νβ ≈ 1e-14, wrong from 1e-18);
+            # 1e-6 is safe at every dps >= 15
+            raise ValueError(f"beta={beta!r} is invalid: nu*beta must be >= {MIN_NU_BETA} for "
+                             "an infinite power-law spectrum (the source sum sits at the pole "
+                             "of zeta(nu*beta + 1)); give a finite dim for smaller beta")
         self.nu, self.beta, self.dim = nu, beta, dim
         self.lam_max = 1.0
         self.max_head = max_head
@@ -347,6 +354,10 @@ def _em_corrections(f, a, b, tol, max_order=EM_ORDER):
         total += term
         prev = term
     raise _EMFailure(abs(prev))
+
+
+#: smallest νβ of an infinite power-law spectrum (see :class:`PowerLaw`)
+MIN_NU_BETA = 1e-6
 
 
 def make_spectrum(nu=None, beta=None, dim=math.inf, lam=None, omega=None) -> Spectrum:

@@ -118,6 +118,10 @@ def require_int(name, value, *, minimum=1, allow_inf=False, maximum=None):
         return v
     if isinstance(v, numbers.Integral):
         iv = int(v)
+    elif isinstance(v, mpmath.mpf):   # exact ("1e30" is 10**30, not its nearest float)
+        if v.man != 0 and v.exp < 0:    # mantissa normalised odd: integral iff exp >= 0
+            _fail(name, value, valid)
+        iv = int(v)
     else:
         f = float(v)
         if not f.is_integer():
@@ -138,7 +142,10 @@ def require_int(name, value, *, minimum=1, allow_inf=False, maximum=None):
 #: each); ``step``: SGD steps of the closed forms; ``model_size``: D and P of the symbolic matrix
 #: identities (the symbolic work grows factorially).
 WORK_LIMITS = {"depth": 10 ** 7, "depth_iso": 10 ** 5, "dim": 10 ** 5, "width": 10 ** 5,
-               "context": 10 ** 5, "times": 1000, "step": 10 ** 6, "model_size": 8}
+               "context": 10 ** 5, "times": 1000, "step": 10 ** 6, "model_size": 8,
+               # closed-form laws (sympy): a finite depth above 10⁴ or ν, β above 100 make the
+               # exact Gamma/Beta/zeta algebra take minutes (depth 10⁴: ~5 s; ν = β = 100: ~4 s)
+               "law_depth": 10 ** 4, "law_exponent": 100}
 
 
 def require_work_limit(name, value, limit=None, why=""):

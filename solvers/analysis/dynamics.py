@@ -670,7 +670,9 @@ def sgd_theory(steps, alpha, lr, tau, kappa, sigma2=0, query_noise=True, dps=30,
         return SgdTheory("iso", {"alpha": alpha, "sigma2": sigma2, "lr": lr, "tau": tau,
                                  "kappa": kappa, "depth": 1, "query_noise": query_noise,
                                  "dim": "inf" if dim is None else dim},
-                         ns, r(risks), r(gbar), True, mpmath.mpf(10) ** (-dps) * len(ns),
+                         # converged = stable: a step past eta_max diverges (exit 3 on the
+                         # command line), though the values at the given steps are exact
+                         ns, r(risks), r(gbar), bool(stable), mpmath.mpf(10) ** (-dps) * len(ns),
                          method, dps, extra=extra)
 
 

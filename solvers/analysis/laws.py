@@ -38,8 +38,8 @@ from scipy import special as _ss
 from solvers.cache import register_memo
 from solvers.analysis.exponents import _sym, _validate_nu_beta
 from solvers.result import ConvergenceError, _jsonable, format_number, to_mpf
-from solvers.validate import (is_inf, require_choice, require_dps, require_int,
-                              require_nonnegative, require_positive)
+from solvers.validate import (WORK_LIMITS, is_inf, require_choice, require_dps, require_int,
+                              require_nonnegative, require_positive, require_work_limit)
 from theory import laws as tl
 from theory.symbols import beta as s_beta, nu as s_nu
 
@@ -60,12 +60,19 @@ _HEAD_MAX = 10 ** 7
 # ---------------------------------------------------------------------------------------------
 # evaluation of theory.laws at (ν, β)
 # ---------------------------------------------------------------------------------------------
-def _rational(x):
+def _rational(x, dps=30):
     """Exact sympy number of a user value: floats and mpf through their shortest decimal form
-    (``0.7`` → 7/10, also for the 80-digit mpf the CLI makes of ``"0.7"``)."""
+    (``0.7`` → 7/10, also for the 80-digit mpf the CLI makes of ``"0.7"``).  A value with many
+    digits (denominator above 10⁴) becomes a Float of ``dps + 10`` digits instead: exact
+    rationals such as 151234567/10⁸ make sympy's automatic simplification of the laws'
+    powers, Gamma and zeta values take minutes."""
     if isinstance(x, mpmath.mpf):
-        return sp.Rational(mpmath.nstr(x, 40))
-    return _sym(x)
+        r = sp.Rational(mpmath.nstr(x, 40))
+    else:
+        r = _sym(x)
+    if isinstance(r, sp.Rational) and r.q > 10 ** 4:
+        return sp.Float(r, dps + 10)
+    return r
 
 
 def _depth_sym(depth):
@@ -78,10 +85,22 @@ def _regimes(setting, depth):
     return tl.laws(setting, depth)
 
 
-def _selected(setting, nu, beta, depth):
+def _require_law_limits(nu, beta, depth):
+    """The closed forms are exact sympy algebra: refuse, naming the limit, what would take
+    minutes (a finite depth of the time laws above 10⁴ — use inf, which differs by O(1/L) —
+    or ν, β above 100)."""
+    lim = WORK_LIMITS["law_exponent"]
+    require_work_limit("nu", nu, lim, " for the closed-form laws")
+    require_work_limit("beta", beta, lim, " for the closed-form laws")
+    require_work_limit("depth", depth, WORK_LIMITS["law_depth"],
+                       " for the closed-form laws (use inf: the finite-depth time laws differ "
+                       "from it by O(1/L))")
+
+
+def _selected(setting, nu, beta, depth, dps=30):
     """{name: Law} of ``setting`` at exact ``(ν, β)`` (regime chosen, values substituted) and
     the general (symbolic) Law of each regime."""
-    values = {s_nu: _rational(nu), s_beta: _rational(beta)}
+    values = {s_nu: _rational(nu, dps), s_beta: _rational(beta, dps)}
     out, general = {}, {}
     for name, regs in _regimes(setting, _depth_sym(depth)).items():
         out[name] = tl.select(regs, values)
@@ -351,7 +370,8 @@ def laws(setting, nu, beta, dps=30, depth=math.inf, offsets=False, init_scale=0.
     nu, beta = _validate_nu_beta(nu, beta)
     dps = require_dps(dps)
     depth = require_int("depth", depth, minimum=1, allow_inf=True)
-    sel, general = _selected(setting, nu, beta, depth)
+    _require_law_limits(nu, beta, depth)
+    sel, general = _selected(setting, nu, beta, depth, dps)
     out = {}
     for name in _LAWS[setting]:
         law, gen = sel[name], general[name]
@@ -504,6 +524,13 @@ def phase(setting, nu, beta, width=math.inf, depth=math.inf, context=math.inf, t
             "depth": require_int("depth", depth, minimum=1, allow_inf=True),
             "context": require_positive("context", context, allow_inf=True),
             "time": require_nonnegative("time", time, allow_inf=True)}
+    if not is_inf(vals["context"]) and vals["context"] < 1:
+        raise ValueError(f"context={context!r} is invalid: context must be >= 1 (a number of "
+                         "context points) or inf")
+    _require_law_limits(nu, beta, vals["depth"] if setting == "fs" else math.inf)
+    if exact:   # the exact risks use the solvers: their work limits apply
+        for k in ("width", "context"):
+            require_work_limit(k, vals[k])
     finite = {k: v for k, v in vals.items() if not is_inf(v)}
     if setting == "fs":
         bad = set(finite) - {"time", "depth"}

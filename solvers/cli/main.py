@@ -49,7 +49,15 @@ def main(argv=None) -> int:
     except ConvergenceError as exc:
         print(f"icl-theory: not converged: {exc}", file=sys.stderr)
         return 3
-    except OSError as exc:
+    except BrokenPipeError:
+        # the reader closed the pipe early (``icl-theory … | head``): not an error of ours, so no
+        # traceback; point stdout at devnull so the interpreter's final flush cannot fail again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141      # 128 + SIGPIPE, what a shell reports for a writer killed by SIGPIPE
+    except OSError as exc:   # after BrokenPipeError, one of its subclasses
         # a path the up-front checks let through (/proc, /sys, a name too long, a full disk):
         # the file and the reason in one line
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
@@ -61,14 +69,6 @@ def main(argv=None) -> int:
         print("icl-theory: out of memory: the computation needs more memory than is available; "
               "reduce the sizes (dim, contexts, depth, width, context)", file=sys.stderr)
         return 3
-    except BrokenPipeError:
-        # the reader closed the pipe early (``icl-theory … | head``): not an error of ours, so no
-        # traceback; point stdout at devnull so the interpreter's final flush cannot fail again
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141      # 128 + SIGPIPE, what a shell reports for a writer killed by SIGPIPE
     except KeyboardInterrupt:
         # outputs are written atomically at the end, so nothing partial is left behind
         print("icl-theory: interrupted (no output written)", file=sys.stderr)

@@ -203,6 +203,7 @@ def test_sgd_theory_against_iteration_and_solver():
     assert res.extra["stable"] and mpmath.mpf(res.extra["floor"]) > 0
     unstable = dyn.sgd_theory([0, 5], alpha=1, lr=0.5, tau=1, kappa=1)
     assert not unstable.extra["stable"] and unstable.extra["floor"] == mpmath.inf
+    assert unstable.converged is False   # a diverging recursion never reports converged
     assert unstable.risk[1] > unstable.risk[0]
 
 

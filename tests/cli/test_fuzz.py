@@ -755,3 +755,48 @@ def test_dynamics_and_equations_inputs_are_checked(cli, argv, words):
 ])
 def test_laws_flags_are_not_ignored(cli, extra, words):
     refused(cli, "laws", "rrs", "--nu", "1.5", "--beta", "1", *extra, words=words)
+
+
+@pytest.mark.parametrize("extra, words", [
+    # hung for minutes in the exact sympy algebra of the closed forms
+    (["--depth", "100000"], ["depth=100000", "<= 10000", "use inf"]),
+    (["--nu", "1e300"], ["nu=", "<= 100"]),
+    (["--beta", "1e3"], ["beta=", "<= 100"]),
+    # accepted although the help says >= 1; a three-line not-bracketed error
+    (["--width", "10", "--context", "0.5"], ["context=", ">= 1"]),
+    (["--width", "100", "--context", "1e300"], ["context=", "<= 100000"]),
+])
+def test_laws_inputs_are_bounded(cli, extra, words):
+    refused(cli, "laws", "rrs", "--nu", "1.5", "--beta", "1", *extra, words=words)
+
+
+def test_laws_with_many_digits_finish(cli):
+    """ν = 1.51234567 made sympy simplify rationals with 10⁸ denominators for minutes; the
+    depth exponent is β and the time exponent β/(β + 2) whatever ν."""
+    code, out, err = cli("laws", "rrs", "--nu", "1.51234567", "--beta", "0.123456789",
+                         "--json")
+    assert code == 0, err
+    laws = json.loads(out)["laws"]
+    assert abs(float(laws["depth"]["exponent"]) - 0.123456789) < 1e-15
+    assert abs(float(laws["time"]["exponent"]) - 0.123456789 / 2.123456789) < 1e-15
+
+
+def test_tiny_beta_is_refused_not_a_risk_above_one(cli):
+    """νβ = 1.5e-35 printed a risk 1.0000000000192 (> 1, impossible): the normalising
+    ζ(νβ + 1) sits on its pole.  Now refused with the bound named."""
+    refused(cli, "risk", "rrs", "--nu", "1.5", "--beta", "1e-35", "--depth", "2",
+            words=["beta=", "nu*beta must be >= 1e-06"])
+
+
+def test_a_large_seed_is_taken_exactly(cli):
+    code, out, err = cli("simulate", "iso", "--alpha", "1", "--depth", "2", "--gamma", "1",
+                         "--dim", "8", "--contexts", "4", "--seed", "1e30", "--json")
+    assert code == 0, err
+    assert json.loads(out)["seed"] == 10 ** 30
+
+
+def test_an_unstable_sgd_theory_exits_3(cli):
+    """lr = 1e300 > eta_max: the recursion diverges (floor inf); it printed the numbers with
+    converged: True and exit 0."""
+    refused(cli, "dynamics", "iso", "--alpha", "1", "--depth", "1", "--sgd", "--lr", "1e300",
+            "--tau", "1", "--kappa", "1", "--times", "1,10", status=3, words=["diverged"])
