@@ -66,6 +66,7 @@ def parse_values(name: str, text: str) -> list[str]:
         elif kind == "log":
             la, lb = mpmath.log(a), mpmath.log(b)
             pts = [mpmath.exp(la + (lb - la) * i / (n - 1)) for i in range(n)]
+            pts[0], pts[-1] = a, b   # the endpoints as given (exp(log 10) prints 10.0)
         else:
             pts = [a + (b - a) * i / (n - 1) for i in range(n)]
         return [str(int(p)) if p == int(p) else mpmath.nstr(p, 20) for p in pts]

@@ -203,7 +203,18 @@ def resolved(expr, nu, beta):
         return expr, []
     from theory.regime import resolve
 
-    return resolve(expr, {s_nu: _sym(nu), s_beta: _sym(beta)})
+    res, regime = resolve(expr, {s_nu: _sym(nu), s_beta: _sym(beta)})
+    return _canonical(res), regime
+
+
+def _canonical(expr):
+    """One printed form per rational function of ν, β: numerator and denominator expanded
+    and collected in ν (``ν(β+2)+ν+4`` and ``ν(β+3)+4`` both print as the latter)."""
+    if not isinstance(expr, sp.Expr) or expr.has(sp.Min, sp.Max, sp.Piecewise) or \
+            not expr.is_rational_function(s_nu, s_beta):
+        return expr
+    num, den = sp.fraction(sp.together(expr))
+    return sp.collect(sp.expand(num), s_nu) / sp.collect(sp.expand(den), s_nu)
 
 
 def regime_entry(expr, value, nu, beta, dps) -> dict:

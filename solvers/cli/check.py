@@ -63,7 +63,17 @@ def register(subparsers):
         description="Check every claim of the claims files (format: derivations/README.md). "
                     "Exit status 0: every verdict as expected; 1: some verdict unexpected "
                     "(REFUTED, verified where refuted was expected, or ERROR); 2: a malformed "
-                    "file (one line naming the file, line, claim and field).")
+                    "file (one line naming the file, line, claim and field). Text output: "
+                    "one line per claim, [ok] or [UNEXPECTED], then the verdict (verified "
+                    "symbolic/numeric with the largest relative error or the smallest margin; "
+                    "REFUTED with the worst point, and claim - exact when the exact side is "
+                    "symbolic; ERROR with its reason; skipped only when an optional module is "
+                    "missing), and a summary. JSON (--json): 'verdicts' (per claim: name, file, "
+                    "quantity, setting, claim, status, method, expect, ok, points, "
+                    "max_rel_err, counterexample {params, claimed, exact, rel_err, "
+                    "error_estimate}, difference (claim - exact), margin and margin_at "
+                    "(inequalities), message, note, result, dps, relation, line), 'counts' "
+                    "(per status and method), 'unexpected' and 'ok'.")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",
                    help="claims files (TOML); a directory means every *.toml in it")
     p.add_argument("--json", action="store_true",
