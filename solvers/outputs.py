@@ -21,6 +21,25 @@ def _parent(path):
     return os.path.dirname(os.path.abspath(path)) or "."
 
 
+def _probe(name, path, parent):
+    """Write and remove a scratch file in ``parent`` (``os.access`` says yes to root and to
+    /proc): the real answer, before any computation.  Also the file name's length."""
+    try:
+        limit = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.path.basename(os.path.abspath(path))) > limit:
+        raise ValueError(f"{name}={path!r} is invalid: the file name is longer than {limit} "
+                         "characters")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=".icl-probe-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise ValueError(f"{name}={path!r} is invalid: cannot write in {parent!r} "
+                         f"({exc.strerror or exc})") from None
+
+
 def check_file(name, path, *, force=False):
     """Validate an output file path: a non-empty path whose directory exists and is writable,
     not a directory, and (unless ``force``) not an existing file.  Returns the path."""
@@ -37,6 +56,7 @@ def check_file(name, path, *, force=False):
     if os.path.exists(path) and not force:
         raise ValueError(f"{name}={path!r} is invalid: the file exists; pass --force "
                          "(force=True) to overwrite it")
+    _probe(name, path, parent)
     return path
 
 
@@ -53,6 +73,7 @@ def check_dir(name, path):
         raise ValueError(f"{name}={path!r} is invalid: directory {parent!r} does not exist")
     if not os.access(parent, os.W_OK) or (os.path.isdir(path) and not os.access(path, os.W_OK)):
         raise ValueError(f"{name}={path!r} is invalid: not writable")
+    _probe(name, path, parent)   # the report is staged in a sibling of the directory
     return path
 
 

@@ -647,7 +647,7 @@ def test_unusable_output_paths_are_one_line(cli, argv):
 
 def test_long_output_name_is_one_line(cli, tmp_path):
     refused(cli, "sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers",
-            "1", "--out", tmp_path / ("a" * 300 + ".csv"), words=["too long"])
+            "1", "--out", tmp_path / ("a" * 300 + ".csv"), words=["out=", "longer than"])
 
 
 _SW = ["sweep", "risk", "iso", "--grid", "alpha=1", "--grid", "depth=1", "--workers", "1"]
@@ -800,3 +800,13 @@ def test_an_unstable_sgd_theory_exits_3(cli):
     converged: True and exit 0."""
     refused(cli, "dynamics", "iso", "--alpha", "1", "--depth", "1", "--sgd", "--lr", "1e300",
             "--tau", "1", "--kappa", "1", "--times", "1,10", status=3, words=["diverged"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["sweep", "risk", "iso", "--grid", "alpha=1,2", "--grid", "depth=1", "--out", "/proc/x.csv"],
+    ["report", "--quick", "--out", "/proc/rep"],
+])
+def test_an_unwritable_output_is_refused_before_computing(cli, argv):
+    """/proc says writable to os.access (and root passes every access check): a scratch file
+    written up front is the real test; the message names the flag, before any solve."""
+    refused(cli, *argv, words=["out=", "cannot write in"])
