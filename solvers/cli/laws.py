@@ -36,6 +36,9 @@ def register(sub):
     add_dps(p)
     add_json(p)
     p.add_argument("--latex", action="store_true", help="the laws as LaTeX lines")
+    p.add_argument("--progress", action="store_true",
+                   help="show the solver steps on stderr (the phase point's exact risks, the "
+                        "time offsets: seconds each)")
     p.set_defaults(func=run)
 
 
@@ -57,13 +60,16 @@ def run(args):
     if args.offsets and point:
         raise ValueError("--offsets is invalid with a phase point (--width, --context or "
                          "--time): the offsets belong to the laws table")
+    from solvers.progress import tqdm_reporting
     if point:
-        res = phase(args.setting, num(args.nu), num(args.beta), depth=depth,
-                    dps=num(args.dps), exact=args.exact, **point)
+        with tqdm_reporting(f"laws {args.setting} (phase)", enabled=args.progress):
+            res = phase(args.setting, num(args.nu), num(args.beta), depth=depth,
+                        dps=num(args.dps), exact=args.exact, **point)
         emit(res.to_dict(), args.json)
         return
-    res = laws(args.setting, num(args.nu), num(args.beta), dps=num(args.dps), depth=depth,
-               offsets=args.offsets)
+    with tqdm_reporting(f"laws {args.setting}", enabled=args.progress):
+        res = laws(args.setting, num(args.nu), num(args.beta), dps=num(args.dps), depth=depth,
+                   offsets=args.offsets)
     d = res.to_dict()
     if args.latex and not args.json:
         print("\n".join(f"% {k}\n{v['latex']}" for k, v in d["laws"].items()))

@@ -248,3 +248,14 @@ def test_dynamics_times_accept_a_range_like_sweep_grids(cli):
     assert s["times"] == [0, 10, 20]
     code, _, err = cli("dynamics", "iso", "--alpha", "1", "--depth", "1", "--times", "0:1:log3")
     assert code == 2 and "times" in err and "log range" in err
+
+
+def test_laws_progress_draws_the_phase_solves(cli):
+    """The phase point's exact risks take seconds: --progress draws a bar on stderr, and the
+    numbers are those of a run without it."""
+    argv = ("laws", "rrs", "--nu", "1.5", "--beta", "1", "--width", "64", "--context", "256",
+            "--json")
+    code, out, err = cli(*argv, "--progress")
+    assert code == 0 and "laws rrs (phase)" in err
+    code, plain, _ = cli(*argv)
+    assert json.loads(out)["exact"] == json.loads(plain)["exact"]
