@@ -474,13 +474,15 @@ def _exact_risk(setting, nu, beta, finite, dps):
         from solvers.settings import width
         if is_inf(L):
             return width.projection_risk(width=finite["width"], nu=nu, beta=beta,
-                                         dps=dps).risk, "solvers.settings.width.projection_risk (L = inf)"
+                                         dps=dps).risk, \
+                "solvers.settings.width.projection_risk (L = inf)"
         return width.risk(width=finite["width"], depth=L, nu=nu, beta=beta, dps=dps).risk, \
-            "solvers.settings.width.risk (case W, optimal gamma, float64)"
+            "solvers.settings.width.risk (case W, optimal gamma, at dps)"
     if keys <= {"context", "depth"}:
         from solvers.settings import context
         return context.risk("rrs", context=finite["context"], depth=L, nu=nu, beta=beta,
-                            dps=dps).risk, "solvers.settings.context.risk (case C, optimal gamma, float64)"
+                            dps=dps).risk, \
+            "solvers.settings.context.risk (case C, optimal gamma, at dps)"
     if keys <= {"time", "width", "depth"}:
         from solvers.analysis import dynamics
         ts = dynamics.width_flow([finite["time"]], width=finite["width"], depth=L, nu=nu,
@@ -494,9 +496,10 @@ def _exact_risk(setting, nu, beta, finite, dps):
     if keys <= {"width", "context", "depth"}:
         # both bottlenecks together (the full model): nested deterministic equivalent
         from solvers.settings import joint
-        return joint.risk(width=finite["width"], context=finite["context"], depth=L, nu=nu,
-                          beta=beta, dps=15).risk, \
-            "solvers.settings.joint.risk (width x context, optimal gamma, float64)"
+        r = joint.risk(width=finite["width"], context=finite["context"], depth=L, nu=nu,
+                       beta=beta, dps=15)   # float64: the dps-30 optimum takes ~50 s at L = inf
+        return r.risk, ("solvers.settings.joint.risk (width x context, optimal gamma, float64: "
+                        "~13 digits; risk rrs --width --context --dps gives more)")
     if keys <= {"time", "width", "context", "depth"}:
         from solvers.analysis import dynamics
         ts = dynamics.joint_flow([finite["time"]], width=finite["width"],
