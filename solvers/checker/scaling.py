@@ -49,9 +49,7 @@ class LawField(Evaluator):
                                      sp.oo if d is sp.oo or d.is_infinite else sp.Integer(int(d)))
         except ValueError as exc:
             raise NotAvailable(str(exc)) from None
-        pieces = [(sp.sympify(getattr(r, self.field), strict=True)
-                   if not isinstance(getattr(r, self.field), sp.Basic) else getattr(r, self.field),
-                   r.condition) for r in regimes]
+        pieces = [(_as_expr(getattr(r, self.field)), r.condition) for r in regimes]
         expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
         return expr.subs({S.nu: p["nu"], S.beta: p["beta"]})
 
@@ -94,3 +92,13 @@ class ShapeExponent(Evaluator):
         if sym not in sol.exponents:
             raise NotAvailable(f"resource {self.resource} is not in budget {budget!r}")
         return sol.exponents[sym].subs(sub)
+
+
+def _as_expr(v):
+    """A law field as a sympy expression: already one, or a Python integer (a log power).
+    Never a parse of text."""
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return sp.Integer(v)
+    raise TypeError(f"law field {v!r} is neither a sympy expression nor an integer")

@@ -185,13 +185,13 @@ def ridgeless_limit(modes, sigma2, dps=FLOAT_DPS):
                 k, (S, dS, T, dT), _ = op.polish(mpmath.mpf(0), mpmath.mpf(k0))
             else:
                 k = mpmath.mpf(0)
-                S, dS, T, dT = op.sums.eval_mp(k)
+                S, dS, T, dT = op.sums.values_at_mp(k)
             U0, V0 = -dT, (S + k * dS) / P
             if V0 >= 1:
                 return mpmath.inf, mpmath.inf, k
             s2 = mpmath.mpf(sigma2)
             return k * k * U0 / (1 - V0), s2 * V0 / (1 - V0), k
-    S, dS, T, dT = (v[0].real for v in op.sums.eval(np.array([complex(k0)])))
+    S, dS, T, dT = (v[0].real for v in op.sums.values_at(np.array([complex(k0)])))
     U0, V0 = -dT, (S + k0 * dS) / float(modes.P)
     if V0 >= 1:  # mode count = P: the interpolator's variance (and bias) blow up
         return math.inf, math.inf, k0

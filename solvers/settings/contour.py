@@ -95,7 +95,7 @@ class OnePoint:
 
     def lam(self, x):
         """float64 ``(λ, λ')`` at an array (or scalar) of points."""
-        S, dS, _, _ = self.sums.eval(np.atleast_1d(x))
+        S, dS, _, _ = self.sums.values_at(np.atleast_1d(x))
         return self.lam_from(np.atleast_1d(x), S, dS)
 
     def lam_real(self, x):
@@ -103,7 +103,7 @@ class OnePoint:
         return lv[0].real, dl[0].real
 
     def lam_mp(self, x):
-        S, dS, T, dT = self.sums.eval_mp(x)
+        S, dS, T, dT = self.sums.values_at_mp(x)
         lv, dl = self.lam_from(x, S, dS, mp=True)
         return lv, dl, (S, dS, T, dT)
 
@@ -127,7 +127,7 @@ class OnePoint:
         return abs(self.sums.count - self.n) <= 1e-12 * self.n
 
     def _S_real(self, x):
-        return self.sums.eval(np.array([complex(x)]))[0][0].real
+        return self.sums.values_at(np.array([complex(x)]))[0][0].real
 
     def _x0(self):
         if self.sums.count <= self.n * (1 + 1e-12):
@@ -552,12 +552,12 @@ def build_quadrature(op, lay, N, ar, kernel, prev=None, noise=None):
     s64, x64 = continue_upper(op, lay, N)
     x0 = op.x0 if lay.residue else None
     if not ar.mp:
-        S, dS, T, dT = op.sums.eval(x64)
+        S, dS, T, dT = op.sums.values_at(x64)
         _, dl = op.lam_from(x64, S, dS)
         _, W = lay.nodes(N)
         q = Quadrature(lay, N, ar, s64, W, x64, (S, dS, T, dT), dl, x0)
         if x0 is not None:
-            S0, dS0, T0, dT0 = op.sums.eval(np.array([complex(x0)]))
+            S0, dS0, T0, dT0 = op.sums.values_at(np.array([complex(x0)]))
             _, dl0 = op.lam_from(np.array([complex(x0)]), S0, dS0)
             for name, v in (("S", S0), ("dS", dS0), ("T", T0), ("dT", dT0), ("dlam", dl0)):
                 setattr(q, name, np.append(getattr(q, name), v))

@@ -133,7 +133,7 @@ class JointOnePoint(ct.OnePoint):
         ``Im(κφ)·Im s < 0`` (equivalently ``V_P(κ, κ̄) < P``)."""
         if s.imag == 0:
             return True
-        S = self.sums.eval(np.array([complex(x)]))[0][0]
+        S = self.sums.values_at(np.array([complex(x)]))[0][0]
         y = (x * (1 - S / self.Pf)).imag
         return y < 0 if s.imag > 0 else y > 0
 
@@ -281,10 +281,10 @@ def ridgeless_limit(op, sigma2=0, dps=FLOAT_DPS):
                 x, (S, dS, T, dT), dl = op.polish(mpmath.mpf(0), mpmath.mpf(k0))
             else:
                 x = mpmath.mpf(0)
-                S, dS, T, dT = op.sums.eval_mp(x)
+                S, dS, T, dT = op.sums.values_at_mp(x)
                 dl = op.lam_from(x, S, dS, mp=True)[1]
             return _residue(op, x, S, dS, T, dT, dl, mpmath.mpf(sigma2), True)
-    S, dS, T, dT = (v[0].real for v in op.sums.eval(np.array([complex(k0)])))
+    S, dS, T, dT = (v[0].real for v in op.sums.values_at(np.array([complex(k0)])))
     dl = op.lam_from(k0, S, dS)[1]
     return _residue(op, k0, S, dS, T, dT, dl, float(sigma2), False)
 

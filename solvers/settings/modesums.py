@@ -141,8 +141,8 @@ def _zeta_norm(nu, beta, dps):
 
 
 class ModeSums:
-    """Interface: ``eval(x)`` (complex128 array → four arrays ``S, S', T, T'``),
-    ``eval_mp(x)`` (one mpc → four mpc, at the working precision), ``count`` (number of modes,
+    """Interface: ``values_at(x)`` (complex128 array → four arrays ``S, S', T, T'``),
+    ``values_at_mp(x)`` (one mpc → four mpc, at the working precision), ``count`` (number of modes,
     inf for a power law), ``a_max``, ``a_min`` (0 for an infinite tail), ``a_sum`` (``Σ a``),
     ``w_sum`` (``Σ w``, the zero predictor's risk)."""
 
@@ -150,10 +150,10 @@ class ModeSums:
     a_max: float
     a_min: float
 
-    def eval(self, x):
+    def values_at(self, x):
         raise NotImplementedError
 
-    def eval_mp(self, x):
+    def values_at_mp(self, x):
         raise NotImplementedError
 
     def a_sum(self, mp=False):
@@ -180,7 +180,7 @@ class ExplicitSums(ModeSums):
         self.a_min = float(np.min(self.a))
         self.head = len(self.a)
 
-    def eval(self, x):
+    def values_at(self, x):
         x = np.atleast_1d(np.asarray(x, dtype=complex))
         out = [np.zeros(len(x), dtype=complex) for _ in range(4)]
         step = max(1, CHUNK // max(1, len(x)))
@@ -207,7 +207,7 @@ class ExplicitSums(ModeSums):
             self._mp_cache[key] = (a, w)
         return self._mp_cache[key]
 
-    def eval_mp(self, x):
+    def values_at_mp(self, x):
         key = ("fixed", mpmath.mp.prec)
         if key not in self._mp_cache:
             a, w = self.modes_mp()
@@ -342,7 +342,7 @@ class PowerLawSums(ModeSums):
         if lhs > -self.digits_needed(mp) * math.log(10) - 2:
             raise HeadTooShort(complex(x))
 
-    def eval(self, x):
+    def values_at(self, x):
         x = np.atleast_1d(np.asarray(x, dtype=complex))
         f = self._f64
         out = [np.zeros(len(x), dtype=complex) for _ in range(4)]
@@ -431,7 +431,7 @@ class PowerLawSums(ModeSums):
             val, der = val + p, der - zs * p / x
         return val, der
 
-    def eval_mp(self, x):
+    def values_at_mp(self, x):
         c, lam, wl, F = self._coeffs_mp()
         x = mpmath.mpmathify(x)
         large = abs(x) * c["b2"] >= 1 / mpmath.mpf(Q_LARGE)

@@ -93,7 +93,7 @@ class WidthProblem:
     # float64 scalar helpers (branch tests, one_point)
     def S(self, x):
         """``(S(x), S'(x))`` at one point."""
-        S, dS, _, _ = self.sums.eval(np.array([complex(x)]))
+        S, dS, _, _ = self.sums.values_at(np.array([complex(x)]))
         return S[0], dS[0]
 
     def w_of_x(self, x):
@@ -172,7 +172,7 @@ class _Contour:
         self.w, self.x = -s, x
         lv, _ = pb.op.lam(x)
         self.residual = float(np.max(np.abs(lv + s)))
-        self.S = pb.sums.eval(x)[0]
+        self.S = pb.sums.values_at(x)[0]
 
 
 def one_point(pb, w_nodes, x_start):
