@@ -4,7 +4,8 @@ For each exact path (RRS flow points and curves at several depths, the RRS optim
 flow, the L = ∞ large-time flow, the ISO optimum) it prints
 
 * ``ours``: CPU seconds of the package, caches cleared first (a cold call);
-* ``ref``: CPU seconds of the reference written below, independently of the package — the
+* ``ref``: CPU seconds of the reference (``tests/flow_reference.py`` and below), written
+  independently of the package — the
   ζ-moment polynomial of the power law, ``R(γ) = Σ_{j≤2L} C(2L,j)(−γ/L)^j ζ(s+jν)/ζ(s)``
   (L = ∞: ``Σ_j (−2γ)^j/j! ζ(s+jν)/ζ(s)``), its exact derivative, guard digits for the
   cancellation, ``t(γ) = ∫dg/F`` by Gauss–Legendre/tanh–sinh quadrature and a bracketed Newton
@@ -30,77 +31,18 @@ import time
 
 import mpmath
 
-NU, BETA = "1.5", "1"
+# the reference is shared with tests/test_flows.py (run with PYTHONPATH=., see above)
+from tests.flow_reference import BETA, NU, ref_R_F, ref_point as _ref_point
 
 
 # ----------------------------------------------------------------------------- reference
 
-_Z = {}
-
-
-def _zetas(n, dps):
-    """ζ(s + jν)/ζ(s), j ≤ n (cached)."""
-    key = (n, dps)
-    if key not in _Z:
-        with mpmath.workdps(dps):
-            nu, beta = mpmath.mpf(NU), mpmath.mpf(BETA)
-            s = nu * beta + 1
-            Z = mpmath.zeta(s)
-            _Z[key] = [mpmath.zeta(s + j * nu) / Z for j in range(n + 1)]
-    return _Z[key]
-
-
-def ref_RF(L, g, dps):
-    """(R, F) at γ from the ζ-moment series, with guard digits for its cancellation."""
-    with mpmath.workdps(dps + 20):
-        g = mpmath.mpf(g)
-    if L == "inf":
-        guard = int(4 * float(g) / 2.3) + 10
-        z = _zetas(400, dps + guard)
-        with mpmath.workdps(dps + guard):
-            c, R, F = mpmath.mpf(1), mpmath.mpf(0), mpmath.mpf(0)
-            for j in range(399):
-                R += c * z[j]
-                F += 2 * c * z[j + 1]
-                c *= -2 * g / (j + 1)
-                if j > 2 * g and abs(c) < mpmath.mpf(10) ** (-(dps + guard)):
-                    return +R, +F
-        raise RuntimeError("series too short")
-    guard = int(2 * L * math.log10(3)) + 10        # |terms| ≤ (1 + γ/L)^{2L}, γ ≤ 2L
-    z = _zetas(2 * L, dps + guard)
-    with mpmath.workdps(dps + guard):
-        x = g / L
-        R = mpmath.fsum(mpmath.binomial(2 * L, j) * (-x) ** j * z[j] for j in range(2 * L + 1))
-        F = mpmath.fsum(2 * mpmath.binomial(2 * L - 1, j) * (-x) ** j * z[j + 1]
-                        for j in range(2 * L))
-        return +R, +F
+ref_RF = ref_R_F   # (R, F) at γ from the ζ-moment series (tests/flow_reference.py)
 
 
 def ref_point(L, t, dps):
-    """(γ(t), R(γ(t))): t(γ) accumulated by quadrature, bracketed Newton on t(γ) = t."""
-    wd = dps + 8
-    with mpmath.workdps(wd):
-        t = mpmath.mpf(t)
-        F = lambda g: ref_RF(L, g, wd)[1]  # noqa: E731
-        lo, T_lo, hi = mpmath.mpf(0), mpmath.mpf(0), None
-        g = min(t * F(0), mpmath.mpf(1))
-        for _ in range(300):
-            Fg = F(g)
-            if Fg <= 0:
-                hi, g = g, (lo + g) / 2
-                continue
-            T = T_lo + mpmath.quad(lambda x: 1 / F(x), [lo, g], method="gauss-legendre")
-            if T < t:
-                lo, T_lo = g, T
-            else:
-                hi = g
-            gn = g - (T - t) * Fg
-            if not (lo < gn and (hi is None or gn < hi)):
-                gn = 2 * g if hi is None else (lo + hi) / 2
-            if abs(gn - g) < mpmath.mpf(10) ** (-(dps + 3)) * g:
-                return gn, ref_RF(L, gn, wd)[0]
-            g = gn
-    raise RuntimeError("reference Newton did not converge")
+    """(γ(t), R(γ(t))) of the reference at ``dps`` + 8 working digits, Newton to 10^{−(dps+3)}."""
+    return _ref_point(L, t, dps + 8, mpmath.mpf(10) ** (-(dps + 3)))
 
 
 def ref_curve(L, times, dps):
@@ -219,6 +161,15 @@ def _cpu(fn):
     return time.process_time() - c, out
 
 
+def _ref_cpu(fn):
+    """:func:`_cpu` of a reference computation, cold like ours: its ζ and polynomial tables
+    are emptied first."""
+    from tests import flow_reference
+    flow_reference._zetas.cache_clear()
+    flow_reference._poly.cache_clear()
+    return _cpu(fn)
+
+
 def _digits(a, b):
     with mpmath.workdps(80):    # (an mpf rebuilt at the default precision would be rounded)
         a, b = mpmath.mpf(a), mpmath.mpf(b)
@@ -276,7 +227,7 @@ def main(argv=None):
                                   ("inf", "9", 30, "-")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth=depth, time=t, dps=dps))
-        ref = _cpu(lambda: ref_point(depth, t, dps))
+        ref = _ref_cpu(lambda: ref_point(depth, t, dps))
         row(f"rrs point L={depth} t={t} dps={dps}", (ours[0], ours[1].risk),
             (ref[0], ref[1][1]), before, depth, ours[1].gamma)
 
@@ -285,7 +236,7 @@ def main(argv=None):
     for depth, dps, before in ((4, 15, ">300 (3 times)"), ("inf", 20, "24.9")):
         _cold()
         ours = _cpu(lambda: dyn.rrs_flow(times, nu=NU, beta=BETA, depth=depth, dps=dps))
-        ref = _cpu(lambda: ref_curve(depth, times, dps)) if not args.quick else (None, None)
+        ref = _ref_cpu(lambda: ref_curve(depth, times, dps)) if not args.quick else (None, None)
         worst = (min(_digits(a, b[1]) for a, b in zip(ours[1].risk, ref[1]))
                  if ref[1] else None)
         rows.append((f"rrs curve L={depth} 10 times 0.1..100 dps={dps}", ours[0], ref[0],
@@ -318,7 +269,7 @@ def main(argv=None):
                                            parameterization=par).extra["times"])
         with mpmath.workdps(30):
             coef = mpmath.mpf(25) if par == "tied" else 5 * mpmath.mpf(2) ** (mpmath.mpf(2) / 5)
-        ref = _cpu(lambda: ref_deep_times(10 ** 6, coef, gs, 15))
+        ref = _ref_cpu(lambda: ref_deep_times(10 ** 6, coef, gs, 15))
         dts = [b - a for a, b in zip(ours[1], ours[1][1:])]
         worst = min(_digits(a, b) for a, b in zip(dts, ref[1]))
         rows.append((f"rrs t(gamma) L=1e6 {par} 3e3..1.5e6 dps=15", ours[0], ref[0],
@@ -329,7 +280,7 @@ def main(argv=None):
     for t, before in (("1e6", "ConvergenceError"), ("1e12", "ConvergenceError")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth="inf", time=t, dps=20))
-        ref = _cpu(lambda: ref_large_t(t, 20))
+        ref = _ref_cpu(lambda: ref_large_t(t, 20))
         # a closed-form law, not a solve: no ratio; digits = how close the law already is
         row(f"rrs point L=inf t={t} vs asymptotic law", (ours[0], ours[1].risk),
             (ref[0], ref[1][1]), before, timed_ref=False)
@@ -339,7 +290,7 @@ def main(argv=None):
                                (16, 30, "0.29")):
         _cold()
         ours = _cpu(lambda: rrs.risk(nu=NU, beta=BETA, depth=depth, dps=dps))
-        ref = _cpu(lambda: ref_optimum(depth, dps))
+        ref = _ref_cpu(lambda: ref_optimum(depth, dps))
         row(f"rrs optimum L={depth} dps={dps}", (ours[0], ours[1].risk), (ref[0], ref[1][1]),
             before, depth, ours[1].gamma)
     for depth, before in ((1000, "0.31"), (10 ** 6, "-")):
@@ -353,7 +304,7 @@ def main(argv=None):
     for depth, before in ((2, "0.08"), ("inf", "0.05")):
         _cold()
         ours = _cpu(lambda: fs.risk(nu=NU, beta=BETA, depth=depth, time=40, dps=30))
-        ref = _cpu(lambda: ref_fs(depth, 40, 30))
+        ref = _ref_cpu(lambda: ref_fs(depth, 40, 30))
         row(f"fs point L={depth} t=40 dps=30", (ours[0], ours[1].risk), ref, before)
     _cold()
     ours = _cpu(lambda: dyn.fs_flow(times50, nu=NU, beta=BETA, depth="inf", dps=30))

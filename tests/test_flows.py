@@ -1,103 +1,34 @@
 """Gradient flows at D = ∞ (RRS, FS, ISO) against independent references.
 
-The reference for RRS is written here, independently of :mod:`solvers.zeta_moments` and
-:mod:`solvers.flows`: the ζ-moment polynomial of a power law (λ_k = k^{−ν},
+The reference for RRS (:mod:`tests.flow_reference`, shared with ``benchmarks/flows.py``) is
+written independently of :mod:`solvers.zeta_moments` and :mod:`solvers.flows`: the ζ-moment
+polynomial of a power law (λ_k = k^{−ν},
 ω_kλ_k = k^{−νβ−1}/ζ(νβ+1)),
 
     R(γ) = Σ_{j≤2L} C(2L, j)(−γ/L)^j ζ(νβ+1+jν)/ζ(νβ+1)      (L = ∞: Σ_j (−2γ)^j/j! …),
 
 with guard digits for its cancellation (|terms| ≤ (1 + γ/L)^{2L} resp. e^{2γ} times R), F = −R'
-term by term, ``t(γ) = ∫_0^γ dg/F(g)`` by tanh–sinh quadrature and Newton on ``t(γ) = t``.
+term by term, ``t(γ) = ∫_0^γ dg/F(g)`` by Gauss–Legendre quadrature and Newton on ``t(γ) = t``.
 Large times are checked against the closed-form law from the Mellin asymptotics of the sum,
 ``R ≈ Γ(β)(2γ)^{−β}/(νζ)``, ``t ≈ γ^{β+2}/((β+2)A)``, ``A = Γ(β+1)2^{−β}/(νζ)``.
 """
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import mpmath
 import pytest
 
 from solvers.analysis import dynamics as dyn
 from solvers.settings import fs, iso, rrs
-
-NU, BETA = "1.5", "1"
+from tests.flow_reference import BETA, NU, ref_R_F, ref_point as _ref_point
 
 
 # ----------------------------------------------------------------------------- the reference
 
-@lru_cache(maxsize=None)
-def _zetas(nu, beta, n, dps):
-    """ζ(s + jν)/ζ(s) for j ≤ n at ``dps`` digits (s = νβ + 1)."""
-    with mpmath.workdps(dps):
-        nu, beta = mpmath.mpf(nu), mpmath.mpf(beta)
-        s = nu * beta + 1
-        Z = mpmath.zeta(s)
-        return tuple(mpmath.zeta(s + j * nu) / Z for j in range(n + 1))
-
-
-@lru_cache(maxsize=None)
-def _poly(L, dps):
-    """Coefficients of R and F as polynomials in x = γ/L (finite L), with the guard digits of
-    the worst case γ ≤ 2L: |terms| ≤ 3^{2L} R."""
-    guard = int(2 * L * math.log10(3)) + 10
-    z = _zetas(NU, BETA, 2 * L, dps + guard)
-    with mpmath.workdps(dps + guard):
-        cR = [mpmath.binomial(2 * L, j) * (-1) ** j * z[j] for j in range(2 * L + 1)]
-        cF = [2 * mpmath.binomial(2 * L - 1, j) * (-1) ** j * z[j + 1] for j in range(2 * L)]
-    return cR, cF, dps + guard
-
-
-def ref_R_F(L, g, dps):
-    """(R(γ), F(γ)) from the ζ-moment series, with guard digits for its cancellation."""
-    with mpmath.workdps(dps + 20):   # (an mpf made at the default precision would round γ)
-        g = mpmath.mpf(g)
-    if L == "inf":
-        guard = int(4 * float(g) / 2.3) + 10
-        z = _zetas(NU, BETA, 400, dps + guard)
-        with mpmath.workdps(dps + guard):
-            c, R, F = mpmath.mpf(1), mpmath.mpf(0), mpmath.mpf(0)
-            tiny = mpmath.mpf(10) ** (-(dps + guard))
-            for j in range(399):     # (2γ)^j/j! decreases past j = 2γ; ζ(…) → 1
-                R += c * z[j]
-                F += 2 * c * z[j + 1]
-                c *= -2 * g / (j + 1)
-                if j > 2 * g and abs(c) < tiny:
-                    return +R, +F
-        raise AssertionError("reference series too short")
-    cR, cF, wd = _poly(L, dps)
-    with mpmath.workdps(wd):
-        x = g / L
-        return +mpmath.polyval(cR[::-1], x), +mpmath.polyval(cF[::-1], x)
-
-
 def ref_point(L, t, dps=40):
-    """(γ(t), R(γ(t))) of the reduced flow from γ = 0: tanh–sinh ``t(γ)`` (accumulated from the
-    largest γ known below the target), Newton on ``t(γ) = t`` kept in a bracket (F ≤ 0, past the
-    optimum, counts as t = ∞)."""
-    with mpmath.workdps(dps):
-        t = mpmath.mpf(t)
-        F = lambda g: ref_R_F(L, g, dps)[1]  # noqa: E731
-        lo, T_lo, hi = mpmath.mpf(0), mpmath.mpf(0), None
-        g = min(t * F(0), mpmath.mpf(1))
-        for _ in range(300):
-            Fg = F(g)
-            if Fg <= 0:
-                hi, g = g, (lo + g) / 2
-                continue
-            T = T_lo + mpmath.quad(lambda x: 1 / F(x), [lo, g], method="gauss-legendre")
-            if T < t:
-                lo, T_lo = g, T
-            else:
-                hi = g
-            gn = g - (T - t) * Fg
-            if not (lo < gn and (hi is None or gn < hi)):
-                gn = 2 * g if hi is None else (lo + hi) / 2
-            if abs(gn - g) < mpmath.mpf(10) ** (-dps + 6) * g:
-                return gn, ref_R_F(L, gn, dps)[0]
-            g = gn
-    raise AssertionError("reference Newton did not converge")
+    """(γ(t), R(γ(t))) of the reference (:mod:`tests.flow_reference`) at ``dps`` digits."""
+    return _ref_point(L, t, dps, mpmath.mpf(10) ** (-dps + 6))
 
 
 def _rel(a, b):
