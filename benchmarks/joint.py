@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import mpmath
-import sympy as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's solvers
 
@@ -38,7 +37,7 @@ from solvers.settings import context, joint  # noqa: E402
 from solvers.simulators.joint import simulate_joint  # noqa: E402
 from solvers.simulators.reduced import simulate  # noqa: E402
 from solvers.spectra import PowerLaw  # noqa: E402
-from theory import joint as TJ  # noqa: E402
+from tests import joint_reference  # noqa: E402
 
 OLD = {"float": "0.05-0.4 s, 10-15 digits whatever dps", "N=P=1024": "250 s",
        "L=2048": "fails (4096-node cap)"}
@@ -58,20 +57,8 @@ def digits(got, ref):
         return math.inf if e == 0 else float(-mpmath.log10(e))
 
 
-def depth1_ref(s, T, N, P, D, g_n, s2):
-    expr = TJ.depth1_closed_form()
-    if D == math.inf:
-        expr = expr.subs(TJ.D, sp.oo)
-    f = sp.lambdify([TJ.s_mom[:3], TJ.T_mom[:2], TJ.N, TJ.P, TJ.D, TJ.gamma_n, TJ.sigma2_],
-                    expr, "mpmath")
-    return f(s, T, *(mpmath.mpf(v) if v != math.inf else v for v in (N, P, D, g_n, s2)))
-
-
-def moments_explicit(lam, om):
-    lam = [mpmath.mpf(v) for v in lam]
-    w = [x * mpmath.mpf(o) for x, o in zip(lam, om)]
-    return ([mpmath.fsum(a * x ** j for a, x in zip(w, lam)) for j in range(3)],
-            [mpmath.fsum(x ** (j + 1) for x in lam) for j in range(2)])
+depth1_ref = joint_reference.closed_depth1
+moments_explicit = joint_reference.moments
 
 
 def est_digits(r):
@@ -140,15 +127,7 @@ def main():
 
     def ls_ref(lam, om, N, P, s2):
         with mpmath.workdps(45):
-            ls = [mpmath.mpf(v) for v in lam]
-            wl = [x * mpmath.mpf(o) for x, o in zip(ls, om)]
-            lo, hi = mpmath.mpf(0), mpmath.mpf(10)
-            for _ in range(200):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if mpmath.fsum(x / (mid + x) for x in ls) > N else (lo, mid)
-            k = (lo + hi) / 2
-            rw = k * mpmath.fsum(w / (k + x) for w, x in zip(wl, ls))
-            return rw * P / (P - N) + mpmath.mpf(s2) * N / (P - N)
+            return joint_reference.ridgeless_least_squares(lam, om, N, P, s2)
     row("power law D=64 N=16 alpha=2 sigma2=0.25",
         lambda d: joint.risk(width=16, alpha="2", depth="inf", gamma="inf", sigma2="0.25",
                              lam=lam_s, omega=om_s, dps=d),

@@ -21,6 +21,7 @@ from solvers.settings import context, width
 from solvers.settings import joint
 from solvers.simulators.reduced import simulate
 from solvers.simulators.joint import filter_psi, simulate_joint
+from tests import joint_reference
 from solvers.spectra import PowerLaw
 from theory import joint as TJ
 
@@ -394,15 +395,7 @@ def test_full_width_equals_case_c_30_digits(alpha, depth, gamma, sigma2):
     _check(got, ref)
 
 
-def _closed_depth1(s, T, N, P, D, g, s2):
-    """theory.joint.depth1_closed_form evaluated in mpmath (s, T: the moment sums)."""
-    expr = TJ.depth1_closed_form()
-    if D == math.inf:
-        expr = expr.subs(TJ.D, sp.oo)
-    f = sp.lambdify([TJ.s_mom[:3], TJ.T_mom[:2], TJ.N, TJ.P, TJ.D, TJ.gamma_n, TJ.sigma2_],
-                    expr, "mpmath")
-    # every argument an mpf: a Python int would make 1/N a binary float in the generated code
-    return f(s, T, *(mpmath.mpf(v) if v != math.inf else v for v in (N, P, D, g, s2)))
+_closed_depth1 = joint_reference.closed_depth1
 
 
 @pytest.mark.parametrize("N,alpha", [pytest.param(2, "0.75", marks=pytest.mark.slow), (4, "2.5"),
@@ -448,16 +441,8 @@ def test_ridgeless_least_squares_30_digits(N, alpha, sigma2):
     got = joint.risk(width=N, alpha=alpha, depth="inf", gamma="inf", sigma2=sigma2, lam=LAM,
                      omega=OM, dps=DPS)
     with mpmath.workdps(DPS + 10):
-        ls = [mpmath.mpf(v) for v in LAM]
-        wl = [x * mpmath.mpf(o) for x, o in zip(ls, OM)]
-        lo, hi = mpmath.mpf(0), mpmath.mpf(10)
-        for _ in range(200):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if mpmath.fsum(x / (mid + x) for x in ls) > N else (lo, mid)
-        k = (lo + hi) / 2
-        rw = k * mpmath.fsum(w / (k + x) for w, x in zip(wl, ls))
-        P = mpmath.mpf(alpha) * len(ls)
-        ref = rw * P / (P - N) + mpmath.mpf(sigma2) * N / (P - N)
+        ref = joint_reference.ridgeless_least_squares(LAM, OM, N, mpmath.mpf(alpha) * len(LAM),
+                                                      sigma2)
     _check(got, ref)
 
 
