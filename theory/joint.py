@@ -311,6 +311,20 @@ def ridgeless_forms():
 # ---------------------------------------------------------------------------------------------
 # depth 1: the large-w expansion against exact Haar × Wishart moments
 # ---------------------------------------------------------------------------------------------
+def _solve_order_by_order(uf, cs, n, reduce):
+    """Solve ``uf[k] = 0`` (k = 1 … n+1) for the series coefficient ``cs[k−1]`` in turn, each
+    equation ``reduce``d (``sp.cancel`` or ``sp.expand``) after the earlier solutions are
+    substituted; returns ``sub(series)``, which substitutes them all into a series."""
+    sol = {}
+    for k in range(1, n + 2):
+        eq = reduce(uf[k].subs(sol))
+        sol[cs[k - 1]] = sp.cancel(sp.solve(eq, cs[k - 1])[0])
+
+    def sub(ser):
+        return [sp.cancel((sp.Integer(c) if isinstance(c, int) else c).subs(sol)) for c in ser]
+    return sub
+
+
 def _smul(a, b, n):
     """Product of truncated power series (coefficient lists) to order n."""
     return [sp.cancel(sum(a[i] * b[k - i] for i in range(k + 1) if i < len(a) and k - i < len(b)))
@@ -398,13 +412,7 @@ def depth1_check(lam=(1, sp.Rational(1, 3)), obar=(2, 5), a_N=sp.Rational(1, 3),
     den = [Dd - Sser[0]] + [-c for c in Sser[1:]]
     psi_n = _smul(num, _sinv(den, n + 1), n + 1)
     uf = _smul(_smul(ku, phi, n + 1), psi_n, n + 1)
-    sol = {}
-    for k in range(1, n + 2):
-        eq = sp.cancel(uf[k].subs(sol))
-        sol[cs[k - 1]] = sp.cancel(sp.solve(eq, cs[k - 1])[0])
-
-    def sub(ser):
-        return [sp.cancel(sp.sympify(c).subs(sol)) for c in ser]
+    sub = _solve_order_by_order(uf, cs, n, sp.cancel)
     rho = [sub(r) for r in rho]
     Sser = sub(Sser)
     psi_n = sub(psi_n)
@@ -531,13 +539,7 @@ def check_depth1_closed_form():
     den = [1 - Sser[0] / D] + [-c / D for c in Sser[1:]]
     psi_n = _smul(num, _sinv(den, n + 1), n + 1)
     uf = _smul(_smul(ku, phi, n + 1), psi_n, n + 1)
-    sol = {}
-    for k in range(1, n + 2):
-        eq = sp.expand(uf[k].subs(sol))
-        sol[cs[k - 1]] = sp.cancel(sp.solve(eq, cs[k - 1])[0])
-
-    def sub(ser):
-        return [sp.cancel(sp.sympify(c).subs(sol)) for c in ser]
+    sub = _solve_order_by_order(uf, cs, n, sp.expand)
     r, Sser, psi_n, kus = sub(r), sub(Sser), sub(psi_n), sub(ku)
 
     def pair(moments, m):
