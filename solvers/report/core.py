@@ -85,6 +85,12 @@ def _points(label, xs, ys, errs, theory, method, **extra):
             "theory_method": method, **extra}
 
 
+def _sim_points(label, xs, sims, theory, method, **extra):
+    """:func:`_points` of simulator results (their ``risk`` ± ``stderr``)."""
+    return _points(label, xs, [s.risk for s in sims], [s.stderr for s in sims], theory, method,
+                   **extra)
+
+
 # ------------------------------------------------------------------------------ z-scores
 
 def point_series(data):

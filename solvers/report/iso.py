@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from solvers.report.core import (_colors, Config, _curve, Figure, _fsize, _log_grid, _panel,
-                                 _points, _sim)
+                                 _sim, _sim_points)
 from solvers.result import format_number
 
 
@@ -48,8 +48,8 @@ def fig_iso_landscape(cfg: Config) -> Figure:
                 r = _fsize("iso", dim=D, alpha=a, depth=L, gamma=x * L)
                 th.append(r.risk)
                 gaps.append(r.extra.get("edge_gap", math.inf))
-            panel["points"].append(_points(
-                f"sim L = {L}", sx, [s.risk for s in sims], [s.stderr for s in sims], th,
+            panel["points"].append(_sim_points(
+                f"sim L = {L}", sx, sims, th,
                 f"finite_size.risk iso, D = {D}, P = {round(a * D)}", color=cmap[i], dim=D,
                 edge_gap=gaps))
         fig.panels.append(panel)
@@ -69,8 +69,7 @@ def fig_iso_landscape(cfg: Config) -> Figure:
         sims = [_sim("iso", cfg, ("noise", sigma, x), alpha=a, depth=L, gamma=x * L,
                      sigma2=s2, dim=D, contexts=C) for x in sx]
         th = [_fsize("iso", dim=D, alpha=a, depth=L, gamma=x * L, sigma2=s2).risk for x in sx]
-        pc["points"].append(_points(f"sim σ = {sigma}", sx, [s.risk for s in sims],
-                                    [s.stderr for s in sims], th,
+        pc["points"].append(_sim_points(f"sim σ = {sigma}", sx, sims, th,
                                     f"finite_size.risk iso, D = {D}, P = {round(a * D)}, "
                                     f"σ² = {s2:g}", color=cmap[i], dim=D))
     fig.panels.append(pc)
@@ -126,8 +125,7 @@ def fig_iso_optimal(cfg: Config) -> Figure:
             sims.append(_sim("iso", cfg, ("opt", L, a), alpha=a, depth=L, gamma=g, dim=D,
                              contexts=C))
             th.append(_fsize("iso", dim=D, alpha=a, depth=L, gamma=g).risk)
-        panel["points"].append(_points(f"sim L = {L}", sa, [s.risk for s in sims],
-                                       [s.stderr for s in sims], th,
+        panel["points"].append(_sim_points(f"sim L = {L}", sa, sims, th,
                                        f"finite_size.risk iso, D = {D}, P = αD, γ = {rel}γ*",
                                        color=cmap[i], dim=D))
     fig.panels.append(panel)

@@ -6,8 +6,8 @@ import math
 import mpmath
 
 from solvers.report.core import (_colors, Config, _curve, _derived_law, Figure, _fsize, _law_curve,
-                                 _log_grid, NU, _panel, _points,
-                                 _powerlaw_arrays, _sim)
+                                 _log_grid, NU, _panel,
+                                 _powerlaw_arrays, _sim, _sim_points)
 
 
 def fig_fs(cfg: Config) -> Figure:
@@ -69,8 +69,7 @@ def fig_fs(cfg: Config) -> Figure:
                                  omega=om_d, dim=D, contexts=n_ctx,
                                  seed=cfg.seed_for("fs", depth, j)))
             th.append(fs.risk(nu=nu, beta=beta, depth=depth, time=t, dim=D, dps=15).risk)
-        pb["points"].append(_points(f"sim L = {depth}", sim_t, [s.risk for s in sims],
-                                    [s.stderr for s in sims], th,
+        pb["points"].append(_sim_points(f"sim L = {depth}", sim_t, sims, th,
                                     f"fs.risk exact D-mode sum, D = {D}", color=cmap[i],
                                     dim=D))
     for depth in depths:
@@ -180,8 +179,7 @@ def fig_rrs(cfg: Config) -> Figure:
                      omega=om_s, dim=D, contexts=C) for x in sx]
         th = [_fsize("rrs", dim=D, alpha="inf", depth=L, gamma=x * L, nu=nu, beta=1).risk
               for x in sx]
-        pb["points"].append(_points(f"sim L = {L}", sx, [s.risk for s in sims],
-                                    [s.stderr for s in sims], th,
+        pb["points"].append(_sim_points(f"sim L = {L}", sx, sims, th,
                                     f"finite_size.risk rrs, alpha = inf (exact D-mode sum), "
                                     f"D = {D}", color=cmap[i], dim=D))
     fig.panels.append(pb)
@@ -206,8 +204,7 @@ def fig_rrs(cfg: Config) -> Figure:
         th.append(_fsize("rrs", dim=D, alpha="inf", depth=L, gamma=float(o.gamma), nu=nu,
                          beta=1).risk)
     pc["curves"].append(_curve(f"D = {D}", sd, finite, ls="--", color=cmap[1]))
-    pc["points"].append(_points(f"sim D = {D}", sd, [s.risk for s in sims],
-                                [s.stderr for s in sims], th,
+    pc["points"].append(_sim_points(f"sim D = {D}", sd, sims, th,
                                 f"finite_size.risk rrs, alpha = inf, D = {D}, optimal gamma",
                                 color=cmap[1], dim=D))
     fig.panels.append(pc)
