@@ -41,6 +41,7 @@ from solvers.result import ConvergenceError, _jsonable, format_number, to_mpf
 from solvers.validate import (WORK_LIMITS, is_inf, require_choice, require_dps, require_int,
                               require_nonnegative, require_positive, require_work_limit)
 from theory import laws as tl
+from theory.parse import sympify_value
 from theory.symbols import beta as s_beta, nu as s_nu
 
 __all__ = ["laws", "LawsResult", "time_offset", "law_value", "law_curve", "phase",
@@ -109,8 +110,9 @@ def _selected(setting, nu, beta, depth, dps=30):
 
 
 def _num(expr, dps):
-    """mpf of a closed sympy number at ``dps`` digits."""
-    expr = sp.sympify(expr)
+    """mpf of a closed sympy number at ``dps`` digits (a Python number converts; text is never
+    parsed here)."""
+    expr = sympify_value(expr, "expression")
     if not expr.is_number:
         raise ValueError(f"expression {expr} is not a number")
     with mpmath.workdps(dps + 5):
